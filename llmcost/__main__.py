@@ -1,0 +1,3 @@
+from llmcost.cli import main
+
+main()

@@ -1,0 +1,69 @@
+"""The command line: thin commands that parse options, make one core call and hand the result
+to a renderer. Errors are caught once, here (`LlmcostGroup.invoke`).
+
+Heavy modules (duckdb, polars, plotly) are imported inside the commands, so `llmcost --help`
+stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from llmcost import __version__
+from llmcost.cli import common
+from llmcost.errors import LlmcostError
+
+
+class LlmcostGroup(TyperGroup):
+    """Catches every `LlmcostError` once: one paragraph, a hint, exit code 1 (2 for usage)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LlmcostError as e:
+            if common.debug_enabled():
+                raise
+            common.print_error(e)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            common.print_error(LlmcostError("Interrupted; the file being loaded was rolled back."))
+            sys.exit(130)
+
+
+app = typer.Typer(
+    cls=LlmcostGroup,
+    name="llmcost",
+    help="Turn the logs of LLM API calls into answers: where the money goes, what it would "
+    "cost if you changed X, and which changes save the most. Offline; nothing leaves this machine.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"llmcost {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """llmcost: cost analysis of LLM API call logs."""
+
+
+from llmcost.cli import analyze as _analyze  # noqa: E402,F401  (registers commands)
+from llmcost.cli import ingest as _ingest  # noqa: E402,F401
+from llmcost.cli import store_commands as _store  # noqa: E402,F401
+
+
+def main() -> None:
+    app()

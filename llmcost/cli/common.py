@@ -1,0 +1,207 @@
+"""Options shared by the commands, and the few things every command does the same way."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from llmcost.errors import LlmcostError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+    from llmcost.ingest import IngestOptions, IngestResult
+    from llmcost.store import Store
+
+_debug: ContextVar[bool] = ContextVar("llmcost_debug", default=False)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+FilesArg = Annotated[
+    list[str] | None,
+    typer.Argument(help="Log files, folders (read recursively) or globs. Without any, the whole "
+                   "store.", show_default=False),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Store file (default ./llmcost.duckdb, env LLMCOST_DB; :memory: "
+                 "for a one-shot run).", show_default=False),
+]
+FormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output format.")
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option("--source", help="Force a log format (see docs/formats.md).", show_default=False),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="COLUMN=FIELD: read a column as a canonical field, e.g. "
+                 "--map ContextTokens=input_tokens (repeatable).", show_default=False),
+]
+ModelOpt = Annotated[
+    list[str] | None,
+    typer.Option("--model", help="Only these models (comma list or repeated). For logs that name "
+                 "no model (serving traces), the model their calls are assigned.",
+                 show_default=False),
+]
+StartOpt = Annotated[
+    str | None,
+    typer.Option("--start", help="Base time for logs with relative timestamps (serving traces).",
+                 show_default=False),
+]
+ExcludesOpt = Annotated[
+    bool | None,
+    typer.Option("--input-excludes-cache/--input-includes-cache",
+                 help="Say whether the log's input token count excludes cache tokens (Anthropic) "
+                 "or includes them (OpenAI); by default it is inferred from the column names.",
+                 show_default=False),
+]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="From this date/time (UTC).",
+                                              show_default=False)]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Up to this date (inclusive) or "
+                                              "time (exclusive), UTC.", show_default=False)]
+ProviderOpt = Annotated[list[str] | None, typer.Option("--provider", help="Only these providers.",
+                                                       show_default=False)]
+FeatureOpt = Annotated[list[str] | None, typer.Option("--feature", help="Only these features.",
+                                                      show_default=False)]
+TaskOpt = Annotated[list[str] | None, typer.Option("--task", help="Only these task types.",
+                                                   show_default=False)]
+TenantOpt = Annotated[list[str] | None, typer.Option("--tenant", help="Only these tenants.",
+                                                     show_default=False)]
+
+
+PricingOpt = Annotated[
+    list[str] | None,
+    typer.Option("--pricing", help="A price overlay YAML: extra models, overrides, negotiated "
+                 "discounts (docs/pricing-format.md). Repeatable.", show_default=False),
+]
+ByOpt = Annotated[
+    list[str] | None,
+    typer.Option("--by", help="Breakdowns to show: model, task_type, feature, tenant, day, "
+                 "conversation, provider (comma list or repeated).", show_default=False),
+]
+BY_CHOICES = ("model", "task_type", "feature", "tenant", "day", "conversation", "provider")
+
+
+def parse_by(values: list[str] | None) -> list[str] | None:
+    from llmcost.scope import split_values
+
+    dims = [v.replace("-", "_") for v in split_values(values)]
+    aliases = {"task": "task_type", "conversation_id": "conversation", "customer": "tenant"}
+    dims = [aliases.get(d, d) for d in dims]
+    for d in dims:
+        if d not in BY_CHOICES:
+            raise UsageError(f"--by {d}: not a breakdown.", "Choose from: " + ", ".join(BY_CHOICES) + ".")
+    return dims or None
+
+
+def set_debug(flag: bool) -> None:
+    _debug.set(flag or bool(os.environ.get("LLMCOST_DEBUG")))
+
+
+def debug_enabled() -> bool:
+    return _debug.get()
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def print_error(e: LlmcostError) -> None:
+    from rich.text import Text
+
+    text = Text("Error: ", style="bold red")
+    text.append(e.message)
+    if e.hint:
+        text.append("\n  " + e.hint)
+    console(stderr=True).print(text, soft_wrap=True)
+
+
+def show(renderable: RenderableType) -> None:
+    console().print(renderable)
+
+
+def print_text(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def parse_map(values: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values or []:
+        if "=" not in v:
+            raise UsageError(f"--map {v}: expected COLUMN=FIELD.",
+                             "For example --map ContextTokens=input_tokens.")
+        col, fld = v.rsplit("=", 1)
+        if not col.strip() or not fld.strip():
+            raise UsageError(f"--map {v}: expected COLUMN=FIELD.",
+                             "For example --map ContextTokens=input_tokens.")
+        out[col.strip()] = fld.strip()
+    return out
+
+
+def ingest_options(source: str | None, mapping: list[str] | None, models: list[str] | None,
+                   start: str | None, excludes: bool | None) -> IngestOptions:
+    from llmcost.ingest import IngestOptions
+    from llmcost.scope import parse_time, split_values
+
+    model_values = split_values(models)
+    start_dt: datetime | None = parse_time(start, "--start") if start else None
+    return IngestOptions(
+        source=source,
+        column_map=parse_map(mapping),
+        model=model_values[0] if len(model_values) == 1 else None,
+        start=start_dt,
+        input_excludes_cache=excludes,
+    )
+
+
+def load_files(store: Store, files: list[str], options: IngestOptions,
+               quiet: bool) -> IngestResult:
+    """Ingest with a progress display on a terminal (nothing when piped or with JSON)."""
+    from llmcost.ingest import ingest_files
+
+    interactive = sys.stdout.isatty() and not quiet
+    if not interactive:
+        return ingest_files(store, files, options)
+    store.con.execute("SET enable_progress_bar = true")
+    status = console(stderr=True)
+
+    def on_file(path: Path) -> None:
+        status.print(f"[dim]reading {path.name} …[/dim]")
+
+    try:
+        return ingest_files(store, files, options, on_file=on_file)
+    finally:
+        store.con.execute("SET enable_progress_bar = false")
+
+
+def emit(fmt: OutputFormat, table: Callable[[], Any], json: Callable[[], dict[str, Any]],
+         markdown: Callable[[], str] | None = None) -> None:
+    """Render a result in the chosen format; only the chosen renderer runs."""
+    if fmt is OutputFormat.json:
+        from llmcost.render.json_out import dumps
+
+        print_text(dumps(json()))
+    elif fmt is OutputFormat.markdown:
+        if markdown is None:
+            raise UsageError("This command has no Markdown output.", "Use --format table or json.")
+        print_text(markdown())
+    else:
+        show(table())

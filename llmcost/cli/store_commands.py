@@ -1,0 +1,67 @@
+"""`llmcost sources`, `llmcost rejects`, `llmcost forget FILE`: what the store holds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from llmcost.cli import app, common
+from llmcost.cli.common import DbOpt, DebugOpt, FormatOpt, OutputFormat
+
+
+@app.command()
+def sources(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table,
+            debug: DebugOpt = False) -> None:
+    """The files in the store, with their row counts."""
+    common.set_debug(debug)
+    from llmcost.render import json_out, terminal
+    from llmcost.store import open_store
+
+    with open_store(db) as store:
+        rows = store.sources()
+    common.emit(fmt, table=lambda: terminal.render_sources(rows),
+                json=lambda: json_out.sources_doc(rows))
+
+
+@app.command()
+def rejects(
+    file: Annotated[str | None, typer.Argument(help="Only this file's rejects.",
+                                               show_default=False)] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows to show (0 = all).")] = 50,
+    db: DbOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    debug: DebugOpt = False,
+) -> None:
+    """Rows that should have been calls but were broken: file, line, reason and raw text."""
+    common.set_debug(debug)
+    from llmcost.render import json_out, terminal
+    from llmcost.store import open_store
+
+    with open_store(db) as store:
+        wanted = None
+        if file:
+            found = store.find_sources(file)
+            wanted = found[0][0] if found else file
+        total = len(store.rejects(wanted))
+        rows = store.rejects(wanted, None if fmt is OutputFormat.json or limit <= 0 else limit)
+    common.emit(fmt, table=lambda: terminal.render_rejects(rows, total),
+                json=lambda: json_out.rejects_doc(rows, total))
+
+
+@app.command()
+def forget(
+    file: Annotated[str, typer.Argument(help="A stored file's path (or content-hash prefix).")],
+    db: DbOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    debug: DebugOpt = False,
+) -> None:
+    """Remove a file's calls and rejects from the store."""
+    common.set_debug(debug)
+    from llmcost.render import terminal
+    from llmcost.store import open_store
+
+    with open_store(db) as store:
+        results = store.forget(file)
+    common.emit(fmt, table=lambda: terminal.render_forget(results, file),
+                json=lambda: {"command": "forget", "forgotten": [r.__dict__ for r in results]})

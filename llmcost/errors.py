@@ -1,0 +1,52 @@
+"""One error hierarchy for everything a user can get wrong.
+
+Every user-facing failure is an `LlmcostError`: a one-paragraph message saying what was found,
+plus a hint saying what to do next. The CLI catches them once (`llmcost.cli.app`), prints them
+without a traceback (unless `--debug`) and exits with `exit_code`.
+"""
+
+from __future__ import annotations
+
+
+class LlmcostError(Exception):
+    """A failure the user can act on."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n{self.hint}"
+
+
+class UsageError(LlmcostError):
+    """Options that do not make sense together or cannot be parsed (exit code 2)."""
+
+    exit_code = 2
+
+
+class InputFileError(LlmcostError):
+    """A file given on the command line cannot be read at all."""
+
+
+class NotACallLogError(InputFileError):
+    """A readable file that holds no recognisable call records."""
+
+
+class StoreError(LlmcostError):
+    """The DuckDB store cannot be opened or is not an llmcost store."""
+
+
+class StoreInUseError(StoreError):
+    """Another process holds the store's write lock."""
+
+
+class PricingError(LlmcostError):
+    """The price book or an overlay is invalid."""
+
+
+class ConfigError(LlmcostError):
+    """llmcost.yaml is invalid."""

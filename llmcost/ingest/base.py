@@ -1,0 +1,314 @@
+"""What every log adapter builds on: the file sample it sniffs, the context it reads with, and the
+`Projection` it returns — SQL that maps one file's records onto the canonical columns.
+
+An adapter never loops over rows in Python. It returns SQL expressions; the loader
+(`llmcost.ingest.load`) runs them inside DuckDB, validates, deduplicates and stores the result in
+one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from llmcost.sql_quoting import sql_ident, sql_str
+
+__all__ = ["sql_ident", "sql_str"]  # re-exported for adapters
+
+FileKind = Literal["csv", "jsonl", "json", "parquet"]
+
+# Names used for DuckDB's CSV rejects tables (TEMP tables, one pair per connection).
+CSV_REJECTS_TABLE = "llmcost_csv_rejects"
+CSV_SCANS_TABLE = "llmcost_csv_scans"
+
+
+def json_path(key_path: str) -> str:
+    """`a.b` -> the JSONPath `$."a"."b"` as a SQL literal (keys quoted, so any key works)."""
+    parts = key_path.split(".")
+    return sql_str("$." + ".".join('"' + p.replace('"', '\\"') + '"' for p in parts))
+
+
+def normalize_name(name: str) -> str:
+    """Column-name matching key: lower case, runs of non-alphanumerics -> `_`."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+def first_reason(checks: list[tuple[str, str]]) -> str:
+    """SQL CASE giving the first failing check's reason, else NULL."""
+    if not checks:
+        return "NULL"
+    whens = " ".join(f"WHEN {cond} THEN {reason}" for cond, reason in checks)
+    return f"(CASE {whens} END)"
+
+
+def int_value(raw: str) -> str:
+    """SQL: a token count from any text or number (NULL when absent or unreadable)."""
+    return f"TRY_CAST({raw} AS BIGINT)"
+
+
+def int_check(name: str, raw: str) -> tuple[str, str]:
+    """A check that rejects a present but unreadable integer, quoting the bad value."""
+    text = f"CAST({raw} AS VARCHAR)"
+    return (
+        f"({raw}) IS NOT NULL AND trim({text}) <> '' AND TRY_CAST({raw} AS BIGINT) IS NULL",
+        f"'{name} is not a whole number: ' || left({text}, 40)",
+    )
+
+
+def timestamp_value(raw: str) -> str:
+    """SQL: a UTC TIMESTAMP from ISO-8601 text (any offset, or none = UTC), epoch seconds or
+    epoch milliseconds (numbers above 1e11 are taken as milliseconds, above 1e14 as microseconds).
+    """
+    text = f"trim(CAST({raw} AS VARCHAR))"
+    num = f"TRY_CAST({text} AS DOUBLE)"
+    return (
+        f"(CASE WHEN {num} IS NOT NULL THEN "
+        f"(CASE WHEN abs({num}) >= 1e14 THEN make_timestamp(CAST({num} AS BIGINT)) "
+        f"WHEN abs({num}) >= 1e11 THEN make_timestamp(CAST({num} * 1000 AS BIGINT)) "
+        f"ELSE make_timestamp(CAST({num} * 1000000 AS BIGINT)) END) "
+        f"ELSE CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END)"
+    )
+
+
+def timestamp_check(name: str, raw: str) -> tuple[str, str]:
+    text = f"CAST({raw} AS VARCHAR)"
+    return (
+        f"({raw}) IS NOT NULL AND trim({text}) <> '' AND {timestamp_value(raw)} IS NULL",
+        f"'{name} is not a readable time: ' || left({text}, 40)",
+    )
+
+
+def infer_provider(model_sql: str) -> str:
+    """SQL: the provider a model name belongs to, for logs that do not say."""
+    m = f"lower({model_sql})"
+    rules = [
+        ("claude", "anthropic"),
+        ("(^|[/.:])(gpt|o1|o3|o4|chatgpt|text-embedding|davinci|babbage)", "openai"),
+        ("gemini|gemma|palm", "google"),
+        ("deepseek", "deepseek"),
+        ("mistral|mixtral|codestral|magistral|ministral|pixtral", "mistral"),
+        ("glm|zhipu|chatglm", "zhipu"),
+        ("llama", "meta"),
+        ("qwen", "alibaba"),
+        ("grok", "xai"),
+        ("command", "cohere"),
+    ]
+    whens = " ".join(
+        f"WHEN regexp_matches({m}, {sql_str(pattern)}) THEN {sql_str(provider)}"
+        for pattern, provider in rules
+    )
+    return f"(CASE {whens} END)"
+
+
+def status_value(raw: str) -> str:
+    """SQL: `ok` / `error` from the many ways logs write a status (200, success, failed…)."""
+    t = f"lower(trim(CAST({raw} AS VARCHAR)))"
+    return (
+        f"(CASE WHEN {raw} IS NULL OR {t} = '' THEN 'ok' "
+        f"WHEN {t} IN ('ok','success','succeeded','successful','completed','complete','true','200',"
+        f"'201','done','finished') THEN 'ok' "
+        f"WHEN regexp_matches({t}, '^2[0-9][0-9]$') THEN 'ok' ELSE 'error' END)"
+    )
+
+
+def tier_value(raw: str) -> str:
+    """SQL: the canonical service tier from a logged one (`default`, `auto`, `scale`…)."""
+    t = f"lower(trim(CAST({raw} AS VARCHAR)))"
+    return (
+        f"(CASE WHEN {t} IN ('batch','batches') THEN 'batch' WHEN {t} = 'flex' THEN 'flex' "
+        f"WHEN {t} IN ('priority','scale','fast','priority_on_demand') THEN 'priority' "
+        f"ELSE 'standard' END)"
+    )
+
+
+def read_csv_sql(path: Path) -> str:
+    """DuckDB's CSV reader as llmcost uses it: all columns text, a header line, unreadable
+    records sent to the rejects tables (which also keeps the dialect sniffer from mistaking a
+    ragged last line for the header)."""
+    return (
+        f"read_csv({sql_str(str(path))}, all_varchar=true, header=true, skip=0, "
+        f"store_rejects=true, rejects_table={sql_str(CSV_REJECTS_TABLE)}, "
+        f"rejects_scan={sql_str(CSV_SCANS_TABLE)})"
+    )
+
+
+@dataclass
+class IngestOptions:
+    """What the user said about how to read the files."""
+
+    source: str | None = None  # force an adapter by name
+    column_map: dict[str, str] = field(default_factory=dict)  # source column -> canonical field
+    model: str | None = None  # model for logs that carry none (serving traces)
+    start: datetime | None = None  # base time for logs with relative timestamps
+    input_excludes_cache: bool | None = None  # override the input-token convention
+
+
+@dataclass
+class FileSample:
+    """What an adapter may look at to decide whether it reads a file."""
+
+    path: Path
+    kind: FileKind
+    compressed: bool
+    columns: list[str]  # header columns (csv, parquet) or keys of the first JSON records
+    records: list[dict[str, Any]]  # the first JSON records (json kinds), parsed
+    head: str  # the first bytes of the (decompressed) file, decoded leniently
+
+    def has_any(self, *names: str) -> bool:
+        cols = {normalize_name(c) for c in self.columns}
+        return any(normalize_name(n) in cols for n in names)
+
+    def record_has(self, *paths: str) -> bool:
+        """True if any of the first records holds every dotted path given."""
+        return any(all(_get_path(rec, p) is not None for p in paths) for rec in self.records)
+
+
+def _get_path(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(obj, dict) or part not in obj:
+            return None
+        obj = obj[part]
+    return obj
+
+
+def flatten_keys(record: dict[str, Any], prefix: str = "", depth: int = 3) -> list[str]:
+    keys: list[str] = []
+    for k, v in record.items():
+        name = f"{prefix}{k}"
+        keys.append(name)
+        if isinstance(v, dict) and depth > 1:
+            keys.extend(flatten_keys(v, name + ".", depth - 1))
+    return keys
+
+
+_JSON_OR_NULL = "(CASE WHEN json_valid(_raw) THEN CAST(_raw AS JSON) END)"
+
+
+@dataclass
+class SourceContext:
+    """A file being read: where it is and helpers producing its raw rows as SQL."""
+
+    path: Path
+    content_hash: str
+    sample: FileSample
+    options: IngestOptions
+    uses_csv_rejects: bool = False
+
+    @property
+    def path_sql(self) -> str:
+        return sql_str(str(self.path))
+
+    def csv_rows(self) -> str:
+        """Every CSV record as VARCHAR columns plus `_pos` (1-based record number). Records the
+        CSV reader cannot parse (ragged rows, bad quoting) land in DuckDB's rejects tables and are
+        counted as rejected by the loader."""
+        self.uses_csv_rejects = True
+        return f"(SELECT row_number() OVER () AS _pos, * FROM {read_csv_sql(self.path)})"
+
+    def json_lines(self) -> str:
+        """Every non-blank line of a JSON-lines file as text `_raw` plus `_pos` (its line number)."""
+        return (
+            f"(SELECT *, {_JSON_OR_NULL} AS _json FROM "
+            f"(SELECT row_number() OVER () AS _pos, ltrim(line, chr(65279)) AS _raw "
+            f"FROM read_csv({self.path_sql}, columns={{'line': 'VARCHAR'}}, header=false, "
+            f"delim=chr(0), quote='', escape='', auto_detect=false, strict_mode=false)) "
+            f"WHERE trim(_raw) <> '')"
+        )
+
+    def json_array(self) -> str:
+        """Every element of a top-level JSON array as text `_raw` plus `_pos` (1-based index)."""
+        return (
+            f"(SELECT *, {_JSON_OR_NULL} AS _json FROM "
+            f"(SELECT row_number() OVER () AS _pos, CAST(json AS VARCHAR) AS _raw "
+            f"FROM read_json_objects({self.path_sql}, format='array')))"
+        )
+
+    def json_records(self) -> str:
+        """JSON lines or a JSON array, whichever the file is, as `_pos`, `_raw` (the text) and
+        `_json` (the parsed record, NULL when the text is not valid JSON: reject those with
+        `_json IS NULL`; extract fields from `_json` so broken records never stop the read)."""
+        return self.json_array() if self.sample.head.lstrip().startswith("[") else self.json_lines()
+
+    def parquet_rows(self) -> str:
+        return (
+            f"(SELECT file_row_number + 1 AS _pos, * "
+            f"FROM read_parquet({self.path_sql}, file_row_number=true))"
+        )
+
+
+@dataclass
+class Projection:
+    """How one file's records become canonical calls, as SQL over `source`.
+
+    - `source`: a FROM-able subquery exposing `_pos` (1-based record number) and raw fields.
+    - `columns`: canonical column -> SQL expression; columns left out are NULL.
+    - `raw`: SQL giving a record's original text (kept for rejected records).
+    - `skip`: SQL boolean, true for records that are not calls by definition (counted skipped).
+    - `reason`: SQL text, a reject reason specific to the format (NULL when fine).
+    - `line_offset`: added to `_pos` to give the line number shown for rejects (1 for a header).
+    - `keep_order`: among records sharing a `call_id` in this file, the first by this ORDER BY
+      is kept (e.g. the larger usage of a streamed message); None keeps the first in file order.
+    - `variants_expected`: copies of one id with different usage are normal for this format
+      (streamed transcripts) and are not reported as conflicting.
+    - `notes`: assumptions made reading this file, printed beside the results.
+    """
+
+    source: str
+    columns: dict[str, str]
+    raw: str
+    skip: str = "false"
+    reason: str = "NULL"
+    line_offset: int = 0
+    keep_order: str | None = None
+    variants_expected: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class Adapter(Protocol):
+    """One log format: `sniff` scores a file (0 = not mine), `project` maps it."""
+
+    name: str
+    description: str
+
+    def sniff(self, sample: FileSample) -> int: ...
+
+    def project(self, ctx: SourceContext) -> Projection: ...
+
+
+def parse_json_records(text: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The first JSON objects of a JSON-lines or JSON-array head (lenient: broken lines are
+    ignored here; the loader rejects them with a reason)."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    records: list[dict[str, Any]] = []
+    if stripped.startswith("["):
+        decoder = json.JSONDecoder()
+        pos = 1
+        while len(records) < limit:
+            while pos < len(stripped) and stripped[pos] in " \t\r\n,":
+                pos += 1
+            if pos >= len(stripped) or stripped[pos] == "]":
+                break
+            try:
+                obj, pos = decoder.raw_decode(stripped, pos)
+            except json.JSONDecodeError:
+                break
+            if isinstance(obj, dict):
+                records.append(obj)
+        return records
+    for line in stripped.splitlines():
+        if len(records) >= limit:
+            break
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            records.append(obj)
+    return records

@@ -1,0 +1,114 @@
+"""Gemini API and Vertex AI `generateContent` responses (`GenerateContentResponse`), one per
+record (JSON lines or a JSON array): REST camelCase (`usageMetadata.promptTokenCount`,
+`modelVersion`, `responseId`, `createTime`) or the Python SDK's snake_case dump
+(`usage_metadata.prompt_token_count`, `model_version`, `response_id`, `create_time`).
+
+Quirks and rules (provider-facts.md B3, C):
+- `promptTokenCount` INCLUDES `cachedContentTokenCount` (-> cache_read_tokens), so it is the
+  canonical input as it stands.
+- `toolUsePromptTokenCount` (tool results fed back to the model) is OUTSIDE the prompt count and
+  billed as input: input_tokens = promptTokenCount + toolUsePromptTokenCount.
+- `candidatesTokenCount` EXCLUDES `thoughtsTokenCount`; thinking is billed as output:
+  output_tokens = candidatesTokenCount + thoughtsTokenCount; reasoning_tokens = thoughts.
+- Zero counts are omitted from the JSON (proto3): a missing candidates/thoughts/cached/tool-use
+  count is 0 when `usageMetadata` is present. A record without `usageMetadata` is rejected.
+- model = `modelVersion` (e.g. `gemini-2.5-flash`); provider `google`.
+- Time: `createTime` (Vertex, RFC 3339 with nanoseconds, read to the microsecond); the Gemini
+  API sends none, so a `created_at` / `timestamp` field a logger added is used, else ts is NULL.
+- call_id = `responseId`. The chunks of one streamed response share it and carry growing usage:
+  the copy with the largest usage is kept, the others count as duplicates (expected, not
+  conflicting).
+- Vertex `trafficType` (`ON_DEMAND`, `PROVISIONED_THROUGHPUT`) is ignored: every call is read at
+  the standard tier (Provisioned Throughput is paid by subscription, which llmcost does not
+  model). Explicit-cache storage charges are not in the response and are not counted.
+- Records that are not valid JSON are rejected with their line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmcost.ingest._jsonsql import (
+    any_record,
+    jfirst,
+    jlabel,
+    jset,
+    json_record_checks,
+    no_time_note,
+    token_fields,
+)
+from llmcost.ingest.base import (
+    FileSample,
+    Projection,
+    SourceContext,
+    first_reason,
+    timestamp_check,
+    timestamp_value,
+)
+
+# (camelCase REST name, snake_case Python SDK name) of each usage count.
+_USAGE = {
+    "promptTokenCount": "prompt_token_count",
+    "cachedContentTokenCount": "cached_content_token_count",
+    "candidatesTokenCount": "candidates_token_count",
+    "thoughtsTokenCount": "thoughts_token_count",
+    "toolUsePromptTokenCount": "tool_use_prompt_token_count",
+}
+
+# Vertex's time, the SDK's name for it, and fields a logger may add (the Gemini API sends none)
+TIME_KEYS = ("createTime", "create_time", "created_at", "timestamp")
+
+
+def _is_gemini_response(rec: dict[str, Any]) -> bool:
+    for meta_key, count_key in (("usageMetadata", "promptTokenCount"),
+                                ("usage_metadata", "prompt_token_count")):
+        meta = rec.get(meta_key)
+        if isinstance(meta, dict) and count_key in meta:
+            return True
+    return False
+
+
+class GeminiAdapter:
+    name = "gemini"
+    description = "Gemini API / Vertex AI generateContent responses (usageMetadata), one per line"
+
+    def sniff(self, sample: FileSample) -> int:
+        if sample.kind not in ("jsonl", "json"):
+            return 0
+        return 60 if any_record(sample.records, _is_gemini_response) else 0
+
+    def project(self, ctx: SourceContext) -> Projection:
+        doc = "_json"
+        raws = {camel: jfirst(doc, f"usageMetadata.{camel}", f"usage_metadata.{snake}")
+                for camel, snake in _USAGE.items()}
+        v, checks = token_fields(raws)
+        has_usage = f"({jset(doc, 'usageMetadata')} OR {jset(doc, 'usage_metadata')})"
+
+        def count(name: str) -> str:
+            return f"coalesce({v[name]}, 0)"
+
+        created = jfirst(doc, *TIME_KEYS)
+        cols = {
+            "call_id": jlabel(jfirst(doc, "responseId", "response_id")),
+            "ts": timestamp_value(created),
+            "model": jlabel(jfirst(doc, "modelVersion", "model_version", "model")),
+            "provider": "'google'",
+            "input_tokens": f"({v['promptTokenCount']} + {count('toolUsePromptTokenCount')})",
+            "cache_read_tokens": count("cachedContentTokenCount"),
+            "output_tokens": (f"(CASE WHEN {has_usage} THEN {count('candidatesTokenCount')} + "
+                              f"{count('thoughtsTokenCount')} END)"),
+            "reasoning_tokens": v["thoughtsTokenCount"],
+        }
+        checks.append(timestamp_check("createTime", created))
+        reasons = [*json_record_checks(), (f"NOT {has_usage}", "'no usageMetadata'"), *checks]
+        return Projection(
+            source=ctx.json_records(),
+            columns=cols,
+            raw="_raw",
+            skip="false",
+            reason=first_reason(reasons),
+            keep_order="output_tokens DESC NULLS LAST, input_tokens DESC NULLS LAST",
+            variants_expected=True,
+            notes=no_time_note(ctx.sample.records, TIME_KEYS, "These Gemini responses"),
+        )
+

@@ -1,0 +1,300 @@
+"""Generic call logs: any CSV, JSON-lines / JSON-array or Parquet file with one call per record and
+columns whose names say what they hold.
+
+Quirks and rules:
+- Columns are matched by name through `ALIASES` (case and punctuation ignored), e.g. the
+  hand-rolled tracker `timestamp, model, task_type, input_tokens, output_tokens, cost,
+  latency_ms`; the `llm_calls` table `ts, feature, customer_id, model, input_tokens,
+  output_tokens, cost_usd`; OpenAI usage names `prompt_tokens, completion_tokens, cached_tokens`;
+  Anthropic usage names `input_tokens, cache_creation_input_tokens, cache_read_input_tokens`;
+  DeepSeek `prompt_cache_hit_tokens`; the Azure serving trace `ContextTokens, GeneratedTokens`
+  (needs `--model`). `--map column=field` overrides or adds a match (JSON: `a.b` reaches nested
+  keys).
+- Input-token convention: Anthropic's `input_tokens` EXCLUDES cache reads and writes, every other
+  provider's prompt count includes them. A file with Anthropic's cache column names
+  (`cache_creation_input_tokens` / `cache_read_input_tokens`) follows Anthropic; one with other
+  cache columns follows OpenAI (stated as an assumption); `--input-excludes-cache` /
+  `--input-includes-cache` flips it; `--map x=uncached_input_tokens` says it per column.
+- Cache writes without a TTL split are 5-minute writes (Anthropic's default TTL).
+- Times: ISO-8601 with or without offset (none = UTC), epoch seconds or milliseconds.
+- Provider: a provider column, else inferred from the model name.
+- Status: a status column (`ok`, `success`, `200` → ok, anything else → error); errored calls are
+  kept, counted and not billed (`billed` false) unless a `billed` column says otherwise.
+- Ids: a request-id column becomes `call_id` (repeats are duplicates); without one each record
+  is its own call.
+- A JSON record that is not valid JSON is rejected, with its line.
+"""
+
+from __future__ import annotations
+
+from llmcost.errors import NotACallLogError, UsageError
+from llmcost.ingest.base import (
+    FileSample,
+    Projection,
+    SourceContext,
+    first_reason,
+    infer_provider,
+    int_check,
+    int_value,
+    json_path,
+    normalize_name,
+    sql_ident,
+    sql_str,
+    status_value,
+    tier_value,
+    timestamp_check,
+    timestamp_value,
+)
+from llmcost.schema import mappable_fields
+
+# canonical field -> column names that mean it (normalised: lower case, `_` for punctuation).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "ts": ("ts", "timestamp", "time", "created", "created_at", "createdat", "date", "datetime",
+           "start_time", "starttime", "request_time", "request_created_at", "event_time",
+           "request_timestamp", "called_at"),
+    "model": ("model", "model_name", "modelname", "llm_model", "engine", "model_version",
+              "response_model", "request_model", "deployment"),
+    "provider": ("provider", "vendor", "api_provider", "llm_provider", "custom_llm_provider"),
+    "task_type": ("task_type", "task", "tasktype", "task_name", "use_case", "usecase"),
+    "feature": ("feature", "feature_name", "product_feature", "app", "application", "component"),
+    "tenant": ("tenant", "tenant_id", "customer", "customer_id", "org_id", "organization",
+               "organization_id", "account_id", "workspace_id", "team_id", "client_id"),
+    "conversation_id": ("conversation_id", "conversation", "session_id", "session", "thread_id",
+                        "trace_id"),
+    "call_id": ("call_id", "request_id", "requestid", "response_id", "message_id", "id"),
+    "input_tokens": ("input_tokens", "prompt_tokens", "tokens_in", "input_token_count",
+                     "prompt_token_count", "prompttokencount", "contexttokens", "context_tokens",
+                     "num_input_tokens", "in_tokens", "inputtokens", "prompttokens",
+                     "n_prompt_tokens", "total_input_tokens"),
+    "uncached_input_tokens": ("uncached_input_tokens", "input_uncached_tokens",
+                              "prompt_cache_miss_tokens"),
+    "output_tokens": ("output_tokens", "completion_tokens", "tokens_out", "output_token_count",
+                      "completion_token_count", "generatedtokens", "generated_tokens",
+                      "num_output_tokens", "out_tokens", "outputtokens", "completiontokens",
+                      "n_completion_tokens"),
+    "cache_read_tokens": ("cache_read_tokens", "cache_read_input_tokens", "cached_tokens",
+                          "cached_input_tokens", "input_cached_tokens", "prompt_cache_hit_tokens",
+                          "cache_hit_tokens", "cached_content_token_count",
+                          "prompt_cache_read_tokens", "cachedcontenttokencount"),
+    "cache_write_tokens": ("cache_write_tokens", "cache_creation_input_tokens",
+                           "cache_creation_tokens", "prompt_cache_write_tokens",
+                           "input_cache_write_tokens"),
+    "cache_write_5m_tokens": ("cache_write_5m_tokens", "ephemeral_5m_input_tokens"),
+    "cache_write_1h_tokens": ("cache_write_1h_tokens", "ephemeral_1h_input_tokens"),
+    "reasoning_tokens": ("reasoning_tokens", "thinking_tokens", "thoughts_token_count",
+                         "thoughtstokencount"),
+    "service_tier": ("service_tier", "tier", "servicetier"),
+    "inference_geo": ("inference_geo",),
+    "speed": ("speed",),
+    "status": ("status", "status_code", "http_status", "outcome", "result_status"),
+    "billed": ("billed",),
+    "latency_ms": ("latency_ms", "latency", "duration_ms", "response_time_ms", "latencyms",
+                   "elapsed_ms"),
+    "prefix_hash": ("prefix_hash", "system_prompt_hash", "prompt_prefix_hash"),
+    "prefix_tokens": ("prefix_tokens", "system_prompt_tokens", "prefix_length"),
+    "prompt_hash": ("prompt_hash", "request_hash"),
+    "quality": ("quality", "quality_score", "eval_score"),
+    "web_search_requests": ("web_search_requests",),
+    "logged_cost_usd": ("cost", "cost_usd", "spend", "total_cost", "costusd", "cost_in_usd",
+                        "total_cost_usd", "price_usd", "amount_usd"),
+}
+
+# Anthropic's usage names: a file with these follows Anthropic's input convention.
+ANTHROPIC_CACHE_NAMES = {"cache_creation_input_tokens", "cache_read_input_tokens"}
+
+TEXT_FIELDS = ("model", "provider", "task_type", "feature", "tenant", "conversation_id",
+               "call_id", "inference_geo", "speed", "prefix_hash", "prompt_hash")
+INT_FIELDS = ("input_tokens", "uncached_input_tokens", "output_tokens", "cache_read_tokens",
+              "cache_write_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
+              "reasoning_tokens", "prefix_tokens", "web_search_requests")
+
+
+def match_columns(sample: FileSample, column_map: dict[str, str]) -> dict[str, str]:
+    """canonical field -> source column, from aliases then `--map` (which wins)."""
+    by_norm: dict[str, str] = {}
+    top_level = [c for c in sample.columns if "." not in c] if sample.kind != "csv" else sample.columns
+    for col in top_level:
+        by_norm.setdefault(normalize_name(col), col)
+    matched: dict[str, str] = {}
+    for fld, names in ALIASES.items():
+        for name in names:
+            if name in by_norm:
+                matched[fld] = by_norm[name]
+                break
+    known = mappable_fields()
+    for col, fld in column_map.items():
+        if fld not in known:
+            raise UsageError(
+                f"--map {col}={fld}: {fld} is not a field llmcost knows.",
+                "Fields: " + ", ".join(sorted(known)) + ".",
+            )
+        # the mapped column replaces any alias match for that field, and is used once
+        matched = {f: c for f, c in matched.items() if c != col}
+        matched[fld] = col
+        if fld == "input_tokens" or fld == "uncached_input_tokens":
+            matched.pop("uncached_input_tokens" if fld == "input_tokens" else "input_tokens", None)
+    return matched
+
+
+class GenericAdapter:
+    name = "generic"
+    description = "any CSV / JSON lines / Parquet log with named model and token columns"
+
+    def sniff(self, sample: FileSample) -> int:
+        matched = match_columns(sample, {})
+        has_tokens = ("input_tokens" in matched or "uncached_input_tokens" in matched) and (
+            "output_tokens" in matched
+        )
+        if not has_tokens:
+            return 0
+        return 10 if "model" in matched else 5
+
+    def project(self, ctx: SourceContext) -> Projection:
+        sample = ctx.sample
+        matched = match_columns(sample, ctx.options.column_map)
+        missing = [f for f in ("output_tokens",) if f not in matched]
+        if "input_tokens" not in matched and "uncached_input_tokens" not in matched:
+            missing.insert(0, "input_tokens")
+        if "model" not in matched and not ctx.options.model:
+            missing.insert(0, "model")
+        if missing:
+            raise not_a_call_log(sample, missing)
+
+        if sample.kind == "csv":
+            source = ctx.csv_rows()
+            raw_record = "concat_ws(',', " + ", ".join(
+                f"coalesce({sql_ident(c)}, '')" for c in sample.columns) + ")"
+
+            def col(name: str) -> str:
+                return sql_ident(name)
+            line_offset = 1
+        elif sample.kind == "parquet":
+            source = ctx.parquet_rows()
+            raw_record = "CAST(to_json(struct_pack(" + ", ".join(
+                f"{sql_ident(c)} := {sql_ident(c)}" for c in sample.columns) + ")) AS VARCHAR)"
+
+            def col(name: str) -> str:
+                return f"CAST({sql_ident(name)} AS VARCHAR)"
+            line_offset = 0
+        else:
+            source = ctx.json_records()
+            raw_record = "_raw"
+
+            def col(name: str) -> str:
+                return f"json_extract_string(_json, {json_path(name)})"
+            line_offset = 0
+
+        notes: list[str] = []
+        src = {f: col(c) for f, c in matched.items()}
+        checks: list[tuple[str, str]] = []
+        if sample.kind in ("jsonl", "json"):
+            checks.append(("_json IS NULL", "'not valid JSON'"))
+            checks.append(("json_type(_json) <> 'OBJECT'", "'not a JSON object'"))
+        cols: dict[str, str] = {}
+        for f in TEXT_FIELDS:
+            if f in src:
+                cols[f] = f"NULLIF(trim({src[f]}), '')"
+        for f in INT_FIELDS:
+            if f in src:
+                checks.append(int_check(f, src[f]))
+        if "ts" in src:
+            checks.append(timestamp_check("time", src["ts"]))
+            cols["ts"] = timestamp_value(src["ts"])
+        if ctx.options.model:
+            if "model" in matched:
+                cols["model"] = f"coalesce({cols['model']}, {sql_str(ctx.options.model)})"
+            else:
+                cols["model"] = sql_str(ctx.options.model)
+                notes.append(f"model set to {ctx.options.model} (--model): the file names none")
+        if "provider" not in cols:
+            cols["provider"] = infer_provider(cols["model"])
+        else:
+            cols["provider"] = f"lower(coalesce({cols['provider']}, {infer_provider(cols['model'])}))"
+
+        v = {f: int_value(src[f]) for f in INT_FIELDS if f in src}
+        cache_read = v.get("cache_read_tokens", "0")
+        w5 = v.get("cache_write_5m_tokens")
+        w1h = v.get("cache_write_1h_tokens")
+        w_all = v.get("cache_write_tokens")
+        if w_all is not None and w5 is None and w1h is None:
+            w5 = w_all
+        elif w_all is not None and w5 is None:
+            w5 = f"({w_all} - coalesce({w1h}, 0))"
+        elif w_all is not None and w1h is None:
+            w1h = f"({w_all} - coalesce({w5}, 0))"
+        w5 = w5 or "0"
+        w1h = w1h or "0"
+        cache_sum = f"(coalesce({cache_read}, 0) + coalesce({w5}, 0) + coalesce({w1h}, 0))"
+        has_cache_cols = any(
+            f in matched for f in ("cache_read_tokens", "cache_write_tokens",
+                                   "cache_write_5m_tokens", "cache_write_1h_tokens"))
+
+        if "input_tokens" in v:
+            excludes = ctx.options.input_excludes_cache
+            input_col = normalize_name(matched["input_tokens"])
+            anthropic_names = any(
+                normalize_name(matched.get(f, "")) in ANTHROPIC_CACHE_NAMES
+                for f in ("cache_read_tokens", "cache_write_tokens"))
+            if excludes is None:
+                excludes = anthropic_names and input_col == "input_tokens"
+                if has_cache_cols:
+                    if excludes:
+                        notes.append(
+                            "input_tokens taken to EXCLUDE cache tokens (Anthropic convention: "
+                            "the file has Anthropic's cache column names); pass "
+                            "--input-includes-cache if it does not")
+                    else:
+                        notes.append(
+                            f"{matched['input_tokens']} taken to INCLUDE cached tokens (OpenAI "
+                            "convention); pass --input-excludes-cache if this log follows "
+                            "Anthropic's")
+            if excludes:
+                cols["input_tokens"] = f"({v['input_tokens']} + {cache_sum})"
+            else:
+                cols["input_tokens"] = v["input_tokens"]
+        else:
+            cols["input_tokens"] = f"({v['uncached_input_tokens']} + {cache_sum})"
+        cols["cache_read_tokens"] = f"coalesce({cache_read}, 0)"
+        cols["cache_write_5m_tokens"] = f"coalesce({w5}, 0)"
+        cols["cache_write_1h_tokens"] = f"coalesce({w1h}, 0)"
+        cols["output_tokens"] = v["output_tokens"]
+        if "reasoning_tokens" in v:
+            cols["reasoning_tokens"] = v["reasoning_tokens"]
+        for f in ("prefix_tokens", "web_search_requests"):
+            if f in v:
+                cols[f] = v[f]
+        if "service_tier" in src:
+            cols["service_tier"] = tier_value(src["service_tier"])
+        if "status" in src:
+            cols["status"] = status_value(src["status"])
+        if "billed" in src:
+            cols["billed"] = f"TRY_CAST({src['billed']} AS BOOLEAN)"
+        for f, typ in (("latency_ms", "DOUBLE"), ("quality", "DOUBLE"),
+                       ("logged_cost_usd", "DECIMAL(18,9)")):
+            if f in src:
+                cols[f] = f"TRY_CAST({src[f]} AS {typ})"
+        return Projection(
+            source=source,
+            columns=cols,
+            raw=raw_record,
+            reason=first_reason(checks),
+            line_offset=line_offset,
+            notes=notes,
+        )
+
+
+def not_a_call_log(sample: FileSample, missing: list[str]) -> NotACallLogError:
+    found = ", ".join(sample.columns[:20]) or "(none)"
+    if len(sample.columns) > 20:
+        found += f", … ({len(sample.columns)} in all)"
+    needs = {
+        "model": "a model column (model, model_name, …) or --model NAME",
+        "input_tokens": "an input token count (input_tokens, prompt_tokens, …)",
+        "output_tokens": "an output token count (output_tokens, completion_tokens, …)",
+    }
+    return NotACallLogError(
+        f"{sample.path} is not a call log llmcost can read. Found columns: {found}. "
+        f"Needed: " + "; ".join(needs[m] for m in missing) + ".",
+        "Map yours with --map COLUMN=FIELD (e.g. --map amount=output_tokens), force a format "
+        "with --source NAME, or see docs/formats.md for the formats read automatically.",
+    )

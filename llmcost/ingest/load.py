@@ -1,0 +1,308 @@
+"""Loading files into the store: one transaction per file, every record accounted for.
+
+For each file: `rows_read` (records in the file, counted whatever becomes of them) =
+`rows_loaded` + `rows_rejected` (broken: reason and raw text kept in `rejects`) +
+`rows_duplicate` (a call id already seen, in this file or the store) + `rows_skipped` (records that
+are not calls by definition). `rows_conflicting` counts the duplicates whose token counts differ
+from the copy kept.
+
+- The same content (by SHA-256) is never loaded twice, under any path.
+- A path stored before with other content is a new version of that file: the old version's calls
+  are replaced, in the same transaction.
+- A crash or kill mid-file rolls the whole file back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from llmcost.errors import InputFileError, LlmcostError, NotACallLogError
+from llmcost.ingest.base import (
+    CSV_REJECTS_TABLE,
+    CSV_SCANS_TABLE,
+    Adapter,
+    IngestOptions,
+    Projection,
+    SourceContext,
+    first_reason,
+    sql_str,
+)
+from llmcost.ingest.files import content_hash, expand_paths, file_kind, take_sample
+from llmcost.ingest.registry import detect_adapter
+from llmcost.schema import CALL_COLUMNS, TOKEN_COLUMNS
+from llmcost.store import Store
+
+MAX_TOKENS = 1_000_000_000  # more than this in one call is a broken record, not a call
+
+STAGE = "llmcost_stage"
+KEPT = "llmcost_kept"
+
+
+@dataclass
+class FileResult:
+    file: str
+    adapter: str
+    content_hash: str
+    status: str  # loaded | unchanged | replaced
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    rows_skipped: int = 0
+    rows_conflicting: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def balanced(self) -> bool:
+        return self.rows_read == (
+            self.rows_loaded + self.rows_rejected + self.rows_duplicate + self.rows_skipped)
+
+
+@dataclass
+class IngestResult:
+    files: list[FileResult]
+    not_logs: list[str] = field(default_factory=list)  # files in named folders that hold no calls
+
+    @property
+    def hashes(self) -> list[str]:
+        return [f.content_hash for f in self.files]
+
+    def total(self, key: str) -> int:
+        return sum(int(getattr(f, key)) for f in self.files)
+
+
+@dataclass
+class PlannedFile:
+    path: Path
+    content_hash: str
+    adapter: Adapter
+    ctx: SourceContext
+
+
+def plan_files(store: Store, args: list[str], options: IngestOptions) -> tuple[list[PlannedFile], list[str]]:
+    """Find, hash, sample and detect every file before anything is written, so a bad argument
+    stops the run before it changes the store."""
+    explicit = {Path(a).expanduser().resolve() for a in args if Path(a).expanduser().is_file()}
+    planned: list[PlannedFile] = []
+    not_logs: list[str] = []
+    for path in expand_paths(args):
+        if path.stat().st_size == 0:
+            if path in explicit:
+                raise InputFileError(f"{path} is empty.", "Point llmcost at a file with call records.")
+            not_logs.append(str(path))
+            continue
+        sample = take_sample(path, store.con)
+        try:
+            adapter = detect_adapter(sample, options.source, options.column_map, options.model)
+        except NotACallLogError:
+            if path in explicit or file_kind(path) is None:
+                raise
+            not_logs.append(str(path))
+            continue
+        digest = content_hash(path)
+        planned.append(PlannedFile(path, digest, adapter, SourceContext(path, digest, sample, options)))
+    return planned, not_logs
+
+
+def ingest_files(store: Store, args: list[str], options: IngestOptions,
+                 on_file: Callable[[Path], None] | None = None) -> IngestResult:
+    planned, not_logs = plan_files(store, args, options)
+    results = []
+    for item in planned:
+        if on_file:
+            on_file(item.path)
+        results.append(load_file(store, item))
+    return IngestResult(results, not_logs)
+
+
+def load_file(store: Store, item: PlannedFile) -> FileResult:
+    path = str(item.path)
+    stored = store.query(
+        """SELECT source_file, rows_read, rows_loaded, rows_rejected, rows_duplicate,
+                  rows_skipped FROM sources WHERE source_hash = ? ORDER BY ingested_at LIMIT 1""",
+        [item.content_hash])
+    if stored:
+        return _already_stored(store, item, stored[0])
+    with store.transaction():
+        older = store.query(
+            "SELECT source_hash FROM sources WHERE source_file = ? AND source_hash <> ?",
+            [path, item.content_hash])
+        for (old_hash,) in older:
+            store.remove_source(path, old_hash)
+        result = _load_new(store, item)
+        if older:
+            result.status = "replaced"
+            result.notes.append("an earlier version of this file was replaced")
+        _record_source(store, item, result)
+    return result
+
+
+def _already_stored(store: Store, item: PlannedFile, row: tuple) -> FileResult:
+    first_path, read, loaded, rejected, duplicate, skipped = row
+    result = FileResult(str(item.path), item.adapter.name, item.content_hash, "unchanged",
+                        rows_read=read, rows_loaded=0, rows_rejected=rejected,
+                        rows_duplicate=loaded + duplicate, rows_skipped=skipped)
+    if first_path != str(item.path):
+        result.notes.append(f"same content as {first_path}, already stored")
+        with store.transaction():
+            _record_source(store, item, result)
+    return result
+
+
+def _record_source(store: Store, item: PlannedFile, r: FileResult) -> None:
+    store.con.execute(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [str(item.path), item.content_hash, item.adapter.name, r.rows_read, r.rows_loaded,
+         r.rows_rejected, r.rows_duplicate, r.rows_skipped, r.rows_conflicting,
+         datetime.now(UTC).replace(tzinfo=None)])
+
+
+def stage_sql(item: PlannedFile, proj: Projection) -> str:
+    """SELECT producing every canonical column plus `__skip`, `__reason`, `__raw`."""
+    c = proj.columns
+    inner = [f"({expr}) AS {sql_col(name)}" for name, expr in c.items()]
+    inner += [f"({proj.skip}) AS __skip", f"({proj.reason}) AS __areason"]
+    prefix = sql_str(item.content_hash[:16] + ":")
+
+    def col(name: str) -> str:
+        return sql_col(name) if name in c else "NULL"
+
+    status = f"coalesce({col('status')}, 'ok')"
+    exprs: dict[str, str] = {}
+    for column in CALL_COLUMNS:
+        name = column.name
+        typ = column.sql_type.replace(" NOT NULL", "")
+        if name == "call_id":
+            expr = f"{prefix} || __pos" if name not in c else f"coalesce({col(name)}, {prefix} || __pos)"
+        elif name == "source_file":
+            expr = sql_str(str(item.path))
+        elif name == "source_hash":
+            expr = sql_str(item.content_hash)
+        elif name == "source_line":
+            expr = f"__pos + {proj.line_offset}"
+        elif name == "status":
+            expr = status
+        elif name == "billed":
+            expr = f"coalesce({col('billed')}, {status} = 'ok')"
+        elif name == "service_tier":
+            expr = f"coalesce({col('service_tier')}, 'standard')"
+        elif name in ("cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens"):
+            expr = f"coalesce({col(name)}, 0)"
+        else:
+            expr = col(name)
+        exprs[name] = f"CAST({expr} AS {typ})"
+    inp, out = exprs["input_tokens"], exprs["output_tokens"]
+    cache = " + ".join(exprs[n] for n in ("cache_read_tokens", "cache_write_5m_tokens",
+                                          "cache_write_1h_tokens"))
+    checks = [("__areason IS NOT NULL", "__areason"),
+              (f"{exprs['model']} IS NULL", "'no model name'"),
+              (f"{inp} IS NULL", "'no input token count'"),
+              (f"{out} IS NULL", "'no output token count'")]
+    for t in TOKEN_COLUMNS:
+        checks.append((f"{exprs[t]} < 0", f"'negative {t}'"))
+        checks.append((f"{exprs[t]} > {MAX_TOKENS}", f"'implausible {t} (over {MAX_TOKENS:,})'"))
+    checks.append((f"{cache} > {inp}", "'cache tokens exceed input tokens'"))
+    checks.append((f"{exprs['reasoning_tokens']} > {out}", "'reasoning tokens exceed output tokens'"))
+    reason = first_reason(checks)
+    outer = [f"{e} AS {n}" for n, e in exprs.items()]
+    outer.append("__skip")
+    outer.append(f"CASE WHEN __skip THEN NULL ELSE {reason} END AS __reason")
+    # the raw text is built only for rejected records (CASE evaluates branches selectively)
+    outer.append(f"CASE WHEN __skip OR {reason} IS NULL THEN NULL "
+                 f"ELSE CAST(({proj.raw}) AS VARCHAR) END AS __raw")
+    return (
+        f"SELECT {', '.join(outer)} FROM (SELECT *, _pos AS __pos, {', '.join(inner)} "
+        f"FROM {proj.source} AS src)"
+    )
+
+
+def sql_col(name: str) -> str:
+    return f"__c_{name}"
+
+
+def _count(store: Store, sql: str) -> int:
+    return int(store.query(sql)[0][0])
+
+
+def _load_new(store: Store, item: PlannedFile) -> FileResult:
+    con = store.con
+    proj = item.adapter.project(item.ctx)
+    result = FileResult(str(item.path), item.adapter.name, item.content_hash, "loaded",
+                        notes=list(proj.notes))
+    for t in (CSV_REJECTS_TABLE, CSV_SCANS_TABLE):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {stage_sql(item, proj)}")
+    except duckdb.Error as e:
+        raise InputFileError(
+            f"{item.path} could not be read as {item.adapter.name}: {str(e).splitlines()[0]}",
+            "Check the file; force another format with --source NAME, or see docs/formats.md.",
+        ) from e
+    read, skipped, rejected = store.query(
+        f"""SELECT count(*), count(*) FILTER (WHERE __skip),
+                   count(*) FILTER (WHERE NOT __skip AND __reason IS NOT NULL) FROM {STAGE}""")[0]
+    cols = ", ".join(c.name for c in CALL_COLUMNS)
+    fpath, fhash = sql_str(str(item.path)), sql_str(item.content_hash)
+    con.execute(
+        f"""INSERT INTO rejects SELECT {fpath}, {fhash}, source_line, __reason, __raw
+            FROM {STAGE} WHERE NOT __skip AND __reason IS NOT NULL""")
+    if item.ctx.uses_csv_rejects and _table_exists(store, CSV_REJECTS_TABLE):
+        parse_rejects = _count(store, f"SELECT count(DISTINCT line) FROM {CSV_REJECTS_TABLE}")
+        con.execute(
+            f"""INSERT INTO rejects SELECT {fpath}, {fhash}, line,
+                   'unreadable CSV record: ' || min(error_type) || ' (' || min(error_message) || ')',
+                   min(csv_line)
+                FROM {CSV_REJECTS_TABLE} GROUP BY line""")
+        read += parse_rejects
+        rejected += parse_rejects
+    ok = "NOT __skip AND __reason IS NULL"
+    if "call_id" in proj.columns:
+        keep = f"{proj.keep_order}, source_line" if proj.keep_order else "source_line"
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {KEPT} AS SELECT * FROM {STAGE} WHERE {ok}
+                QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY {keep}) = 1""")
+        ok_rows = _count(store, f"SELECT count(*) FROM {STAGE} WHERE {ok}")
+        kept = _count(store, f"SELECT count(*) FROM {KEPT}")
+        conflicting = 0
+        if ok_rows > kept and not proj.variants_expected:
+            conflicting = _count(store, f"""
+                SELECT count(*) FROM {STAGE} s JOIN {KEPT} k USING (call_id)
+                WHERE {ok.replace('__', 's.__')} AND s.source_line <> k.source_line
+                  AND ({', '.join('s.' + t for t in TOKEN_COLUMNS)})
+                      IS DISTINCT FROM ({', '.join('k.' + t for t in TOKEN_COLUMNS)})""")
+        in_store = _count(store, f"SELECT count(*) FROM {KEPT} k SEMI JOIN calls c USING (call_id)")
+        if in_store:
+            conflicting += _count(store, f"""
+                SELECT count(*) FROM {KEPT} k JOIN calls c USING (call_id)
+                WHERE ({', '.join('k.' + t for t in TOKEN_COLUMNS)})
+                      IS DISTINCT FROM ({', '.join('c.' + t for t in TOKEN_COLUMNS)})""")
+        con.execute(f"INSERT INTO calls SELECT {cols} FROM {KEPT} k ANTI JOIN calls c USING (call_id)")
+        result.rows_duplicate = (ok_rows - kept) + in_store
+        result.rows_loaded = kept - in_store
+        result.rows_conflicting = conflicting
+        con.execute(f"DROP TABLE {KEPT}")
+    else:
+        con.execute(f"INSERT INTO calls SELECT {cols} FROM {STAGE} WHERE {ok}")
+        result.rows_loaded = read - skipped - rejected
+    con.execute(f"DROP TABLE {STAGE}")
+    result.rows_read, result.rows_skipped, result.rows_rejected = int(read), int(skipped), int(rejected)
+    if result.rows_conflicting:
+        result.notes.append(
+            f"{result.rows_conflicting} duplicate records carry other token counts than the copy "
+            "kept under the same call id (counted as duplicates, not loaded)")
+    if read == 0:
+        result.notes.append("the file holds no records")
+    if not result.balanced():  # an internal invariant: never silently lose a row
+        raise LlmcostError(
+            f"Internal accounting error on {item.path}: {result}.",
+            "Please report this with the file's first lines; nothing was stored.")
+    return result
+
+
+def _table_exists(store: Store, name: str) -> bool:
+    return bool(store.query(
+        "SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND temporary", [name]))

@@ -1,0 +1,162 @@
+"""OpenAI API response objects, one per record (JSON lines or a JSON array): Chat Completions
+(`"object": "chat.completion"`), Responses API (`"object": "response"`) and legacy completions
+(`"object": "text_completion"`), as a logger saves `response.model_dump_json()`.
+
+Quirks and rules (provider-facts.md B2, C):
+- Chat: `usage.prompt_tokens` INCLUDES `prompt_tokens_details.cached_tokens`, so it is the
+  canonical input as it stands; `cached_tokens` -> cache_read_tokens. `completion_tokens`
+  INCLUDES `completion_tokens_details.reasoning_tokens` (and rejected-prediction tokens), all
+  billed as output; reasoning_tokens is kept as the informational subset.
+- Responses: `usage.input_tokens` (includes `input_tokens_details.cached_tokens`),
+  `output_tokens` (includes `output_tokens_details.reasoning_tokens`).
+- gpt-5.6 and later report `cache_write_tokens` in `prompt_tokens_details` /
+  `input_tokens_details`: a part of the prompt distinct from the cached (read) tokens, billed at
+  a write price; it becomes cache_write_5m_tokens (OpenAI has no TTL split).
+- Time: `created` (chat, epoch seconds) or `created_at` (Responses, epoch seconds; ISO text from
+  a logger is read too).
+- `service_tier` is taken from the RESPONSE, which names the tier actually used: `default` ->
+  standard, `flex`, `priority` / `scale` -> priority, `batch`; absent -> standard.
+- call_id = the response `id` (`chatcmpl-…`, `resp_…`); a repeated id is a duplicate.
+- Provider `openai`, unless the model name plainly belongs to another provider (OpenAI-compatible
+  gateways such as OpenRouter, Together or DeepSeek return this same shape).
+- Responses `status`: `failed` / `cancelled` -> an errored call (not billed; missing usage read
+  as 0); `incomplete` is a normal, billed call (output cut at the limit). `queued` /
+  `in_progress` snapshots (background mode) are skipped: the finished object is the call.
+- A bare error body (`{"error": {...}}` with no object or model) is skipped: not a call.
+- Web searches: Responses `output[]` items of type `web_search_call` -> web_search_requests.
+- Attribution: `metadata.feature`, `metadata.task_type`, `metadata.tenant` when the caller set
+  them; Responses `conversation.id` -> conversation_id.
+- Embeddings list objects (`"object": "list"`, seen in batch output) have no output: 0.
+- Records that are not valid JSON, or JSON but not an object, are rejected with their line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmcost.ingest._jsonsql import (
+    any_record,
+    get,
+    jfirst,
+    jlabel,
+    jset,
+    json_record_checks,
+    jtext,
+    never_null,
+    token_fields,
+)
+from llmcost.ingest.base import (
+    FileSample,
+    Projection,
+    SourceContext,
+    first_reason,
+    infer_provider,
+    sql_str,
+    tier_value,
+    timestamp_check,
+    timestamp_value,
+)
+
+OBJECT_TYPES = ("chat.completion", "response", "text_completion", "list")
+
+
+def _is_openai_object(rec: dict[str, Any]) -> bool:
+    usage = rec.get("usage")
+    if not isinstance(usage, dict):
+        return False
+    has_counts = "prompt_tokens" in usage or "input_tokens" in usage
+    obj = rec.get("object")
+    if obj in ("chat.completion", "response", "text_completion"):
+        return has_counts
+    rid = str(rec.get("id") or "")
+    return obj is None and has_counts and rid.startswith(("chatcmpl-", "resp_", "cmpl-"))
+
+
+def sniff_openai_records(records: list[dict[str, Any]]) -> int:
+    """Score for records that are OpenAI response objects (shared with the batch adapter)."""
+    if not any_record(records, _is_openai_object):
+        return 0
+    # DeepSeek's own usage names: leave the file to a DeepSeek adapter if one is registered.
+    if any_record(records, lambda r: get(r, "usage.prompt_cache_hit_tokens") is not None):
+        return 40
+    return 60
+
+
+def openai_columns(doc: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Canonical columns and reject checks for one OpenAI response object held in JSON `doc`."""
+    raws = {
+        "usage.prompt_tokens": jfirst(doc, "usage.prompt_tokens", "usage.input_tokens"),
+        "usage.cached_tokens": jfirst(doc, "usage.prompt_tokens_details.cached_tokens",
+                                      "usage.input_tokens_details.cached_tokens"),
+        "usage.cache_write_tokens": jfirst(doc, "usage.prompt_tokens_details.cache_write_tokens",
+                                           "usage.input_tokens_details.cache_write_tokens"),
+        "usage.completion_tokens": jfirst(doc, "usage.completion_tokens", "usage.output_tokens"),
+        "usage.reasoning_tokens": jfirst(
+            doc, "usage.completion_tokens_details.reasoning_tokens",
+            "usage.output_tokens_details.reasoning_tokens"),
+    }
+    v, checks = token_fields(raws)
+    obj = jtext(doc, "object")
+    status = f"lower({jtext(doc, 'status')})"
+    failed = f"coalesce({status} IN ('failed', 'cancelled'), false)"
+    created = jfirst(doc, "created", "created_at")
+    checks.append(timestamp_check("created", created))
+    checks.append((
+        f"{obj} IS NOT NULL AND {obj} NOT IN ({', '.join(sql_str(o) for o in OBJECT_TYPES)})",
+        f"'not an OpenAI response object: object = ' || left({obj}, 40)"))
+    model = jlabel(jtext(doc, "model"))
+    prompt = v["usage.prompt_tokens"]
+    completion = v["usage.completion_tokens"]
+    cols = {
+        "call_id": jlabel(jtext(doc, "id")),
+        "ts": timestamp_value(created),
+        "model": model,
+        "provider": f"coalesce({infer_provider(model)}, 'openai')",
+        "input_tokens": f"(CASE WHEN {failed} THEN coalesce({prompt}, 0) ELSE {prompt} END)",
+        "cache_read_tokens": f"coalesce({v['usage.cached_tokens']}, 0)",
+        "cache_write_5m_tokens": f"coalesce({v['usage.cache_write_tokens']}, 0)",
+        "cache_write_1h_tokens": "0",
+        "output_tokens": (
+            f"(CASE WHEN {failed} OR ({obj} = 'list' AND {jset(doc, 'usage')}) "
+            f"THEN coalesce({completion}, 0) ELSE {completion} END)"),
+        "reasoning_tokens": v["usage.reasoning_tokens"],
+        "service_tier": (f"(CASE WHEN {jtext(doc, 'service_tier')} IS NOT NULL "
+                         f"THEN {tier_value(jtext(doc, 'service_tier'))} END)"),
+        "status": f"(CASE WHEN {failed} THEN 'error' ELSE 'ok' END)",
+        "web_search_requests": (
+            f"(CASE WHEN {obj} = 'response' THEN len(list_filter("
+            f"json_extract_string({doc}, '$.output[*].type'), "
+            f"lambda t: t = 'web_search_call')) END)"),
+        "conversation_id": jlabel(jtext(doc, "conversation.id")),
+        "feature": jlabel(jtext(doc, "metadata.feature")),
+        "task_type": jlabel(jtext(doc, "metadata.task_type")),
+        "tenant": jlabel(jtext(doc, "metadata.tenant")),
+    }
+    return cols, checks
+
+
+class OpenAIAdapter:
+    name = "openai"
+    description = "OpenAI chat.completion / Responses API objects, one per line (or a JSON array)"
+
+    def sniff(self, sample: FileSample) -> int:
+        if sample.kind not in ("jsonl", "json"):
+            return 0
+        return sniff_openai_records(sample.records)
+
+    def project(self, ctx: SourceContext) -> Projection:
+        cols, checks = openai_columns("_json")
+        status = f"lower({jtext('_json', 'status')})"
+        error_body = (f"{jset('_json', 'error')} AND {jtext('_json', 'object')} IS NULL "
+                      f"AND {jtext('_json', 'model')} IS NULL")
+        skip = never_null(
+            f"_json IS NOT NULL AND json_type(_json) = 'OBJECT' AND "
+            f"({status} IN ('queued', 'in_progress') OR ({error_body}))")
+        return Projection(
+            source=ctx.json_records(),
+            columns=cols,
+            raw="_raw",
+            skip=skip,
+            reason=first_reason(json_record_checks() + checks),
+            notes=[],
+        )

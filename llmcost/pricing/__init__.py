@@ -1,0 +1,1 @@
+"""Prices: the dated price book (`book`) and pricing calls in DuckDB (`engine`)."""

@@ -1,0 +1,132 @@
+"""JSON renderings (`--format json`): the stable contracts of DESIGN §1.
+
+Money is USD as a JSON number, unrounded; fractions are 0–1, percentages 0–100 with `_pct` in
+their names; times are ISO-8601 UTC with `Z`. Keys are added freely, never renamed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from llmcost import __version__
+from llmcost.ingest import IngestResult
+from llmcost.report.analysis import BREAKDOWN_KEYS, DIMENSIONS, Analysis
+from llmcost.store import RejectRow, SourceRow
+
+
+def iso(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return float(o)
+    if isinstance(o, datetime):
+        return iso(o)
+    if isinstance(o, date):
+        return o.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, default=_default, ensure_ascii=False)
+
+
+def ingest_dict(result: IngestResult | None) -> dict[str, Any]:
+    keys = ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate", "rows_skipped",
+            "rows_conflicting")
+    if result is None:
+        return {k: 0 for k in keys} | {"files": [], "not_call_logs": []}
+    doc: dict[str, Any] = {k: result.total(k) for k in keys}
+    doc["files"] = [
+        {"file": f.file, "adapter": f.adapter, "status": f.status, "content_hash": f.content_hash}
+        | {k: getattr(f, k) for k in keys} | {"notes": f.notes}
+        for f in result.files
+    ]
+    doc["not_call_logs"] = result.not_logs
+    return doc
+
+
+def money(v: Decimal | None) -> float | None:
+    return None if v is None else float(v)
+
+
+def analysis_dict(a: Analysis) -> dict[str, Any]:
+    t = a.totals
+    doc: dict[str, Any] = {
+        "llmcost_version": __version__,
+        "command": "analyze",
+        "period": {"start": iso(a.period.start), "end": iso(a.period.end), "days": a.period.days},
+        "totals": {
+            "calls": t.calls,
+            "priced_calls": t.priced_calls,
+            "unpriced_calls": t.unpriced_calls,
+            "cost_usd": money(t.cost_usd),
+            "monthly_usd": money(a.monthly_usd),
+            "input_tokens": t.input_tokens,
+            "output_tokens": t.output_tokens,
+            "cache_read_tokens": t.cache_read_tokens,
+            "cache_write_tokens": t.cache_write_tokens,
+            "reasoning_tokens": t.reasoning_tokens,
+            "error_calls": t.error_calls,
+            "calls_without_time": t.calls_without_time,
+            "cache_hit_ratio": t.cache_hit_ratio,
+            "output_share_pct": t.output_share_pct,
+            "cost_by_component_usd": {
+                "uncached_input": money(t.costs.input), "cache_read": money(t.costs.cache_read),
+                "cache_write": money(t.costs.cache_write), "output": money(t.costs.output),
+                "other": money(t.costs.other)},
+        },
+        "ingest": ingest_dict(a.ingest),
+    }
+    for name in DIMENSIONS:
+        doc[BREAKDOWN_KEYS[name]] = [
+            {name: r.key, "calls": r.calls, "cost_usd": money(r.cost_usd), "share_pct": r.share_pct,
+             "monthly_usd": money(a.period.monthly(r.cost_usd)),
+             "unpriced_calls": r.unpriced_calls, "input_tokens": r.input_tokens,
+             "cache_read_tokens": r.cache_read_tokens, "cache_write_tokens": r.cache_write_tokens,
+             "output_tokens": r.output_tokens, "calls_share_pct": r.calls_share_pct}
+            for r in a.breakdowns[BREAKDOWN_KEYS[name]]
+        ]
+    doc["unpriced_models"] = [{"model": u.model, "calls": u.calls, "reason": u.reason}
+                              for u in a.unpriced_models]
+    doc["unpriced_components"] = a.unpriced_components
+    if a.reconciliation:
+        r = a.reconciliation
+        doc["reconciliation"] = {
+            "calls": r.calls, "logged_cost_usd": money(r.logged_cost_usd),
+            "computed_cost_usd": money(r.computed_cost_usd),
+            "difference_usd": money(r.difference_usd),
+            "by_model": [{"model": m.model, "calls": m.calls,
+                          "logged_cost_usd": money(m.logged_cost_usd),
+                          "computed_cost_usd": money(m.computed_cost_usd),
+                          "difference_usd": money(m.difference_usd), "disagrees": m.disagrees}
+                         for m in r.by_model]}
+    doc["pareto"] = [{"dimension": p.dimension, "keys": p.keys, "of_keys": p.of_keys,
+                      "share_pct": p.share_pct} for p in a.pareto]
+    doc["top_calls"] = [{"call_id": c.key, "detail": c.detail, "cost_usd": money(c.cost_usd)}
+                        for c in a.top_calls]
+    doc["top_conversations"] = [{"conversation_id": c.key, "detail": c.detail,
+                                 "cost_usd": money(c.cost_usd)} for c in a.top_conversations]
+    doc["prices_used"] = [{"model_id": p.model_id, "effective_from": iso(p.effective_from),
+                           "source": p.source, "checked": p.checked, "calls": p.calls,
+                           "note": p.note, "overlay": p.overlay} for p in a.prices_used]
+    doc["notes"] = a.notes + [n for f in (a.ingest.files if a.ingest else []) for n in f.notes]
+    return doc
+
+
+def ingest_doc(result: IngestResult) -> dict[str, Any]:
+    return {"llmcost_version": __version__, "command": "ingest", "ingest": ingest_dict(result)}
+
+
+def sources_doc(rows: list[SourceRow]) -> dict[str, Any]:
+    return {"llmcost_version": __version__, "command": "sources",
+            "sources": [r.__dict__ for r in rows]}
+
+
+def rejects_doc(rows: list[RejectRow], total: int) -> dict[str, Any]:
+    return {"llmcost_version": __version__, "command": "rejects", "total": total,
+            "rejects": [r.__dict__ for r in rows]}

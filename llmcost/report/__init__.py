@@ -1,0 +1,1 @@
+"""Results as data: what the commands found, before any formatting."""

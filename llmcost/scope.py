@@ -1,0 +1,116 @@
+"""Which calls a command works on (DESIGN §1).
+
+With FILES, a command works on the calls of those files only (by content hash); with none, on the
+whole store. Filters narrow either. Every value reaches SQL as a bound parameter, never as text.
+
+- `--since DATE` includes that day; `--until DATE` includes that whole day (a full time, e.g.
+  `2026-10-31T12:00`, is an exclusive upper bound).
+- `--model` matches the logged model name or the resolved price-book id.
+- Each filter takes a comma list or may be repeated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from llmcost.errors import UsageError
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_time(value: str, option: str, end_of_day: bool = False) -> datetime:
+    """A naive UTC datetime from ISO text (offsets converted to UTC)."""
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as e:
+        raise UsageError(
+            f"{option} {value}: not a date or time.",
+            "Write dates as 2026-10-31 or times as 2026-10-31T12:00:00Z.",
+        ) from e
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    if end_of_day and _DATE_ONLY.match(value.strip()):
+        dt += timedelta(days=1)
+    return dt
+
+
+def split_values(values: list[str] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values or []:
+        out.extend(p.strip() for p in v.split(",") if p.strip())
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Scope:
+    source_hashes: tuple[str, ...] | None = None  # None: the whole store
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+    models: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    tenants: tuple[str, ...] = ()
+
+    def where(self, alias: str = "") -> tuple[str, list[Any]]:
+        """A SQL condition (with `?` parameters) selecting the calls in scope."""
+        p = f"{alias}." if alias else ""
+        conds: list[str] = []
+        params: list[Any] = []
+        if self.source_hashes is not None:
+            if not self.source_hashes:
+                return "false", []
+            conds.append(f"{p}source_hash IN ({', '.join('?' for _ in self.source_hashes)})")
+            params.extend(self.source_hashes)
+        if self.since is not None:
+            conds.append(f"{p}ts >= ?")
+            params.append(self.since)
+        if self.until is not None:
+            conds.append(f"{p}ts < ?")
+            params.append(self.until)
+
+        def any_of(columns: list[str], values: tuple[str, ...]) -> None:
+            if values:
+                marks = ", ".join("?" for _ in values)
+                conds.append("(" + " OR ".join(f"{p}{c} IN ({marks})" for c in columns) + ")")
+                for _ in columns:
+                    params.extend(values)
+
+        any_of(["model", "model_id"], self.models)
+        any_of(["provider"], tuple(v.lower() for v in self.providers))
+        any_of(["feature"], self.features)
+        any_of(["task_type"], self.tasks)
+        any_of(["tenant"], self.tenants)
+        return (" AND ".join(conds) or "true"), params
+
+    def describe(self) -> str:
+        parts = []
+        if self.since:
+            parts.append(f"since {self.since:%Y-%m-%d %H:%M}")
+        if self.until:
+            parts.append(f"until {self.until:%Y-%m-%d %H:%M} (exclusive)")
+        for name, vals in (("model", self.models), ("provider", self.providers),
+                           ("feature", self.features), ("task", self.tasks),
+                           ("tenant", self.tenants)):
+            if vals:
+                parts.append(f"{name} {', '.join(vals)}")
+        return "; ".join(parts)
+
+
+def make_scope(source_hashes: list[str] | None, since: str | None = None,
+               until: str | None = None, models: list[str] | None = None,
+               providers: list[str] | None = None, features: list[str] | None = None,
+               tasks: list[str] | None = None, tenants: list[str] | None = None) -> Scope:
+    return Scope(
+        source_hashes=tuple(source_hashes) if source_hashes is not None else None,
+        since=parse_time(since, "--since") if since else None,
+        until=parse_time(until, "--until", end_of_day=True) if until else None,
+        models=split_values(models),
+        providers=split_values(providers),
+        features=split_values(features),
+        tasks=split_values(tasks),
+        tenants=split_values(tenants),
+    )

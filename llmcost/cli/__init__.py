@@ -62,7 +62,9 @@ def root(
 
 from llmcost.cli import analyze as _analyze  # noqa: E402,F401  (registers commands)
 from llmcost.cli import ingest as _ingest  # noqa: E402,F401
+from llmcost.cli import pricing_commands as _pricing  # noqa: E402,F401
 from llmcost.cli import store_commands as _store  # noqa: E402,F401
+from llmcost.cli import whatif as _whatif  # noqa: E402,F401
 
 
 def main() -> None:

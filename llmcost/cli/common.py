@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -18,7 +20,10 @@ from llmcost.errors import LlmcostError, UsageError
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
+    from llmcost.config import Config
     from llmcost.ingest import IngestOptions, IngestResult
+    from llmcost.pricing.book import PriceBook
+    from llmcost.scope import Scope
     from llmcost.store import Store
 
 _debug: ContextVar[bool] = ContextVar("llmcost_debug", default=False)
@@ -108,6 +113,48 @@ def parse_by(values: list[str] | None) -> list[str] | None:
         if d not in BY_CHOICES:
             raise UsageError(f"--by {d}: not a breakdown.", "Choose from: " + ", ".join(BY_CHOICES) + ".")
     return dims or None
+
+
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option("--config", help="Task policies (default ./llmcost.yaml when present; docs/config.md).",
+                 show_default=False),
+]
+
+
+@dataclass
+class ScopeContext:
+    store: Store
+    book: PriceBook
+    config: Config
+    relation: str  # TEMP table of the priced calls in scope
+    ingest: IngestResult | None
+    scope: Scope
+
+
+@contextmanager
+def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, since: str | None,
+                 until: str | None, model: list[str] | None, provider: list[str] | None,
+                 feature: list[str] | None, task: list[str] | None, tenant: list[str] | None,
+                 source: str | None, mapping: list[str] | None, start: str | None,
+                 excludes: bool | None, pricing: list[str] | None,
+                 config: str | None) -> Iterator[ScopeContext]:
+    """Open the store, load FILES, and price the calls in scope (DESIGN §1 scope and filters)."""
+    from llmcost.config import load_config
+    from llmcost.pricing.book import load_book
+    from llmcost.report.analysis import prepare_priced_scope
+    from llmcost.scope import make_scope
+    from llmcost.store import open_store
+
+    options = ingest_options(source, mapping, model, start, excludes)
+    book = load_book(pricing)
+    cfg = load_config(config)
+    with open_store(db) as store:
+        ingest = load_files(store, files, options, quiet=fmt is not OutputFormat.table) if files else None
+        scope = make_scope(ingest.hashes if ingest else None, since, until, model, provider, feature, task,
+                           tenant)
+        relation = prepare_priced_scope(store, book, scope)
+        yield ScopeContext(store, book, cfg, relation, ingest, scope)
 
 
 def set_debug(flag: bool) -> None:

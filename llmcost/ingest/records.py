@@ -32,11 +32,6 @@ class RecordFields:
         for c in self.columns:
             self._csv_by_norm.setdefault(normalize_name(c), c)
 
-    def has(self, name: str) -> bool:
-        if self.kind == "csv":
-            return normalize_name(name) in self._csv_by_norm
-        return True  # JSON records may hold any key: a missing one reads as NULL
-
     def text(self, name: str) -> str:
         """The field as trimmed VARCHAR; NULL when absent, empty or JSON null."""
         if self.kind == "csv":

@@ -176,13 +176,15 @@ def load_price_tables(con: duckdb.DuckDBPyConnection, book: PriceBook) -> None:
 
 
 def load_model_map(con: duckdb.DuckDBPyConnection, book: PriceBook, source: str) -> None:
-    """Resolve each DISTINCT logged model name of `source` once (a handful, not rows)."""
+    """Resolve each DISTINCT logged model name of `source` once (a handful, not rows); every book
+    id maps to itself too, so scenarios can move calls to any model of the book."""
     names = [r[0] for r in con.execute(
         f"SELECT DISTINCT model FROM {source} WHERE model IS NOT NULL").fetchall()]
     index = book.alias_index()
     from llmcost.pricing.book import name_candidates
 
-    mapped = []
+    mapped: list[tuple[str, str, Decimal, str | None]] = [
+        (m.id, m.id, Decimal(1), None) for m in book.models.values() if m.id not in names]
     for name in names:
         for candidate in name_candidates(name):
             if candidate in index:

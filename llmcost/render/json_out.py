@@ -14,6 +14,8 @@ from typing import Any
 from llmcost import __version__
 from llmcost.ingest import IngestResult
 from llmcost.report.analysis import BREAKDOWN_KEYS, DIMENSIONS, Analysis
+from llmcost.simulate.recommend import RecommendResult
+from llmcost.simulate.run import LeverResult, Simulation
 from llmcost.store import RejectRow, SourceRow
 
 
@@ -130,3 +132,59 @@ def sources_doc(rows: list[SourceRow]) -> dict[str, Any]:
 def rejects_doc(rows: list[RejectRow], total: int) -> dict[str, Any]:
     return {"llmcost_version": __version__, "command": "rejects", "total": total,
             "rejects": [r.__dict__ for r in rows]}
+
+
+def lever_dict(r: LeverResult, sim: Simulation) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "lever": r.lever, "params": r.params, "scope": r.scope, "calls_affected": r.calls_affected,
+        "savings_usd": money(r.savings_usd), "savings_monthly_usd": money(sim.monthly(r.savings_usd)),
+        "cost_before_usd": money(r.cost_before), "cost_after_usd": money(r.cost_after),
+        "assumptions": r.assumptions, "confidence": r.confidence, "risk": r.risk, "effort": r.effort,
+    }
+    doc.update(r.metrics)
+    for name, per_task in r.per_task.items():
+        doc[f"{name}_by_task_type"] = per_task
+    return doc
+
+
+def simulation_dict(sim: Simulation) -> dict[str, Any]:
+    return {
+        "llmcost_version": __version__,
+        "command": "simulate",
+        "period": {"days": sim.days},
+        "calls": sim.calls,
+        "unpriced_calls": sim.unpriced_calls,
+        "baseline": {"cost_usd": money(sim.baseline_usd), "monthly_usd": money(sim.monthly(sim.baseline_usd))},
+        "scenario": {"cost_usd": money(sim.scenario_usd), "monthly_usd": money(sim.monthly(sim.scenario_usd))},
+        "savings": {"usd": money(sim.savings_usd), "monthly_usd": money(sim.monthly(sim.savings_usd)),
+                    "pct": sim.savings_pct},
+        "levers": [lever_dict(r, sim) for r in sim.levers],
+        "notes": sim.notes,
+    }
+
+
+def recommend_dict(res: RecommendResult) -> dict[str, Any]:
+    sim = res.simulation
+    return {
+        "llmcost_version": __version__,
+        "command": "recommend",
+        "period": {"days": sim.days},
+        "calls": sim.calls,
+        "unpriced_calls": sim.unpriced_calls,
+        "baseline": {"cost_usd": money(sim.baseline_usd), "monthly_usd": money(sim.monthly(sim.baseline_usd))},
+        "recommendations": [
+            {"rank": r.rank, "lever": r.result.lever, "scope": r.result.scope, "params": r.result.params,
+             "calls_affected": r.result.calls_affected, "savings_usd": money(r.result.savings_usd),
+             "savings_monthly_usd": money(r.savings_monthly_usd), "savings_pct": r.savings_pct,
+             "confidence": r.result.confidence, "risk": r.result.risk, "effort": r.result.effort,
+             "assumptions": r.result.assumptions, **r.result.metrics}
+            for r in res.recommendations],
+        "plan": {"cost_usd": money(sim.scenario_usd), "monthly_usd": money(sim.monthly(sim.scenario_usd)),
+                 "savings_usd": money(sim.savings_usd),
+                 "savings_monthly_usd": money(sim.monthly(sim.savings_usd)),
+                 "savings_pct": sim.savings_pct,
+                 "steps": [lever_dict(r, sim) for r in sim.levers]},
+        "rules": res.rules,
+        "not_evaluated": res.not_evaluated,
+        "notes": sim.notes,
+    }

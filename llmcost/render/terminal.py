@@ -12,6 +12,8 @@ from rich.text import Text
 
 from llmcost.ingest import FileResult, IngestResult
 from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow
+from llmcost.simulate.recommend import RecommendResult
+from llmcost.simulate.run import LeverResult, Simulation
 from llmcost.store import ForgetResult, RejectRow, SourceRow
 
 
@@ -211,3 +213,101 @@ def render_forget(results: list[ForgetResult], what: str) -> RenderableType:
         return Text(f" {what} is not in the store (see llmcost sources).", style="yellow")
     return Group(*[Text(f" Forgot {r.source_file}: {n(r.calls_removed)} calls and "
                         f"{n(r.rejects_removed)} rejected rows removed") for r in results])
+
+
+LEVER_LABELS = {"route": "route", "trim_prompt": "trim prompt", "dedupe": "response cache",
+                "cache": "prompt cache", "cap_output": "cap output", "batch": "batch API"}
+
+
+def _per_month(sim: Simulation, amount: Decimal) -> str:
+    m = sim.monthly(amount)
+    return usd(m) if m is not None else usd(amount) + " (period)"
+
+
+def _lever_extra(r: LeverResult) -> str:
+    bits = []
+    if r.metrics.get("hit_ratio") is not None:
+        bits.append(f"cache hits {100 * (r.metrics['hit_ratio'] or 0):.0f} % of input")
+    if r.metrics.get("truncated_share") is not None:
+        bits.append(f"{100 * (r.metrics['truncated_share'] or 0):.1f} % of calls cut")
+    return " · ".join(bits)
+
+
+def render_simulation(sim: Simulation) -> RenderableType:
+    parts: list[RenderableType] = []
+    head = Text()
+    head.append(f"Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
+                f"{_per_month(sim, sim.scenario_usd)} / month", style="bold")
+    head.append(f"   ({-sim.savings_pct:+.1f} %)")
+    parts.append(Panel(head, title=f"What if · {n(sim.calls)} calls over {sim.days:.1f} days",
+                       title_align="left", expand=False))
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("  lever (stack order)", no_wrap=True)
+    table.add_column("scope", max_width=44)
+    table.add_column("calls", justify="right")
+    table.add_column("saves / month", justify="right", no_wrap=True)
+    table.add_column("", max_width=40)
+    for r in sim.levers:
+        table.add_row(f"  {LEVER_LABELS[r.lever]}", r.scope, n(r.calls_affected),
+                      _per_month(sim, r.savings_usd), _lever_extra(r))
+    parts.append(table)
+    parts.append(Text(""))
+    parts.append(Text("  Assumptions:", style="bold"))
+    for r in sim.levers:
+        for a in r.assumptions:
+            parts.append(Text(f"   · {LEVER_LABELS[r.lever]}: {a}", style="dim"))
+    for note in sim.notes:
+        parts.append(Text(f"  ⚠ {note}", style="yellow"))
+    return Group(*parts)
+
+
+def render_recommend(res: RecommendResult) -> RenderableType:
+    sim = res.simulation
+    parts: list[RenderableType] = []
+    parts.append(Text(f" Savings plan · baseline {_per_month(sim, sim.baseline_usd)} / month "
+                      f"({n(sim.calls)} calls over {sim.days:.1f} days)", style="bold"))
+    parts.append(Text(""))
+    if not res.recommendations:
+        parts.append(Text("  Nothing to recommend: no lever saves money on this traffic.", style="yellow"))
+    else:
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for col, just in (("  #", "right"), ("lever", "left"), ("scope", "left"), ("calls", "right"),
+                          ("alone / month", "right"), ("confidence", "left"), ("risk", "left"),
+                          ("effort", "left")):
+            table.add_column(col, justify=just, no_wrap=col not in ("scope", "risk"),  # type: ignore[arg-type]
+                             max_width=36 if col == "scope" else None)
+        for rec in res.recommendations:
+            r = rec.result
+            risk = r.risk if r.lever != "cap_output" else \
+                f"{100 * (r.metrics.get('truncated_share') or 0):.1f} % cut"
+            table.add_row(f"  {rec.rank}", LEVER_LABELS[r.lever], r.scope, n(r.calls_affected),
+                          usd(rec.savings_monthly_usd) if rec.savings_monthly_usd is not None
+                          else usd(r.savings_usd), r.confidence, risk, r.effort)
+        parts.append(table)
+        parts.append(Text(""))
+        parts.append(Text("  Stacked plan (each step on top of the ones before, no double counting):"))
+        chain = f"    {_per_month(sim, sim.baseline_usd)}"
+        for r in sim.levers:
+            chain += f" → {LEVER_LABELS[r.lever]} {_per_month(sim, r.cost_after)}"
+        parts.append(Text(chain))
+        parts.append(Text(f"  Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
+                          f"{_per_month(sim, sim.scenario_usd)} / month   ({-sim.savings_pct:+.1f} %)",
+                          style="bold green"))
+    parts.append(Text(""))
+    parts.append(Text("  Assumptions:", style="bold"))
+    seen = set()
+    for rec in res.recommendations:
+        for a in rec.result.assumptions:
+            if a not in seen:
+                seen.add(a)
+                parts.append(Text(f"   · {LEVER_LABELS[rec.result.lever]}: {a}", style="dim"))
+    for rule in res.rules:
+        parts.append(Text(f"   · {rule}", style="dim"))
+    if res.not_evaluated:
+        parts.append(Text("  Not evaluated:", style="bold"))
+        for s in res.not_evaluated:
+            parts.append(Text(f"   · {s}", style="dim"))
+    for note in sim.notes:
+        parts.append(Text(f"  ⚠ {note}", style="yellow"))
+    parts.append(Text("  Report for finance: llmcost report -o savings.html", style="dim"))
+    return Group(*parts)

@@ -213,8 +213,9 @@ def prepare_priced_scope(store: Store, book: PriceBook, scope: Scope) -> str:
 
 
 def analyze_calls(store: Store, book: PriceBook, scope: Scope,
-                  ingest: IngestResult | None, top: int = 5) -> Analysis:
-    rel = prepare_priced_scope(store, book, scope)
+                  ingest: IngestResult | None, top: int = 5, relation: str | None = None) -> Analysis:
+    """`relation`: the priced calls in scope when already prepared (`prepare_priced_scope`)."""
+    rel = relation or prepare_priced_scope(store, book, scope)
     cost = cost_total_sql()
     sets = ", ".join(f"({expr})" for expr in DIMENSIONS.values())
     dim_cols = ", ".join(f"{expr} AS d_{name}" for name, expr in DIMENSIONS.items())

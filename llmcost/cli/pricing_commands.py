@@ -1,0 +1,184 @@
+"""`llmcost pricing list | show MODEL | diff | check | import-litellm FILE`: read, compare and
+extend the price book (docs/pricing-format.md, "Commands")."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from llmcost.cli import app, common
+from llmcost.cli.common import DebugOpt, FormatOpt, OutputFormat, PricingOpt, ProviderOpt
+from llmcost.errors import UsageError
+
+pricing_app = typer.Typer(
+    name="pricing",
+    help="The price book: list the models, show one, diff two dates, check it (optionally against "
+    "LiteLLM), import LiteLLM's table as an overlay.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(pricing_app, name="pricing")
+
+
+def _when(value: str | None, option: str) -> datetime:
+    from llmcost.scope import parse_time
+
+    if value is None:
+        return datetime.now(UTC).replace(tzinfo=None)
+    return parse_time(value, option)
+
+
+def _providers(values: list[str] | None) -> list[str]:
+    from llmcost.scope import split_values
+
+    return [p.lower() for p in split_values(values)]
+
+
+@pricing_app.command("list")
+def list_models(
+    provider: ProviderOpt = None,
+    at: Annotated[str | None, typer.Option("--at", help="Prices in force at this date/time (UTC); "
+                                           "default now.", show_default=False)] = None,
+    pricing: PricingOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    debug: DebugOpt = False,
+) -> None:
+    """Every model with its prices in force now: input, output, cache read and writes ($/MTok)."""
+    common.set_debug(debug)
+    from llmcost.pricing.book import load_book
+    from llmcost.pricing.check import model_rows
+    from llmcost.render import pricing_out
+
+    when = _when(at, "--at")
+    rows = model_rows(load_book(pricing), when, _providers(provider))
+    common.emit(fmt, table=lambda: pricing_out.render_list(rows, when),
+                json=lambda: pricing_out.list_doc(rows, when))
+
+
+@pricing_app.command("show")
+def show_model(
+    model: Annotated[str, typer.Argument(help="A model id or any alias (claude-sonnet-4-5@20250929, "
+                                         "openai/gpt-4o, a Bedrock id …).")],
+    pricing: PricingOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    debug: DebugOpt = False,
+) -> None:
+    """Every price period of a model: all components, long context, tiers, off-peak, sources."""
+    common.set_debug(debug)
+    from llmcost.pricing.book import load_book
+    from llmcost.pricing.check import find_model
+    from llmcost.render import pricing_out
+
+    view = find_model(load_book(pricing), model)
+    common.emit(fmt, table=lambda: pricing_out.render_show(view), json=lambda: pricing_out.show_doc(view))
+
+
+@pricing_app.command("diff")
+def diff_prices(
+    date_from: Annotated[str, typer.Option("--from", help="First date (UTC), e.g. 2025-06-01.")],
+    date_to: Annotated[str, typer.Option("--to", help="Second date (UTC), e.g. 2025-07-01.")],
+    provider: ProviderOpt = None,
+    pricing: PricingOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    debug: DebugOpt = False,
+) -> None:
+    """Models whose prices in force differ between two dates, including models added and withdrawn."""
+    common.set_debug(debug)
+    from llmcost.pricing.book import load_book
+    from llmcost.pricing.check import diff_book
+    from llmcost.render import pricing_out
+
+    start, end = _when(date_from, "--from"), _when(date_to, "--to")
+    changes = diff_book(load_book(pricing), start, end, _providers(provider))
+    common.emit(fmt, table=lambda: pricing_out.render_diff(changes, start, end),
+                json=lambda: pricing_out.diff_doc(changes, start, end))
+
+
+@pricing_app.command("check")
+def check_prices(
+    against: Annotated[str | None, typer.Option(
+        "--against", help="Also compare with LiteLLM's model_prices_and_context_window.json "
+        "(differences over 0.5 % are listed as warnings).", show_default=False)] = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", help="Compare the prices in force at this date (default: the LiteLLM file's "
+        "last_updated date).", show_default=False)] = None,
+    book: Annotated[str | None, typer.Option(
+        "--book", help="Check this price-book folder (a working copy of pricing/) instead of the "
+        "shipped one.", show_default=False)] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    pricing: PricingOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    debug: DebugOpt = False,
+) -> None:
+    """Lint the price book (and overlays): period order and overlaps, sources, aliases, cache and
+    long-context rules. Exit code 1 when there is an error (or, with --strict, a warning)."""
+    common.set_debug(debug)
+    from llmcost.pricing.check import run_check
+    from llmcost.render import pricing_out
+
+    directory = None
+    if book is not None:
+        directory = Path(book).expanduser()
+        if not directory.is_dir():
+            raise UsageError(f"--book {book}: not a folder.", "Give the folder holding the <provider>.yaml files.")
+    report = run_check(pricing, directory, against, _when(at, "--at") if at else None)
+    common.emit(fmt, table=lambda: pricing_out.render_check(report, strict),
+                json=lambda: pricing_out.check_doc(report, strict))
+    if report.errors or (strict and report.warnings):
+        raise typer.Exit(1)
+
+
+@pricing_app.command("import-litellm")
+def import_litellm_cmd(
+    file: Annotated[str, typer.Argument(help="LiteLLM's model_prices_and_context_window.json.")],
+    effective_from: Annotated[str, typer.Option("--effective-from", help="Date the imported prices "
+                                                "apply from (UTC), e.g. 2026-07-24.")],
+    output: Annotated[str | None, typer.Option("-o", "--output", help="Write the overlay here "
+                                               "(default: print the YAML).", show_default=False)] = None,
+    provider: ProviderOpt = None,
+    checked: Annotated[str | None, typer.Option(
+        "--checked", help="The `checked` date to record (default: the file's last_updated date).",
+        show_default=False)] = None,
+    fmt: FormatOpt = OutputFormat.table,
+    debug: DebugOpt = False,
+) -> None:
+    """Turn LiteLLM's price table into a price overlay (YAML) for --pricing: book models become
+    `overrides:` from --effective-from, the rest new models."""
+    common.set_debug(debug)
+    import tempfile
+
+    if fmt is OutputFormat.markdown:
+        raise UsageError("pricing import-litellm has no Markdown output.", "Use --format table or json.")
+
+    from llmcost.pricing.book import load_book
+    from llmcost.pricing.litellm import import_litellm, overlay_yaml, write_overlay
+    from llmcost.render import pricing_out
+
+    start = _when(effective_from, "--effective-from")
+    when: date | datetime = start.date() if start.time() == datetime.min.time() else start
+    if checked is not None:
+        checked = _when(checked, "--checked").date().isoformat()
+    book = load_book()
+    doc = import_litellm(file, when, _providers(provider) or None, book=book, checked=checked)
+    text = overlay_yaml(doc)
+    if output:
+        path = write_overlay(doc, output)
+        loaded = len(load_book([str(path)]).models)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            probe = Path(tmp) / "overlay.yaml"
+            probe.write_text(text, encoding="utf-8")
+            loaded = len(load_book([str(probe)]).models)
+    info = doc["imported_from"]
+    if fmt is OutputFormat.json:
+        common.emit(fmt, table=lambda: None, json=lambda: pricing_out.import_doc(
+            info, output, loaded, None if output else doc))
+        return
+    if not output:
+        common.print_text(text)
+        common.console(stderr=True).print(pricing_out.render_import(info, None, loaded))
+        return
+    common.show(pricing_out.render_import(info, output, loaded))

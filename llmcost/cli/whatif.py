@@ -1,0 +1,118 @@
+"""`llmcost simulate` and `llmcost recommend`: what the bill would be with levers applied."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from llmcost.cli import app, common
+from llmcost.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    DebugOpt,
+    ExcludesOpt,
+    FeatureOpt,
+    FilesArg,
+    FormatOpt,
+    MapOpt,
+    ModelOpt,
+    OutputFormat,
+    PricingOpt,
+    ProviderOpt,
+    SinceOpt,
+    SourceOpt,
+    StartOpt,
+    TaskOpt,
+    TenantOpt,
+    UntilOpt,
+)
+
+
+@app.command()
+def simulate(
+    files: FilesArg = None,
+    route: Annotated[list[str] | None, typer.Option(
+        "--route", help="[SCOPE=]TARGET: move calls to a model id or family word (haiku, mini, flash…). "
+        "Without a scope, only calls that would cost less move. Repeatable.", show_default=False)] = None,
+    trim_prompt: Annotated[float | None, typer.Option(
+        "--trim-prompt", help="Shrink the static prompt prefix by this fraction (an assumption).",
+        show_default=False)] = None,
+    dedupe: Annotated[str | None, typer.Option(
+        "--dedupe", help="WINDOW (e.g. 1h): answer exact repeats (prompt_hash) from a response cache.",
+        show_default=False)] = None,
+    cache: Annotated[str, typer.Option("--cache", help="auto: replay prompt caching with each provider's "
+                                       "rules; off.")] = "off",
+    cache_ttl: Annotated[str, typer.Option("--cache-ttl", help="5m, 1h, or auto (the cheaper per prefix).")] = "5m",
+    cacheable_tokens: Annotated[int | None, typer.Option(
+        "--cacheable-tokens", help="Prefix size to assume for calls with no prefix id (keyed by task type).",
+        show_default=False)] = None,
+    cap_output: Annotated[list[str] | None, typer.Option(
+        "--cap-output", help="[SCOPE=]N: cap output tokens (repeatable).", show_default=False)] = None,
+    batch: Annotated[str | None, typer.Option(
+        "--batch", help="auto (llmcost.yaml batchable tasks and scheduled bursts) or a SCOPE.",
+        show_default=False)] = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    model: ModelOpt = None,
+    provider: ProviderOpt = None,
+    feature: FeatureOpt = None,
+    task: TaskOpt = None,
+    tenant: TenantOpt = None,
+    source: SourceOpt = None,
+    mapping: MapOpt = None,
+    start: StartOpt = None,
+    input_excludes_cache: ExcludesOpt = None,
+    pricing: PricingOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """What would the bill be if… Levers stack in a fixed order: route → trim prompt → dedupe → cache →
+    cap output → batch; the stacked scenario is priced like the baseline."""
+    common.set_debug(debug)
+    from llmcost.render import json_out, terminal
+    from llmcost.simulate.options import LeverOptions, simulate_options
+
+    levers = LeverOptions(route=route or [], trim_prompt=trim_prompt, dedupe=dedupe, cache=cache,
+                          cache_ttl=cache_ttl, cacheable_tokens=cacheable_tokens,
+                          cap_output=cap_output or [], batch=batch)
+    with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
+                             mapping, start, input_excludes_cache, pricing, config) as ctx:
+        result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, levers)
+    common.emit(fmt, table=lambda: terminal.render_simulation(result),
+                json=lambda: json_out.simulation_dict(result))
+
+
+@app.command()
+def recommend(
+    files: FilesArg = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    model: ModelOpt = None,
+    provider: ProviderOpt = None,
+    feature: FeatureOpt = None,
+    task: TaskOpt = None,
+    tenant: TenantOpt = None,
+    source: SourceOpt = None,
+    mapping: MapOpt = None,
+    start: StartOpt = None,
+    input_excludes_cache: ExcludesOpt = None,
+    pricing: PricingOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Every lever with parameters derived from your traffic, ranked by what it saves alone, then the
+    stacked plan (no double counting)."""
+    common.set_debug(debug)
+    from llmcost.render import json_out, terminal
+    from llmcost.simulate.recommend import recommend as run_recommend
+
+    with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
+                             mapping, start, input_excludes_cache, pricing, config) as ctx:
+        result = run_recommend(ctx.store, ctx.book, ctx.relation, ctx.config)
+    common.emit(fmt, table=lambda: terminal.render_recommend(result),
+                json=lambda: json_out.recommend_dict(result))

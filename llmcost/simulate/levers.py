@@ -1,0 +1,405 @@
+"""What-if levers: each turns a scenario relation into another, in SQL, and says in plain words
+what it assumes. Levers are pure: no I/O, no clock, no printing; they return SQL text that the
+runner (`llmcost.simulate.run`) materialises and prices with the one pricing engine.
+
+A scenario relation has the canonical call columns plus one `t_<lever>` flag per lever applied
+(true where that lever changed the call's tokens, model, tier or billing). A lever never computes
+money except where its rule is "only if cheaper" (route without a scope, cache `auto`), and then
+only by calling the same pricing SQL as the baseline.
+
+Stack order is fixed (DESIGN §6): route → trim_prompt → dedupe → cache → cap_output → batch.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmcost.errors import UsageError
+from llmcost.pricing.book import PriceBook
+from llmcost.pricing.engine import cost_total_sql, priced_sql
+from llmcost.schema import COLUMN_NAMES
+from llmcost.sql_quoting import sql_str
+
+STACK_ORDER = ("route", "trim_prompt", "dedupe", "cache", "cap_output", "batch")
+MODEL_CACHE = "llmcost_model_cache"  # model name -> cache facts (created by the runner)
+SIMPLE_TASK = re.compile(
+    r"classif|extract|tag|label|categor|intent|detect|sentiment|keyword|title|rout|moderat|"
+    r"short_summ|summary_short|dedup|spam|lang", re.I)
+
+
+@dataclass
+class LeverPlan:
+    """One lever, ready to run: `sql` selects the new scenario from the relation `{prev}`."""
+
+    lever: str
+    params: dict[str, Any]
+    sql: str
+    assumptions: list[str]
+    scope: str = "all calls"
+    # lever-specific figures: name -> SQL aggregate over the new relation (WHERE-free)
+    metrics: dict[str, str] = field(default_factory=dict)
+    # name -> (aggregate SQL, row filter): the same figure per task type
+    per_task: dict[str, tuple[str, str]] = field(default_factory=dict)
+    confidence: str = "measured"
+    risk: str = "none"
+    effort: str = "hours"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The lever scope syntax: a comma list of task types, or feature:NAME, model:NAME,
+    tenant:NAME (DESIGN §1)."""
+
+    text: str
+    tasks: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    tenants: tuple[str, ...] = ()
+
+    def sql(self) -> str:
+        conds = []
+        if self.tasks:
+            conds.append(f"task_type IN ({', '.join(sql_str(t) for t in self.tasks)})")
+        if self.features:
+            conds.append(f"feature IN ({', '.join(sql_str(t) for t in self.features)})")
+        if self.models:
+            conds.append(f"model IN ({', '.join(sql_str(t) for t in self.models)})")
+        if self.tenants:
+            conds.append(f"tenant IN ({', '.join(sql_str(t) for t in self.tenants)})")
+        return "(" + " OR ".join(conds) + ")" if conds else "true"
+
+
+def parse_scope(text: str | None) -> Scope:
+    if not text or text.strip() in ("", "all", "*"):
+        return Scope("all calls")
+    tasks: list[str] = []
+    features: list[str] = []
+    models: list[str] = []
+    tenants: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        kind, _, value = part.partition(":")
+        if value and kind in ("feature", "model", "tenant", "task"):
+            {"feature": features, "model": models, "tenant": tenants, "task": tasks}[kind].append(value)
+        else:
+            tasks.append(part)
+    return Scope(text, tuple(tasks), tuple(features), tuple(models), tuple(tenants))
+
+
+def split_scoped(value: str) -> tuple[Scope, str]:
+    """`[SCOPE=]VALUE` -> (scope, value)."""
+    if "=" in value:
+        scope, _, rest = value.rpartition("=")
+        return parse_scope(scope), rest.strip()
+    return parse_scope(None), value.strip()
+
+
+def parse_duration(text: str, option: str) -> int:
+    """`30s`, `5m`, `1h`, `24h` -> seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text or "")
+    if not m:
+        raise UsageError(f"{option} {text}: not a duration.", "Write durations as 30s, 5m, 1h or 24h.")
+    return int(float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)])
+
+
+def _select(prev: str, replace: dict[str, str], flag: str, lever: str, extra_from: str = "") -> str:
+    """SELECT every canonical column of `prev` (some replaced), earlier flags, and this lever's."""
+    cols = []
+    for c in COLUMN_NAMES:
+        cols.append(f"{replace[c]} AS {c}" if c in replace else c)
+    flags = [f for f in STACK_ORDER if f != lever]
+    cols += [f"t_{f}" for f in flags]
+    cols.append(f"coalesce({flag}, false) AS t_{lever}")
+    return f"SELECT {', '.join(cols)} FROM {prev} {extra_from}"
+
+
+# --- route -------------------------------------------------------------------------------------
+
+SMALL_FAMILY = {"anthropic": "haiku", "openai": "mini", "google": "flash-lite",
+                "deepseek": "deepseek-flash", "mistral": "mistral-small", "zhipu": "glm-flash"}
+
+
+def route_targets(book: PriceBook, target: str) -> dict[str, str]:
+    """provider -> model id: a model id (any alias) for every provider, or a family word meaning
+    the newest model (by `released`) of that family at each provider. `small` means each
+    provider's small family (SMALL_FAMILY)."""
+    resolved = book.resolve(target)
+    if resolved:
+        return {"*": resolved[0]}
+    word = target.strip().lower()
+    out: dict[str, str] = {}
+    for provider in {m.provider for m in book.models.values()}:
+        w = SMALL_FAMILY.get(provider, "") if word == "small" else word
+        if not w:
+            continue
+        family = [m for m in book.models.values() if m.provider == provider
+                  and (m.family == w or m.family.endswith("-" + w))]
+        if family:
+            out[provider] = max(family, key=lambda m: (m.released or m.periods[0].effective_from.date(),
+                                                       m.id)).id
+    if not out:
+        raise UsageError(f"--route {target}: neither a model in the price book nor a family word.",
+                         "Use a model id (see `llmcost pricing list`) or a family: haiku, sonnet, "
+                         "mini, nano, flash, flash-lite, pro …")
+    return out
+
+
+def route(specs: list[tuple[Scope, str]], book: PriceBook,
+          quality_note: str | None = None, only_cheaper: bool = False) -> LeverPlan:
+    """Move calls to a cheaper model. With a scope, every call in it moves (where the target has
+    a price at the call's time); without one, or with `only_cheaper`, a call moves only if its own
+    tokens cost less there."""
+    cases = []
+    assumptions = []
+    params: dict[str, Any] = {"routes": []}
+    for scope, target in specs:
+        targets = route_targets(book, target)
+        if "*" in targets:
+            tsql = sql_str(targets["*"])
+        else:
+            whens = " ".join(f"WHEN {sql_str(p)} THEN {sql_str(t)}" for p, t in sorted(targets.items()))
+            tsql = f"(CASE provider {whens} END)"
+        cases.append((scope, tsql, scope.text != "all calls" and not only_cheaper))
+        params["routes"].append({"scope": scope.text, "target": target, "models": targets})
+        shown = ", ".join(f"{t}" for t in sorted(set(targets.values())))
+        forced = scope.text != "all calls" and not only_cheaper
+        assumptions.append(
+            f"{scope.text} → {shown}: " + ("every call in scope moves" if forced
+                                          else "a call moves only where its own tokens cost less on the target"))
+    when_target = " ".join(f"WHEN {s.sql()} THEN {t}" for s, t, _ in cases)
+    when_forced = " ".join(f"WHEN {s.sql()} THEN {'true' if forced else 'false'}" for s, _, forced in cases)
+    cand = (f"SELECT * REPLACE ((CASE {when_target} END) AS model) FROM {{prev}} "
+            f"WHERE (CASE {when_target} END) IS NOT NULL AND (CASE {when_target} END) <> model")
+    cand_prov = ("SELECT c.* REPLACE (coalesce(mc.provider, c.provider) AS provider) FROM (" + cand
+                 + f") c LEFT JOIN {MODEL_CACHE} mc ON mc.model = c.model")
+    cost = cost_total_sql()
+    sql = f"""
+        WITH base AS (SELECT *, (CASE {when_forced} END) AS _forced FROM {{prev}}),
+        cur AS (SELECT call_id, {cost} AS _c FROM ({priced_sql('base')})),
+        alt AS (SELECT call_id, model AS _m, provider AS _p, {cost} AS _c
+                FROM ({priced_sql('(' + cand_prov + ')')})),
+        pick AS (SELECT alt.call_id, alt._m, alt._p FROM alt JOIN cur USING (call_id)
+                 JOIN base USING (call_id)
+                 WHERE alt._c IS NOT NULL AND cur._c IS NOT NULL
+                   AND (base._forced OR alt._c < cur._c))
+        {_select('base', {'model': 'coalesce(pick._m, base.model)',
+                          'provider': 'coalesce(pick._p, base.provider)'},
+                 'pick.call_id IS NOT NULL', 'route', 'LEFT JOIN pick USING (call_id)')}
+    """
+    assumptions.append("token counts carried over unchanged to the new model; where the provider "
+                       "changes, its tokenizer may count the same text differently (often ±10–30 %)")
+    assumptions.append(quality_note or "answer quality on the cheaper model is NOT measured here: "
+                       "validate on 100–200 examples per task (or give a quality column / eval file)")
+    return LeverPlan("route", params, sql, assumptions,
+                     scope=", ".join(s.text for s, _ in specs), confidence="assumed",
+                     risk="quality", effort="a week (eval)")
+
+
+# --- trim prompt --------------------------------------------------------------------------------
+
+def trim_prompt(fraction: float, cacheable_tokens: int | None = None,
+                scope: Scope | None = None) -> LeverPlan:
+    scope = scope or parse_scope(None)
+    if not 0 < fraction < 1:
+        raise UsageError(f"--trim-prompt {fraction}: the fraction must be between 0 and 1.",
+                         "For example --trim-prompt 0.3 to shrink the static prefix by 30 %.")
+    prefix = f"coalesce(prefix_tokens, {int(cacheable_tokens)})" if cacheable_tokens else "prefix_tokens"
+    cut = f"CAST(floor({prefix} * {fraction}) AS BIGINT)"
+    # trimmed tokens come out of the cache-read part first, then uncached input
+    from_read = f"least(cache_read_tokens, {cut})"
+    on = f"({scope.sql()} AND {prefix} > 0)"
+    sql = _select("{prev}", {
+        "input_tokens": f"CASE WHEN {on} THEN input_tokens - {cut} ELSE input_tokens END",
+        "cache_read_tokens": f"CASE WHEN {on} THEN cache_read_tokens - {from_read} "
+                             f"ELSE cache_read_tokens END",
+        "prefix_tokens": f"CASE WHEN {on} AND prefix_tokens > 0 THEN prefix_tokens - {cut} "
+                         f"ELSE prefix_tokens END",
+    }, f"{scope.sql()} AND {prefix} > 0 AND {cut} > 0", "trim_prompt")
+    return LeverPlan("trim_prompt", {"fraction": fraction, "scope": scope.text}, sql,
+                     [f"the static prompt prefix shrinks by {fraction:.0%} (a user estimate, not "
+                      "measured)" + ("" if not cacheable_tokens else
+                                     f"; calls without a logged prefix size assume {cacheable_tokens:,} tokens"),
+                      "answers stay as good with the shorter prompt"],
+                     scope=f"static prefix ({scope.text})", confidence="assumed", risk="quality",
+                     effort="days")
+
+
+# --- dedupe ------------------------------------------------------------------------------------
+
+def dedupe(window_s: int) -> LeverPlan:
+    sql = f"""
+        WITH s AS (SELECT *, lag(ts) OVER (PARTITION BY model, prompt_hash
+                                          ORDER BY ts, source_line, call_id) AS _prev
+                   FROM {{prev}} WHERE prompt_hash IS NOT NULL AND status = 'ok' AND ts IS NOT NULL),
+        hit AS (SELECT call_id FROM s WHERE _prev IS NOT NULL
+                AND epoch(ts) - epoch(_prev) <= {int(window_s)})
+        {_select('{prev}', {'billed': 'CASE WHEN hit.call_id IS NOT NULL THEN false ELSE billed END'},
+                 'hit.call_id IS NOT NULL', 'dedupe', 'LEFT JOIN hit USING (call_id)')}
+    """
+    return LeverPlan("dedupe", {"window_s": window_s}, sql,
+                     [f"an exact repeat (same prompt_hash and model) within {window_s // 60 or window_s} "
+                      f"{'min' if window_s >= 60 else 's'} of the previous identical request is answered "
+                      "from a response cache at no cost",
+                      "a cached answer is acceptable for an identical request in that window"],
+                     scope="exact repeats", risk="stale answers", effort="a day")
+
+
+# --- cache -------------------------------------------------------------------------------------
+
+def _cache_variant(prev: str, ttl_s: int, ttl_name: str, scope: Scope,
+                   cacheable_tokens: int | None, estimated_prefix: str | None) -> str:
+    """The keyed replay (prefix_hash, else task type) and the block replay (prefix_blocks) at
+    one TTL. Only calls with no cache tokens logged are changed (no double credit)."""
+    write_col = "cache_write_1h_tokens" if ttl_name == "1h" else "cache_write_5m_tokens"
+    fallback = (f"CAST({int(cacheable_tokens)} AS BIGINT)" if cacheable_tokens
+                else (estimated_prefix or "NULL"))
+    return f"""
+    WITH k AS (
+        SELECT p.*, mc.cache_mode AS _mode, coalesce(mc.cache_step, 1) AS _step,
+               coalesce(mc.min_tokens, 0) AS _min, coalesce(mc.write_priced, false) AS _wp,
+               CASE WHEN p.prefix_hash IS NOT NULL THEN 'h:' || p.prefix_hash
+                    WHEN p.task_type IS NOT NULL AND {fallback} IS NOT NULL THEN 't:' || p.task_type END AS _pk,
+               least(p.input_tokens, CASE WHEN p.prefix_hash IS NOT NULL THEN p.prefix_tokens
+                                          ELSE {fallback} END) AS _P,
+               ({scope.sql()}) AND p.status = 'ok' AND p.billed AND p.ts IS NOT NULL
+                 AND p.cache_read_tokens + p.cache_write_5m_tokens + p.cache_write_1h_tokens = 0
+                 AND mc.cache_mode IS NOT NULL AS _elig
+        FROM {prev} p LEFT JOIN {MODEL_CACHE} mc ON mc.model = p.model
+    ), keyed AS (
+        SELECT call_id, _mode, _step, _min, _wp, _P, _elig,
+               lag(ts) OVER (PARTITION BY model, _pk ORDER BY ts, source_line, call_id) AS _prev_ts, ts
+        FROM k WHERE _pk IS NOT NULL AND prefix_blocks IS NULL AND _P > 0
+    ), keyed_new AS (
+        SELECT call_id,
+               (_prev_ts IS NOT NULL AND epoch(ts) - epoch(_prev_ts) <= {ttl_s}) AS _hit,
+               CAST(floor(_P / _step) * _step AS BIGINT) AS _cacheable, _mode, _min, _wp
+        FROM keyed WHERE _elig AND _P >= _min
+    ), blocks AS (
+        SELECT k.call_id, k.model, k.ts, k.source_line, k.input_tokens, k._elig, k._mode, k._step,
+               k._min, k._wp, coalesce(k.block_tokens, 512) AS _bt,
+               len(k.prefix_blocks) AS _n, k.i, k.h
+        FROM (SELECT *, unnest(prefix_blocks) AS h, unnest(range(1, len(prefix_blocks) + 1)) AS i
+              FROM k WHERE prefix_blocks IS NOT NULL AND len(prefix_blocks) > 0) AS k
+    ), block_hits AS (
+        SELECT call_id, i, _n, _bt, input_tokens, _elig, _mode, _step, _min, _wp,
+               (lag(ts) OVER (PARTITION BY model, h ORDER BY ts, source_line, call_id)) AS _pt, ts
+        FROM blocks
+    ), block_new AS (
+        SELECT call_id, any_value(_mode) AS _mode, any_value(_step) AS _step, any_value(_min) AS _min,
+               any_value(_wp) AS _wp, any_value(input_tokens) AS _inp,
+               coalesce(min(i) FILTER (WHERE NOT (_pt IS NOT NULL AND epoch(ts) - epoch(_pt) <= {ttl_s})),
+                        any_value(_n) + 1) - 1 AS _chain,
+               any_value(_n) AS _n, any_value(_bt) AS _bt
+        FROM block_hits WHERE _elig GROUP BY call_id
+    ), block_calc AS (
+        SELECT call_id, _mode, _min, _wp, _step,
+               least(_inp, _chain * _bt) AS _raw_cached, _inp
+        FROM block_new
+    ), decided AS (
+        SELECT call_id,
+               CASE WHEN _hit THEN _cacheable ELSE 0 END AS _read,
+               CASE WHEN NOT _hit AND (_mode = 'explicit' OR _wp) THEN _cacheable ELSE 0 END AS _write
+        FROM keyed_new
+        UNION ALL
+        SELECT call_id,
+               CASE WHEN _c >= _min AND _c > 0 THEN _c ELSE 0 END AS _read,
+               CASE WHEN (_mode = 'explicit' OR _wp) AND _inp - (CASE WHEN _c >= _min THEN _c ELSE 0 END) >= _min
+                    THEN _inp - (CASE WHEN _c >= _min THEN _c ELSE 0 END) ELSE 0 END AS _write
+        FROM (SELECT *, CAST(floor(_raw_cached / _step) * _step AS BIGINT) AS _c FROM block_calc)
+    )
+    {_select(prev, {
+        'cache_read_tokens': 'coalesce(d._read, cache_read_tokens)',
+        write_col: f'coalesce(d._write, {write_col})',
+    }, '(d._read > 0 OR d._write > 0)', 'cache', 'LEFT JOIN decided d USING (call_id)')}
+    """
+
+
+def cache(scope: Scope, ttl: str, policy: str, book_note: str, cacheable_tokens: int | None = None,
+          estimated_prefix: str | None = None, estimated_note: str | None = None) -> LeverPlan:
+    """Prompt caching replayed on the traffic (DESIGN §6).
+
+    `policy` `all`: every eligible prefix cached at the TTL given. `auto`: per prefix key, the
+    cheapest of no caching, 5-minute and 1-hour TTL (with `ttl` `auto`), so a write that never pays
+    off is not made. The runner prices the variants; this returns the SQL for each."""
+    ttls = {"5m": 300, "1h": 3600}
+    variants = {name: _cache_variant("{prev}", s, name, scope, cacheable_tokens, estimated_prefix)
+                for name, s in ttls.items() if ttl in (name, "auto")}
+    if policy == "auto" or ttl == "auto":
+        sql = _cheapest_variant(variants, include_off=policy == "auto")
+    else:
+        sql = variants[ttl]
+    assumptions = [
+        f"replayed in time order per model and prompt prefix: a hit when the previous use of the "
+        f"prefix is at most the TTL ago ({'5 min or 1 h, the cheaper per prefix' if ttl == 'auto' else ttl}),"
+        " every use refreshing it",
+        book_note,
+        "calls that already show cache tokens in the log are left as they are (no double credit)",
+    ]
+    if policy == "auto":
+        assumptions.append("a prefix is cached only where that costs less than not caching it")
+    if estimated_note:
+        assumptions.append(estimated_note)
+    return LeverPlan("cache", {"ttl": ttl, "policy": policy,
+                               **({"cacheable_tokens": cacheable_tokens} if cacheable_tokens else {})},
+                     sql, assumptions, scope=scope.text,
+                     metrics={"hit_ratio": f"sum(cache_read_tokens) FILTER (WHERE {scope.sql()}) * 1.0 "
+                                           f"/ nullif(sum(input_tokens) FILTER (WHERE {scope.sql()}), 0)"},
+                     confidence="estimated" if estimated_note else "measured", risk="none",
+                     effort="hours")
+
+
+def _cheapest_variant(variants: dict[str, str], include_off: bool) -> str:
+    """Per (model, prefix key): the variant (or no caching) with the lowest priced cost."""
+    cost = cost_total_sql()
+    key = ("CASE WHEN prefix_blocks IS NOT NULL THEN 'b' WHEN prefix_hash IS NOT NULL "
+           "THEN 'h:' || prefix_hash ELSE 't:' || coalesce(task_type, '') END")
+    ctes = [f"v_{name} AS ({sql})" for name, sql in variants.items()]
+    if include_off:
+        ctes.append("v_off AS (SELECT * REPLACE (false AS t_cache) FROM {prev})")
+    options = [*variants, *(["off"] if include_off else [])]
+    union = " UNION ALL ".join(f"SELECT *, {key} AS _k, '{o}' AS _v FROM v_{o}" for o in options)
+    ctes.append(f"all_v AS ({union})")
+    ctes.append(f"""pc AS (SELECT model, _k, _v, sum(coalesce({cost}, 0)) AS _c
+                           FROM ({priced_sql('all_v')}) GROUP BY ALL)""")
+    ctes.append("best AS (SELECT model, _k, arg_min(_v, _c) AS _v FROM pc GROUP BY ALL)")
+    return (f"WITH {', '.join(ctes)} SELECT all_v.* EXCLUDE (_k, _v) FROM all_v "
+            f"JOIN best USING (model, _k, _v)")
+
+
+# --- cap output --------------------------------------------------------------------------------
+
+def cap_output(specs: list[tuple[Scope, int]]) -> LeverPlan:
+    cap = " ".join(f"WHEN {s.sql()} THEN {int(n)}" for s, n in specs)
+    capv = f"(CASE {cap} END)"
+    sql = _select("{prev}", {
+        "output_tokens": f"CASE WHEN {capv} IS NOT NULL THEN least(output_tokens, {capv}) ELSE output_tokens END",
+        "reasoning_tokens": f"CASE WHEN {capv} IS NOT NULL THEN least(reasoning_tokens, {capv}) "
+                            f"ELSE reasoning_tokens END",
+    }, f"{capv} IS NOT NULL AND output_tokens > {capv}", "cap_output")
+    return LeverPlan("cap_output", {"caps": [{"scope": s.text, "max_output_tokens": n} for s, n in specs]},
+                     sql, ["output is cut at the cap (max_tokens); an answer that needed more is "
+                           "truncated, which may need a retry or a shorter-answer prompt"],
+                     scope=", ".join(f"{s.text} at {n:,}" for s, n in specs),
+                     metrics={"truncated_share": f"count(*) FILTER (WHERE t_cap_output) * 1.0 "
+                                                 f"/ nullif(count(*) FILTER (WHERE {capv} IS NOT NULL), 0)"},
+                     per_task={"truncated_share": (f"count(*) FILTER (WHERE t_cap_output) * 1.0 "
+                                                   f"/ nullif(count(*) FILTER (WHERE {capv} IS NOT NULL), 0)",
+                                                   f"{capv} IS NOT NULL")},
+                     risk="truncation", effort="minutes")
+
+
+# --- batch -------------------------------------------------------------------------------------
+
+def batch(scope: Scope, batch_providers: list[str], rule: str) -> LeverPlan:
+    providers = ", ".join(sql_str(p) for p in batch_providers) or "NULL"
+    cond = f"{scope.sql()} AND provider IN ({providers}) AND service_tier = 'standard' AND status = 'ok'"
+    sql = _select("{prev}", {"service_tier": f"CASE WHEN {cond} THEN 'batch' ELSE service_tier END"},
+                  cond, "batch")
+    return LeverPlan("batch", {"scope": scope.text}, sql,
+                     [rule, "batched calls get their answer within 24 h (the batch APIs' window), "
+                      "at the provider's batch price, which stacks with cache prices",
+                      "providers without a batch tier are left alone"],
+                     scope=scope.text, risk="latency (answers within 24 h)", effort="a day")

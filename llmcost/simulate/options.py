@@ -1,0 +1,97 @@
+"""From what the user asked on the command line to lever plans (DESIGN §1 scope syntax)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from llmcost.config import Config
+from llmcost.errors import UsageError
+from llmcost.pricing.book import PriceBook
+from llmcost.simulate import levers as L
+from llmcost.simulate.recommend import batch_providers, burst_tasks, cache_rules_note
+from llmcost.simulate.run import BASE, Simulation, prepare_base, price_total, run_stack
+from llmcost.store import Store
+
+
+@dataclass
+class LeverOptions:
+    route: list[str] = field(default_factory=list)  # [SCOPE=]TARGET
+    trim_prompt: float | None = None
+    dedupe: str | None = None  # window
+    cache: str = "off"  # auto | off
+    cache_ttl: str = "5m"  # 5m | 1h | auto
+    cacheable_tokens: int | None = None
+    cap_output: list[str] = field(default_factory=list)  # [SCOPE=]N
+    batch: str | None = None  # auto | SCOPE
+
+    def any(self) -> bool:
+        return bool(self.route or self.trim_prompt or self.dedupe or self.cache != "off"
+                    or self.cap_output or self.batch)
+
+
+def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> tuple[list[L.LeverPlan], list[str]]:
+    plans: list[L.LeverPlan] = []
+    notes: list[str] = []
+    if o.route:
+        plans.append(L.route([L.split_scoped(r) for r in o.route], book))
+    if o.trim_prompt is not None:
+        plans.append(L.trim_prompt(o.trim_prompt, o.cacheable_tokens))
+    if o.dedupe:
+        plans.append(L.dedupe(L.parse_duration(o.dedupe, "--dedupe")))
+    if o.cache not in ("auto", "off"):
+        raise UsageError(f"--cache {o.cache}: expected auto or off.", "For example --cache auto --cache-ttl 5m.")
+    if o.cache_ttl not in ("5m", "1h", "auto"):
+        raise UsageError(f"--cache-ttl {o.cache_ttl}: expected 5m, 1h or auto.", "auto picks the cheaper per prefix.")
+    if o.cache == "auto":
+        plans.append(L.cache(L.parse_scope(None), o.cache_ttl, "all", cache_rules_note(store, book),
+                             cacheable_tokens=o.cacheable_tokens,
+                             estimated_note=(f"calls without a prefix id: each task type taken to share a "
+                                             f"{o.cacheable_tokens:,}-token prefix (--cacheable-tokens)")
+                             if o.cacheable_tokens else None))
+    if o.cap_output:
+        caps = []
+        for spec in o.cap_output:
+            scope, value = L.split_scoped(spec)
+            try:
+                caps.append((scope, int(value)))
+            except ValueError as e:
+                raise UsageError(f"--cap-output {spec}: the cap must be a whole number of tokens.",
+                                 "For example --cap-output summarize=900.") from e
+        plans.append(L.cap_output(caps))
+    if o.batch:
+        if o.batch == "auto":
+            chosen = cfg.batchable_tasks()
+            why = ["batchable in llmcost.yaml: " + ", ".join(chosen)] if chosen else []
+            for t, n, share, window in burst_tasks(store):
+                if t not in chosen and t not in cfg.interactive_tasks():
+                    chosen.append(t)
+                    why.append(f"{t}: {share:.0%} of its {n:,} calls run in {window} (scheduled burst)")
+            if not chosen:
+                notes.append("--batch auto: no task type is batchable in llmcost.yaml or runs in scheduled "
+                             "bursts; nothing batched")
+            else:
+                plans.append(L.batch(L.parse_scope(",".join(chosen)), batch_providers(book),
+                                     "batch rule: " + "; ".join(why)))
+        else:
+            plans.append(L.batch(L.parse_scope(o.batch), batch_providers(book), f"batch scope given: {o.batch}"))
+    return plans, notes
+
+
+def simulate_options(store: Store, book: PriceBook, priced_scope: str, cfg: Config,
+                     o: LeverOptions) -> Simulation:
+    """Baseline and the stacked what-if of the levers the user asked for."""
+    if not o.any():
+        raise UsageError("simulate needs at least one lever.",
+                         "For example: llmcost simulate --cache auto --route classify=haiku --batch auto "
+                         "(see llmcost simulate --help), or llmcost recommend for every lever.")
+    calls, unpriced, days = prepare_base(store, book, priced_scope)
+    baseline = price_total(store, BASE)
+    plans, notes = build_plans(store, book, cfg, o)
+    scenario, results = run_stack(store, plans, baseline)
+    sim = Simulation(baseline, scenario, results, days, calls, unpriced, notes)
+    if unpriced:
+        sim.notes.append(f"{unpriced:,} unpriced calls (models not in the price book) are in neither the "
+                         "baseline nor the savings")
+    if 0 < days < 1:
+        sim.notes.append(f"the calls span {days * 24:.1f} hours: monthly figures extrapolate from less than a day")
+    return sim

@@ -1,0 +1,133 @@
+"""Running levers: materialise each step of the stack as a TEMP table, price every step with the
+one pricing engine, and report each lever's marginal saving. The stacked scenario is priced once
+at the end of the stack, exactly like the baseline, so baseline and what-if never disagree on
+price rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from llmcost.pricing.book import PriceBook
+from llmcost.pricing.engine import MODEL_MAP, cost_total_sql, prepare_pricing, priced_sql
+from llmcost.schema import COLUMN_NAMES
+from llmcost.simulate.levers import MODEL_CACHE, STACK_ORDER, LeverPlan
+from llmcost.sql_quoting import sql_str
+from llmcost.store import Store
+
+BASE = "llmcost_sim_base"
+ZERO = Decimal(0)
+
+
+@dataclass
+class LeverResult:
+    lever: str
+    params: dict[str, Any]
+    scope: str
+    calls_affected: int
+    cost_before: Decimal
+    cost_after: Decimal
+    assumptions: list[str]
+    metrics: dict[str, float | None]
+    per_task: dict[str, dict[str, float | None]]
+    confidence: str
+    risk: str
+    effort: str
+
+    @property
+    def savings_usd(self) -> Decimal:
+        return self.cost_before - self.cost_after
+
+
+@dataclass
+class Simulation:
+    baseline_usd: Decimal
+    scenario_usd: Decimal
+    levers: list[LeverResult]
+    days: float
+    calls: int
+    unpriced_calls: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def savings_usd(self) -> Decimal:
+        return self.baseline_usd - self.scenario_usd
+
+    @property
+    def savings_pct(self) -> float:
+        return float(100 * self.savings_usd / self.baseline_usd) if self.baseline_usd else 0.0
+
+    def monthly(self, amount: Decimal) -> Decimal | None:
+        if self.days <= 0:
+            return None
+        return amount * Decimal(30) / Decimal(repr(self.days))
+
+
+def prepare_base(store: Store, book: PriceBook, priced_scope: str) -> tuple[int, int, float]:
+    """The baseline scenario from the priced calls in scope; the model and cache facts tables.
+    Returns (calls, unpriced calls, days)."""
+    con = store.con
+    cols = ", ".join(c if c != "model_id" else "CAST(NULL AS VARCHAR) AS model_id" for c in COLUMN_NAMES)
+    flags = ", ".join(f"false AS t_{f}" for f in STACK_ORDER)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {BASE} AS SELECT {cols}, {flags} FROM {priced_scope}")
+    prepare_pricing(con, book, BASE)
+    rows = []
+    for model, mid in con.execute(f"SELECT model, model_id FROM {MODEL_MAP}").fetchall():
+        m = book.models[mid]
+        last = m.periods[-1]
+        write_priced = m.cache_mode == "automatic" and "cache_write_5m" in last.prices and \
+            last.prices["cache_write_5m"] != last.prices["input"]
+        rows.append(f"({sql_str(model)}, {sql_str(mid)}, {sql_str(m.provider)}, "
+                    f"{sql_str(m.cache_mode) if m.cache_mode else 'NULL'}, {m.cache_step or 'NULL'}, "
+                    f"{m.min_cacheable_tokens or 'NULL'}, {'true' if write_priced else 'false'})")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {MODEL_CACHE} (model VARCHAR, model_id VARCHAR,
+        provider VARCHAR, cache_mode VARCHAR, cache_step INTEGER, min_tokens INTEGER, write_priced BOOLEAN)""")
+    if rows:
+        con.execute(f"INSERT INTO {MODEL_CACHE} VALUES {', '.join(rows)}")
+    calls, unpriced, first, last = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE cost_input IS NULL), min(ts), max(ts) FROM {priced_scope}"
+    ).fetchall()[0]
+    days = (last - first).total_seconds() / 86400 if first and last else 0.0
+    return int(calls), int(unpriced), days
+
+
+def price_total(store: Store, relation: str) -> Decimal:
+    row = store.query(f"SELECT sum({cost_total_sql()}) FROM ({priced_sql(relation)})")[0][0]
+    return Decimal(row) if row is not None else ZERO
+
+
+def apply_lever(store: Store, plan: LeverPlan, prev: str, name: str) -> None:
+    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {plan.sql.replace('{prev}', prev)}")
+
+
+def lever_stats(store: Store, plan: LeverPlan, rel: str) -> tuple[int, dict[str, float | None],
+                                                                  dict[str, dict[str, float | None]]]:
+    metric_sql = "".join(f", {expr}" for expr in plan.metrics.values())
+    row = store.query(f"SELECT count(*) FILTER (WHERE t_{plan.lever}){metric_sql} FROM {rel}")[0]
+    metrics = {k: (float(v) if v is not None else None) for k, v in zip(plan.metrics, row[1:], strict=True)}
+    per_task: dict[str, dict[str, float | None]] = {}
+    for name, (expr, cond) in plan.per_task.items():
+        per_task[name] = {t: (float(v) if v is not None else None) for t, v in store.query(
+            f"SELECT task_type, {expr} FROM {rel} WHERE {cond} GROUP BY task_type ORDER BY task_type")}
+    return int(row[0]), metrics, per_task
+
+
+def run_stack(store: Store, plans: list[LeverPlan], baseline: Decimal | None = None,
+              base: str = BASE, tag: str = "s") -> tuple[Decimal, list[LeverResult]]:
+    """Apply `plans` in the fixed stack order on top of `base`; price after each step."""
+    plans = sorted(plans, key=lambda p: STACK_ORDER.index(p.lever))
+    before = price_total(store, base) if baseline is None else baseline
+    prev = base
+    results = []
+    for i, plan in enumerate(plans):
+        name = f"llmcost_sim_{tag}{i}"
+        apply_lever(store, plan, prev, name)
+        after = price_total(store, name)
+        affected, metrics, per_task = lever_stats(store, plan, name)
+        results.append(LeverResult(plan.lever, plan.params, plan.scope, affected, before, after,
+                                   plan.assumptions, metrics, per_task, plan.confidence, plan.risk,
+                                   plan.effort))
+        before, prev = after, name
+    return before, results

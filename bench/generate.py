@@ -81,7 +81,7 @@ def write_claude_code(lines: int, out: Path, files: int = 400) -> None:
                                    + to_microseconds(CAST(({f} * {per_file} + i) * 1000000 AS BIGINT)),
                                    '%Y-%m-%dT%H:%M:%S.000Z') AS ts
                 FROM range({per_file}) t(i))
-        ) TO '{path}' (HEADER false, QUOTE '', ESCAPE '', DELIMITER '\\x01')""")
+        ) TO '{path}' (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\\x01')""")
 
 
 def main() -> int:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from llmcost.errors import UsageError
+from llmcost.sql_quoting import sql_str
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -85,6 +86,20 @@ class Scope:
         any_of(["task_type"], self.tasks)
         any_of(["tenant"], self.tenants)
         return (" AND ".join(conds) or "true"), params
+
+    def where_literal(self, alias: str = "") -> str:
+        """The same condition with every value inlined as a quoted literal (for a VIEW, which
+        cannot hold parameters). Values are quoted by `sql_str`, never pasted raw."""
+        sql, params = self.where(alias)
+        parts = sql.split("?")
+        out = [parts[0]]
+        for value, rest in zip(params, parts[1:], strict=True):
+            if isinstance(value, datetime):
+                out.append(f"TIMESTAMP {sql_str(value.isoformat(sep=' '))}")
+            else:
+                out.append(sql_str(str(value)))
+            out.append(rest)
+        return "".join(out)
 
     def describe(self) -> str:
         parts = []

@@ -2,7 +2,8 @@
 
 - Default path `./llmcost.duckdb`; `--db PATH` or env `LLMCOST_DB` override it; `:memory:` gives a
   one-shot store that vanishes with the process.
-- Every connection runs in UTC and never installs extensions from the network.
+- Every connection runs in UTC, never installs extensions from the network, and keeps DuckDB's
+  memory to `LLMCOST_MEMORY_LIMIT` (default 1GB; it spills to a temp folder beyond that).
 - A second process on the same file gets `StoreInUseError` (DuckDB holds a file lock).
 - Numbered migrations bring an older store up to `schema.SCHEMA_VERSION`; a newer store than this
   llmcost understands is refused rather than damaged.
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,9 +23,12 @@ import duckdb
 
 from llmcost.errors import StoreError, StoreInUseError
 from llmcost.schema import SCHEMA_VERSION, calls_ddl
+from llmcost.sql_quoting import sql_str
 
 DEFAULT_DB = "llmcost.duckdb"
 DB_ENV = "LLMCOST_DB"
+MEMORY_ENV = "LLMCOST_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 SOURCES_DDL = """
 CREATE TABLE sources (
@@ -99,6 +104,14 @@ def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
         },
     )
     con.execute("SET TimeZone='UTC'")
+    # bounded memory: DuckDB spills to disk past this (months of logs on a laptop)
+    limit = os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_LIMIT)
+    try:
+        con.execute(f"SET memory_limit = {sql_str(limit)}")
+    except duckdb.Error as e:
+        raise StoreError(f"{MEMORY_ENV}={limit} is not a memory size DuckDB understands.",
+                         "Write it like 1GB, 4GB or 75%.") from e
+    con.execute(f"SET temp_directory = {sql_str(str(Path(tempfile.gettempdir()) / 'llmcost-spill'))}")
     return con
 
 

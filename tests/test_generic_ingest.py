@@ -186,3 +186,18 @@ def test_not_a_call_log_names_what_it_found(store):
 def test_unknown_map_field_is_a_usage_error(store):
     with pytest.raises(UsageError):
         load(store, "tracker.csv", column_map={"cost": "dollars"})
+
+
+def test_hive_partitioned_parquet_directory(store, tmp_path: Path):
+    """A directory written by `COPY … (PARTITION_BY tenant)`: the partition key comes back as a
+    column from the paths (tenant=cust_1/…), and every file loads."""
+    out = tmp_path / "calls"
+    store.con.execute(
+        f"COPY (SELECT ts, feature, customer_id AS tenant, model, input_tokens, output_tokens "
+        f"FROM read_csv('{G / 'llm_calls.csv'}') WHERE customer_id IS NOT NULL) "
+        f"TO '{out}' (FORMAT parquet, PARTITION_BY (tenant))")
+    r = ingest_files(store, [str(out)], IngestOptions())
+    assert sum(f.rows_loaded for f in r.files) == 3
+    # cust_1: 1200 + 3000 in; cust_2: 1100 in
+    assert store.query("SELECT tenant, sum(input_tokens) FROM calls GROUP BY 1 ORDER BY 1") == [
+        ("cust_1", 4200), ("cust_2", 1100)]

@@ -45,39 +45,58 @@ def first_reason(checks: list[tuple[str, str]]) -> str:
     return f"(CASE {whens} END)"
 
 
+# A token count beyond this is clamped on reading, so sums of several counts can never overflow
+# BIGINT (an overflow would fail the whole file); the loader rejects anything over MAX_TOKENS.
+INT_CLAMP = 10**15
+
+
 def int_value(raw: str) -> str:
-    """SQL: a token count from any text or number (NULL when absent or unreadable)."""
-    return f"TRY_CAST({raw} AS BIGINT)"
+    """SQL: a token count from any text or number (NULL when absent or unreadable; clamped to
+    ±INT_CLAMP)."""
+    v = f"TRY_CAST({raw} AS BIGINT)"
+    return f"(CASE WHEN {v} BETWEEN -{INT_CLAMP} AND {INT_CLAMP} THEN {v} ELSE sign({v}) * {INT_CLAMP} END)"
 
 
 def int_check(name: str, raw: str) -> tuple[str, str]:
-    """A check that rejects a present but unreadable integer, quoting the bad value."""
+    """A check that rejects a present count that is unreadable, fractional (DuckDB would round
+    `12.5` to 13) or negative, quoting the bad value."""
     text = f"CAST({raw} AS VARCHAR)"
+    as_int = f"TRY_CAST({raw} AS BIGINT)"
     return (
-        f"({raw}) IS NOT NULL AND trim({text}) <> '' AND TRY_CAST({raw} AS BIGINT) IS NULL",
-        f"'{name} is not a whole number: ' || left({text}, 40)",
+        f"({raw}) IS NOT NULL AND trim({text}) <> '' AND ({as_int} IS NULL "
+        f"OR TRY_CAST({text} AS DOUBLE) <> {as_int} OR {as_int} < 0)",
+        f"(CASE WHEN {as_int} < 0 AND TRY_CAST({text} AS DOUBLE) = {as_int} THEN 'negative {name}: ' "
+        f"ELSE '{name} is not a whole number: ' END) || left({text}, 40)",
     )
+
+
+# Call times outside these bounds are broken records (and beyond year 9999 Python cannot hold them)
+TIME_MIN = "1970-01-01"
+TIME_MAX = "2200-01-01"
 
 
 def timestamp_value(raw: str) -> str:
     """SQL: a UTC TIMESTAMP from ISO-8601 text (any offset, or none = UTC), epoch seconds or
     epoch milliseconds (numbers above 1e11 are taken as milliseconds, above 1e14 as microseconds).
-    """
+    NULL for anything else: negative, NaN, infinite or enormous numbers never fail the file."""
     text = f"trim(CAST({raw} AS VARCHAR))"
     num = f"TRY_CAST({text} AS DOUBLE)"
     return (
         f"(CASE WHEN {num} IS NOT NULL THEN "
-        f"(CASE WHEN abs({num}) >= 1e14 THEN make_timestamp(CAST({num} AS BIGINT)) "
-        f"WHEN abs({num}) >= 1e11 THEN make_timestamp(CAST({num} * 1000 AS BIGINT)) "
-        f"ELSE make_timestamp(CAST({num} * 1000000 AS BIGINT)) END) "
+        f"(CASE WHEN {num} >= 0 AND {num} < 1e11 THEN make_timestamp(TRY_CAST({num} * 1000000 AS BIGINT)) "
+        f"WHEN {num} >= 1e11 AND {num} < 1e14 THEN make_timestamp(TRY_CAST({num} * 1000 AS BIGINT)) "
+        f"WHEN {num} >= 1e14 AND {num} < 1e17 THEN make_timestamp(TRY_CAST({num} AS BIGINT)) END) "
         f"ELSE CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END)"
     )
 
 
 def timestamp_check(name: str, raw: str) -> tuple[str, str]:
+    """Rejects a present time that cannot be read, or lies outside 1970–2199."""
     text = f"CAST({raw} AS VARCHAR)"
+    value = timestamp_value(raw)
     return (
-        f"({raw}) IS NOT NULL AND trim({text}) <> '' AND {timestamp_value(raw)} IS NULL",
+        f"({raw}) IS NOT NULL AND trim({text}) <> '' AND ({value} IS NULL "
+        f"OR {value} < TIMESTAMP '{TIME_MIN}' OR {value} >= TIMESTAMP '{TIME_MAX}')",
         f"'{name} is not a readable time: ' || left({text}, 40)",
     )
 
@@ -236,7 +255,7 @@ class SourceContext:
     def parquet_rows(self) -> str:
         return (
             f"(SELECT file_row_number + 1 AS _pos, * "
-            f"FROM read_parquet({self.path_sql}, file_row_number=true))"
+            f"FROM read_parquet({self.path_sql}, file_row_number=true, hive_partitioning=true))"
         )
 
 

@@ -117,9 +117,9 @@ def take_sample(path: Path, con: duckdb.DuckDBPyConnection) -> FileSample:
     if kind == "parquet":
         try:
             cols = [r[0] for r in con.execute(
-                f"DESCRIBE SELECT * FROM read_parquet({sql_str(str(path))})").fetchall()]
+                f"DESCRIBE SELECT * FROM read_parquet({sql_str(str(path))}, hive_partitioning=true)").fetchall()]
             first = con.execute(
-                f"SELECT * FROM read_parquet({sql_str(str(path))}) LIMIT 20").fetchall()
+                f"SELECT * FROM read_parquet({sql_str(str(path))}, hive_partitioning=true) LIMIT 20").fetchall()
         except duckdb.Error as e:
             raise InputFileError(
                 f"{path} is not a Parquet file DuckDB can read: {str(e).splitlines()[0]}",

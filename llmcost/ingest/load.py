@@ -195,29 +195,28 @@ def stage_sql(item: PlannedFile, proj: Projection) -> str:
         else:
             expr = col(name)
         exprs[name] = f"CAST({expr} AS {typ})"
-    inp, out = exprs["input_tokens"], exprs["output_tokens"]
-    cache = " + ".join(exprs[n] for n in ("cache_read_tokens", "cache_write_5m_tokens",
-                                          "cache_write_1h_tokens"))
+    # typed values are computed once (level 2), the reason once from them (level 3), and the
+    # raw text only for the rejected records (level 4)
+    t = {n: f"__t_{n}" for n in exprs}
+    inp, out = t["input_tokens"], t["output_tokens"]
+    cache = " + ".join(t[n] for n in ("cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens"))
     checks = [("__areason IS NOT NULL", "__areason"),
-              (f"{exprs['model']} IS NULL", "'no model name'"),
+              (f"{t['model']} IS NULL", "'no model name'"),
               (f"{inp} IS NULL", "'no input token count'"),
               (f"{out} IS NULL", "'no output token count'")]
-    for t in TOKEN_COLUMNS:
-        checks.append((f"{exprs[t]} < 0", f"'negative {t}'"))
-        checks.append((f"{exprs[t]} > {MAX_TOKENS}", f"'implausible {t} (over {MAX_TOKENS:,})'"))
+    for tc in TOKEN_COLUMNS:
+        checks.append((f"{t[tc]} < 0", f"'negative {tc}'"))
+        checks.append((f"{t[tc]} > {MAX_TOKENS}", f"'implausible {tc} (over {MAX_TOKENS:,})'"))
     checks.append((f"{cache} > {inp}", "'cache tokens exceed input tokens'"))
-    checks.append((f"{exprs['reasoning_tokens']} > {out}", "'reasoning tokens exceed output tokens'"))
-    reason = first_reason(checks)
-    outer = [f"{e} AS {n}" for n, e in exprs.items()]
-    outer.append("__skip")
-    outer.append(f"CASE WHEN __skip THEN NULL ELSE {reason} END AS __reason")
-    # the raw text is built only for rejected records (CASE evaluates branches selectively)
-    outer.append(f"CASE WHEN __skip OR {reason} IS NULL THEN NULL "
-                 f"ELSE CAST(({proj.raw}) AS VARCHAR) END AS __raw")
-    return (
-        f"SELECT {', '.join(outer)} FROM (SELECT *, _pos AS __pos, {', '.join(inner)} "
-        f"FROM {proj.source} AS src)"
-    )
+    checks.append((f"{t['reasoning_tokens']} > {out}", "'reasoning tokens exceed output tokens'"))
+    level1 = f"SELECT *, _pos AS __pos, {', '.join(inner)} FROM {proj.source} AS src"
+    level2 = f"SELECT *, {', '.join(f'{e} AS {t[n]}' for n, e in exprs.items())} FROM ({level1})"
+    level3 = (f"SELECT *, CASE WHEN __skip THEN NULL ELSE {first_reason(checks)} END AS __reason "
+              f"FROM ({level2})")
+    final = [f"{t[n]} AS {n}" for n in exprs]
+    final += ["__skip", "__reason",
+              f"CASE WHEN __reason IS NULL THEN NULL ELSE CAST(({proj.raw}) AS VARCHAR) END AS __raw"]
+    return f"SELECT {', '.join(final)} FROM ({level3})"
 
 
 def sql_col(name: str) -> str:
@@ -242,6 +241,8 @@ def _load_new(store: Store, item: PlannedFile) -> FileResult:
             f"{item.path} could not be read as {item.adapter.name}: {str(e).splitlines()[0]}",
             "Check the file; force another format with --source NAME, or see docs/formats.md.",
         ) from e
+    if item.ctx.uses_csv_rejects and _table_exists(store, CSV_REJECTS_TABLE):
+        _renumber_past_csv_rejects(store, proj.line_offset)
     read, skipped, rejected = store.query(
         f"""SELECT count(*), count(*) FILTER (WHERE __skip),
                    count(*) FILTER (WHERE NOT __skip AND __reason IS NOT NULL) FROM {STAGE}""")[0]
@@ -301,6 +302,20 @@ def _load_new(store: Store, item: PlannedFile) -> FileResult:
             f"Internal accounting error on {item.path}: {result}.",
             "Please report this with the file's first lines; nothing was stored.")
     return result
+
+
+def _renumber_past_csv_rejects(store: Store, line_offset: int) -> None:
+    """`row_number()` does not count the records DuckDB's CSV reader rejected: move every later
+    record's line past them, so each line number points at its own record (DuckDB's reject
+    `line` counts records the same way, the header being line 1)."""
+    if not _count(store, f"SELECT count(*) FROM {CSV_REJECTS_TABLE}"):
+        return
+    # the i-th rejected line r (in order) has r - i - line_offset good records before it
+    store.con.execute(f"""
+        UPDATE {STAGE} s SET source_line = s.source_line + (
+            SELECT count(*) FROM (SELECT line, row_number() OVER (ORDER BY line) AS i
+                                  FROM (SELECT DISTINCT line FROM {CSV_REJECTS_TABLE})) r
+            WHERE r.line - r.i - {line_offset} < s.source_line - {line_offset})""")
 
 
 def _table_exists(store: Store, name: str) -> bool:

@@ -10,7 +10,7 @@ text is broken instead of failing the file.
 
 from __future__ import annotations
 
-from llmcost.ingest.base import SourceContext, json_path, normalize_name, sql_ident
+from llmcost.ingest.base import SourceContext, int_value, json_path, normalize_name, sql_ident
 
 
 class RecordFields:
@@ -70,4 +70,4 @@ class RecordFields:
 
 def json_int(json_sql: str, key_path: str) -> str:
     """SQL: a whole number at `key_path` (dotted) inside a JSON value; NULL when absent."""
-    return f"TRY_CAST(json_extract_string({json_sql}, {json_path(key_path)}) AS BIGINT)"
+    return int_value(f"json_extract_string({json_sql}, {json_path(key_path)})")

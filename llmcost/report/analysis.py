@@ -202,107 +202,150 @@ def _d(v: Any) -> Decimal:
 
 
 def prepare_priced_scope(store: Store, book: PriceBook, scope: Scope) -> str:
-    """A TEMP VIEW of the calls in scope, priced. Returns its name."""
+    """A TEMP VIEW of the calls in scope, priced (nothing is copied: each query over it prices in
+    one streaming pass). Returns its name."""
     prepare_pricing(store.con, book, "calls")
-    where, params = scope.where()
-    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {PRICED}_all AS {priced_sql('calls')}")
-    # scope parameters are bound into a table (views cannot hold parameters)
-    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {PRICED} AS SELECT * FROM {PRICED}_all "
-                      f"WHERE {where}", params)
+    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {PRICED} AS SELECT * FROM ({priced_sql('calls')}) "
+                      f"WHERE {scope.where_literal()}")
     return PRICED
+
+
+# grouping sets of the one aggregate pass: name -> expression
+_SETS: dict[str, str] = {
+    "model": "_model", "task_type": "task_type", "feature": "feature", "tenant": "tenant",
+    "day": "_day", "provider": "provider", "period": "period_key", "logged_model": "model",
+}
+TOP_CONVERSATIONS = 100
 
 
 def analyze_calls(store: Store, book: PriceBook, scope: Scope,
                   ingest: IngestResult | None, top: int = 5, relation: str | None = None) -> Analysis:
-    """`relation`: the priced calls in scope when already prepared (`prepare_priced_scope`)."""
+    """Everything `analyze` reports, from ONE aggregate pass over the priced calls (GROUPING
+    SETS); only aggregated rows come back. `relation`: the priced calls in scope when already
+    prepared (`prepare_priced_scope`)."""
     rel = relation or prepare_priced_scope(store, book, scope)
-    cost = cost_total_sql()
-    sets = ", ".join(f"({expr})" for expr in DIMENSIONS.values())
-    dim_cols = ", ".join(f"{expr} AS d_{name}" for name, expr in DIMENSIONS.items())
-    gid = ", ".join(DIMENSIONS.values())
-    rows = store.query(
-        f"""
-        SELECT GROUPING({gid}) AS g, {dim_cols},
-               count(*), sum(input_tokens), sum(cache_read_tokens),
-               sum(cache_write_5m_tokens + cache_write_1h_tokens), sum(output_tokens),
-               sum(reasoning_tokens), count(*) FILTER (WHERE status = 'error'),
-               count(*) FILTER (WHERE ts IS NULL), min(ts), max(ts),
-               count(*) FILTER (WHERE cost_input IS NULL),
-               sum(cost_input), sum(cost_cache_read), sum(cost_cache_write), sum(cost_output),
-               sum(cost_other)
-        FROM {rel}
-        GROUP BY GROUPING SETS ((), {sets})
-        """)
-    n_dims = len(DIMENSIONS)
-    full = (1 << n_dims) - 1
+    names = list(_SETS)
+    n = len(names)
+    gid = ", ".join(_SETS.values())
+    sets = ", ".join(f"({e})" for e in _SETS.values())
+    rows = store.query(f"""
+        WITH p AS (  -- priced in one streaming pass that feeds every grouping set
+            SELECT call_id, ts, model, task_type, feature, tenant, provider, conversation_id,
+                   period_key, status, input_tokens, cache_read_tokens, cache_write_5m_tokens,
+                   cache_write_1h_tokens, output_tokens, reasoning_tokens, logged_cost_usd,
+                   cost_input, cost_cache_read, cost_cache_write, cost_output, cost_other,
+                   unpriced_reason, web_search_requests, web_search_unpriced, tier_priced,
+                   service_tier, {cost_total_sql()} AS _cost, CAST(ts AS DATE) AS _day,
+                   coalesce(model_id, model) AS _model
+            FROM {rel}
+        ), g AS (
+            SELECT GROUPING({gid}) AS g, {", ".join(f"{e} AS d_{k}" for k, e in _SETS.items())},
+                   count(*) AS calls, sum(input_tokens), sum(cache_read_tokens),
+                   sum(cache_write_5m_tokens + cache_write_1h_tokens), sum(output_tokens),
+                   sum(reasoning_tokens), count(*) FILTER (WHERE status = 'error'),
+                   count(*) FILTER (WHERE ts IS NULL), min(ts), max(ts),
+                   count(*) FILTER (WHERE cost_input IS NULL),
+                   sum(cost_input), sum(cost_cache_read), sum(cost_cache_write), sum(cost_output),
+                   sum(cost_other), sum(_cost) AS cost,
+                   count(*) FILTER (WHERE logged_cost_usd IS NOT NULL AND _cost IS NOT NULL),
+                   sum(logged_cost_usd) FILTER (WHERE _cost IS NOT NULL),
+                   sum(_cost) FILTER (WHERE logged_cost_usd IS NOT NULL),
+                   min(unpriced_reason),
+                   coalesce(sum(web_search_requests) FILTER (WHERE web_search_unpriced), 0),
+                   count(*) FILTER (WHERE tier_priced = false)
+            FROM p GROUP BY GROUPING SETS ((), {sets})
+        )
+        SELECT * FROM g""")
+    full = (1 << n) - 1
     totals = Totals()
     period = Period(None, None)
-    grouped: list[tuple[str, tuple[Any, ...]]] = []
+    by: dict[str, list[tuple[Any, ...]]] = {k: [] for k in names}
+    top_calls: list[TopItem] = []
+    tier_missing: tuple[int, list[str]] = (0, [])
+    ws_unpriced = 0
     for row in rows:
         g = row[0]
-        (calls, inp, cr, cw, out, reas, errs, no_ts, first, last, unpriced,
-         c_in, c_cr, c_cw, c_out, c_oth) = row[1 + n_dims:]
-        costs = Costs(_d(c_in), _d(c_cr), _d(c_cw), _d(c_out), _d(c_oth))
+        keys = row[1:1 + n]
+        (calls, inp, cr, cw, out, reas, errs, no_ts, first, last, unpriced, c_in, c_cr, c_cw, c_out,
+         c_oth, cost, log_n, logged, computed, reason, ws, tmiss) = row[1 + n:]
         if g == full:
             totals = Totals(int(calls), int(calls) - int(unpriced), int(unpriced), int(inp or 0),
                             int(cr or 0), int(cw or 0), int(out or 0), int(reas or 0), int(errs),
-                            int(no_ts), costs)
+                            int(no_ts), Costs(_d(c_in), _d(c_cr), _d(c_cw), _d(c_out), _d(c_oth)))
             period = Period(first, last)
+            ws_unpriced = int(ws or 0)
+            tier_missing = (int(tmiss or 0), [])
             continue
-        for i, name in enumerate(DIMENSIONS):
+        for i, name in enumerate(names):
             # GROUPING's bit is 0 for the column grouped on; the leftmost column is the high bit
-            if not (g >> (n_dims - 1 - i)) & 1:
-                grouped.append((name, (row[1 + i], calls, inp, cr, cw, out, costs.total, unpriced)))
-    breakdowns: dict[str, list[BreakdownRow]] = {k: [] for k in BREAKDOWN_KEYS.values()}
+            if not (g >> (n - 1 - i)) & 1:
+                by[name].append((keys[i], calls, inp, cr, cw, out, _d(cost), unpriced, log_n, logged,
+                                 computed, reason))
+    # the few most expensive calls (a top-N heap, in a second pass) and the tiers without a price
+    cost = cost_total_sql()
+    for call_id, model, ts, inp_t, out_t, c in store.query(
+            f"""SELECT call_id, coalesce(model_id, model), ts, input_tokens, output_tokens, {cost}
+                FROM {rel} WHERE cost_input IS NOT NULL ORDER BY {cost} DESC, call_id LIMIT {int(top)}"""):
+        when = ts.strftime("%Y-%m-%d %H:%M") if ts else "?"
+        top_calls.append(TopItem(call_id, f"{model} · {when} · {inp_t:,} in / {out_t:,} out", _d(c)))
+    if tier_missing[0]:
+        tier_missing = (tier_missing[0], [t for (t,) in store.query(
+            f"SELECT DISTINCT service_tier FROM {rel} WHERE tier_priced = false ORDER BY 1")])
+    # the most expensive conversations (a separate pass: millions of groups, two aggregates)
+    by["conversation"] = [(k, c, None, None, None, None, _d(cst), u, 0, None, None, None)
+                          for k, c, cst, u in store.query(
+        f"""SELECT conversation_id, count(*), sum({cost}), count(*) FILTER (WHERE cost_input IS NULL)
+            FROM {rel} WHERE conversation_id IS NOT NULL GROUP BY 1
+            ORDER BY sum({cost}) DESC NULLS LAST, 1 LIMIT {TOP_CONVERSATIONS}""")]
     total_cost = totals.cost_usd
-    for name, (key, calls, inp, cr, cw, out, c, unpriced) in grouped:
-        breakdowns[BREAKDOWN_KEYS[name]].append(BreakdownRow(
-            key, int(calls), int(inp or 0), int(cr or 0), int(cw or 0), int(out or 0), c,
-            float(100 * c / total_cost) if total_cost else 0.0,
-            100.0 * calls / totals.calls if totals.calls else 0.0, int(unpriced)))
-    for key, items in breakdowns.items():
-        if key == "by_day":
+    breakdowns: dict[str, list[BreakdownRow]] = {}
+    for name, out_key in BREAKDOWN_KEYS.items():
+        items = []
+        for key, calls, inp, cr, cw, out, c, unpriced, *_ in by[name]:
+            if name == "day" and key is not None:
+                key = key.isoformat()
+            items.append(BreakdownRow(
+                key, int(calls), int(inp or 0), int(cr or 0), int(cw or 0), int(out or 0), c,
+                float(100 * c / total_cost) if total_cost else 0.0,
+                100.0 * calls / totals.calls if totals.calls else 0.0, int(unpriced)))
+        if name == "day":
             items.sort(key=lambda r: (r.key is None, r.key or ""))
         else:
             items.sort(key=lambda r: (-r.cost_usd, -r.calls, r.key is None, r.key or ""))
-    if totals.calls == 0 or not breakdowns["by_conversation"] or all(
-            r.key is None for r in breakdowns["by_conversation"]):
-        breakdowns["by_conversation"] = breakdowns["by_conversation"][:0]
-    else:
-        breakdowns["by_conversation"] = breakdowns["by_conversation"][:100]
+        breakdowns[out_key] = items
+    breakdowns["by_conversation"] = [r for r in breakdowns["by_conversation"] if r.key is not None]
 
-    unpriced_models = [UnpricedModel(m, int(n), reason) for m, n, reason in store.query(
-        f"""SELECT model, count(*), min(unpriced_reason) FROM {rel}
-            WHERE cost_input IS NULL GROUP BY model ORDER BY count(*) DESC, model""")]
-    recon = _reconciliation(store, rel, cost)
-    prices_used = [PriceUsed(*r) for r in store.query(
-        f"""SELECT p.model_id, p.period_from, p.source, p.checked, count(*), p.note, p.overlay
-            FROM {rel} c JOIN llmcost_price_periods p USING (period_key)
-            GROUP BY ALL ORDER BY count(*) DESC, p.model_id, p.period_from""")]
-    top_calls = [TopItem(k, d, _d(c)) for k, d, c in store.query(
-        f"""SELECT call_id, coalesce(model_id, model) || ' · ' || coalesce(strftime(ts, '%Y-%m-%d %H:%M'), '?')
-                   || ' · ' || format('{{:,}}', input_tokens) || ' in / '
-                   || format('{{:,}}', output_tokens) || ' out', {cost}
-            FROM {rel} WHERE cost_input IS NOT NULL ORDER BY {cost} DESC, call_id LIMIT {int(top)}""")]
-    top_convs = [TopItem(k, f"{n:,} calls", _d(c)) for k, n, c in store.query(
-        f"""SELECT conversation_id, count(*), sum({cost}) FROM {rel}
-            WHERE conversation_id IS NOT NULL AND cost_input IS NOT NULL
-            GROUP BY conversation_id ORDER BY sum({cost}) DESC, conversation_id LIMIT {int(top)}""")]
+    unpriced_models = sorted(
+        (UnpricedModel(r[0], int(r[7]), r[11] or "unpriced") for r in by["logged_model"] if r[7]),
+        key=lambda x: (-x.calls, x.model or ""))
+    # (key, calls, in, read, write, out, cost, unpriced, logged_n, logged, computed, reason)
+    recon_rows = [ReconRow(r[0], int(r[8]), _d(r[9]), _d(r[10])) for r in by["model"] if r[8]]
+    recon = None
+    if recon_rows:
+        recon_rows.sort(key=lambda r: r.model or "")
+        recon = Reconciliation(sum(r.calls for r in recon_rows),
+                               sum((r.logged_cost_usd for r in recon_rows), ZERO),
+                               sum((r.computed_cost_usd for r in recon_rows), ZERO), recon_rows)
+    period_calls = {int(r[0]): int(r[1]) for r in by["period"] if r[0] is not None}
+    prices_used: list[PriceUsed] = []
+    if period_calls:
+        keys_sql = ", ".join(str(k) for k in period_calls)
+        for key, mid, start, source, checked, note, overlay in store.query(
+                f"""SELECT period_key, model_id, period_from, source, checked, note, overlay
+                    FROM llmcost_price_periods WHERE period_key IN ({keys_sql})"""):
+            prices_used.append(PriceUsed(mid, start, source, checked, period_calls[int(key)], note, overlay))
+        prices_used.sort(key=lambda p: (-p.calls, p.model_id, p.effective_from))
+    top_convs = [TopItem(r.key, f"{r.calls:,} calls", r.cost_usd)
+                 for r in breakdowns["by_conversation"][:top] if r.unpriced_calls < r.calls]
     unpriced_components = []
-    ws, tier_missing = store.query(
-        f"""SELECT coalesce(sum(web_search_requests) FILTER (WHERE web_search_unpriced), 0),
-                   count(*) FILTER (WHERE tier_priced = false)
-            FROM {rel}""")[0]
-    if ws:
+    if ws_unpriced:
         unpriced_components.append(
-            f"{int(ws):,} web search requests on models with no search price in the book "
+            f"{ws_unpriced:,} web search requests on models with no search price in the book "
             "(not in the totals)")
-    if tier_missing:
-        tiers = ", ".join(f"{t} ({n:,})" for t, n in store.query(
-            f"SELECT service_tier, count(*) FROM {rel} WHERE tier_priced = false GROUP BY 1 ORDER BY 1"))
+    if tier_missing[0]:
         unpriced_components.append(
-            f"{int(tier_missing):,} calls on a service tier their provider has no price for, priced "
-            f"at standard: {tiers}")
+            f"{tier_missing[0]:,} calls on a service tier their provider has no price for "
+            f"({', '.join(tier_missing[1])}), priced at standard")
     notes: list[str] = []
     if totals.calls and period.days < 1:
         notes.append(f"the calls in scope span {period.days * 24:.1f} hours: monthly figures "
@@ -313,19 +356,6 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     return Analysis(period, totals, breakdowns, ingest, scope, unpriced_models, recon, prices_used,
                     _pareto(breakdowns, total_cost), top_calls, top_convs, unpriced_components,
                     book_files=[], notes=notes)
-
-
-def _reconciliation(store: Store, rel: str, cost: str) -> Reconciliation | None:
-    rows = store.query(
-        f"""SELECT coalesce(model_id, model), count(*), sum(logged_cost_usd), sum({cost})
-            FROM {rel} WHERE logged_cost_usd IS NOT NULL AND cost_input IS NOT NULL
-            GROUP BY 1 ORDER BY 1""")
-    if not rows:
-        return None
-    by_model = [ReconRow(m, int(n), _d(lc), _d(cc)) for m, n, lc, cc in rows]
-    return Reconciliation(sum(r.calls for r in by_model),
-                          sum((r.logged_cost_usd for r in by_model), ZERO),
-                          sum((r.computed_cost_usd for r in by_model), ZERO), by_model)
 
 
 def _pareto(breakdowns: dict[str, list[BreakdownRow]], total: Decimal) -> list[Pareto]:

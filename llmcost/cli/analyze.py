@@ -45,23 +45,16 @@ def analyze(
     by: ByOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Where the calls and tokens go: load FILES (if any) and summarise them, or the whole store."""
+    """Where the money goes: load FILES (if any) and price and summarise their calls, or the
+    whole store's."""
     common.set_debug(debug)
-    from llmcost.pricing.book import load_book
     from llmcost.render import json_out, markdown, terminal
     from llmcost.report.analysis import analyze_calls
-    from llmcost.scope import make_scope
-    from llmcost.store import open_store
 
-    options = common.ingest_options(source, mapping, model, start, input_excludes_cache)
     dims = common.parse_by(by)
-    book = load_book(pricing)
-    with open_store(db) as store:
-        ingest = common.load_files(store, files, options, quiet=fmt is not OutputFormat.table) \
-            if files else None
-        scope = make_scope(ingest.hashes if ingest else None, since, until, model, provider,
-                           feature, task, tenant)
-        result = analyze_calls(store, book, scope, ingest)
+    with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
+                             mapping, start, input_excludes_cache, pricing, None) as ctx:
+        result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=ctx.relation)
     common.emit(fmt, table=lambda: terminal.render_analysis(result, dims),
                 json=lambda: json_out.analysis_dict(result),
                 markdown=lambda: markdown.analysis_markdown(result))

@@ -127,7 +127,7 @@ class ScopeContext:
     store: Store
     book: PriceBook
     config: Config
-    relation: str  # TEMP table of the priced calls in scope
+    relation: str  # TEMP view of the priced calls in scope
     ingest: IngestResult | None
     scope: Scope
 

@@ -142,8 +142,13 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
     if blocked:
         rules.append("not routed, measured quality below its floor: " + ", ".join(blocked))
     if simple:
-        plans.append(L.route([(L.parse_scope(",".join(simple)), "small")], book, quality_note=qnote,
-                             only_cheaper=True))
+        by_target: dict[str, list[str]] = {}
+        for t in simple:
+            policy = cfg.tasks.get(t)
+            target = policy.routes[0] if policy and policy.routes else "small"
+            by_target.setdefault(target, []).append(t)
+        plans.append(L.route([(L.parse_scope(",".join(ts)), target) for target, ts in by_target.items()],
+                             book, quality_note=qnote, only_cheaper=True))
         rules.append("routing considered for simple task types: " + ", ".join(simple)
                      + " → the provider's small model (Haiku, mini, Flash-Lite …), where cheaper")
     elif tasks:
@@ -192,7 +197,7 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
 
 def _short_output(store: Store, task: str) -> bool:
     row = store.query(f"SELECT median(output_tokens) FROM {BASE} WHERE task_type = {sql_str(task)}")[0][0]
-    return row is not None and row <= 300
+    return row is not None and row < 250  # a "short summary": median output under 250 tokens
 
 
 def cache_rules_note(store: Store, book: PriceBook) -> str:

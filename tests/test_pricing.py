@@ -165,3 +165,36 @@ def test_broken_overlay_is_a_clear_error(tmp_path: Path):
     bad.write_text("models: [ {id: x\n")
     with pytest.raises(PricingError, match="not valid YAML"):
         load_book([str(bad)])
+
+
+def test_batch_result_files_price_at_the_batch_tier(store):
+    """Every call of an OpenAI or Anthropic batch output file costs half its standard price."""
+    fmt = DATA / "formats"
+    ingest_files(store, [str(fmt / "openai_batch.jsonl"), str(fmt / "anthropic_batch.jsonl")], IngestOptions())
+    prepare_pricing(store.con, load_book(), "calls")
+    cost = cost_total_sql()
+    rows = store.query(f"""
+        SELECT b.call_id, b.service_tier, b._c, s._c
+        FROM (SELECT call_id, service_tier, {cost} AS _c FROM ({priced_sql('calls')})) b
+        JOIN (SELECT call_id, {cost} AS _c
+              FROM ({priced_sql("(SELECT * REPLACE ('standard' AS service_tier) FROM calls)")})) s
+          USING (call_id)""")
+    assert len(rows) >= 4
+    for call_id, tier, batch_cost, standard_cost in rows:
+        assert tier == "batch", call_id
+        if standard_cost is None:  # a model the book does not price (an embeddings model): unpriced both ways
+            assert batch_cost is None, call_id
+            continue
+        assert batch_cost is not None and abs(batch_cost * 2 - standard_cost) < EPS, call_id
+    # by hand, Anthropic msg_b1 (Sonnet 4.5, 10 in / 50 out) at batch: 10*1.5 + 50*7.5 = 390 µ$
+    assert abs(dict((r[0], r[2]) for r in rows)["msg_b1"] - Decimal("0.00039")) < EPS
+
+
+def test_gemini_thoughts_are_billed_as_output(store):
+    """Gemini's thoughts sit outside candidatesTokenCount; the adapter adds them to output, so
+    they are priced at the output rate (2.5 Flash: 0.30 in / 2.50 out / cached 0.03)."""
+    f = DATA / "pricing" / "gemini_thoughts.jsonl"
+    got = priced(store, files=(f,))
+    # prompt 11500 incl. 10000 cached: 1500*0.30 + 10000*0.03 = 750; output 1000 + 10000 thoughts
+    # = 11000 * 2.50 = 27500 -> 28250 µ$
+    assert abs(got["gem-1"][0] - Decimal("0.02825")) < EPS

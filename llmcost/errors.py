@@ -50,3 +50,9 @@ class PricingError(LlmcostError):
 
 class ConfigError(LlmcostError):
     """llmcost.yaml is invalid."""
+
+
+class Interrupted(LlmcostError):
+    """Ctrl-C: the file being loaded was rolled back (exit code 130, as shells expect)."""
+
+    exit_code = 130

@@ -31,10 +31,13 @@ def parse_time(value: str, option: str, end_of_day: bool = False) -> datetime:
             f"{option} {value}: not a date or time.",
             "Write dates as 2026-10-31 or times as 2026-10-31T12:00:00Z.",
         ) from e
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(UTC).replace(tzinfo=None)
-    if end_of_day and _DATE_ONLY.match(value.strip()):
-        dt += timedelta(days=1)
+    try:
+        if dt.tzinfo is not None:
+            dt = dt.astimezone(UTC).replace(tzinfo=None)
+        if end_of_day and _DATE_ONLY.match(value.strip()):
+            dt += timedelta(days=1)
+    except OverflowError as e:  # e.g. --until 9999-12-31 (its end is past year 9999)
+        raise UsageError(f"{option} {value}: out of range.", "Use a date between 0001-01-02 and 9999-12-30.") from e
     return dt
 
 

@@ -168,8 +168,8 @@ class Store:
             sql += " WHERE source_file = ?"
             params.append(source_file)
         sql += " ORDER BY source_file, line"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
+        if limit and limit > 0:
+            sql += f" LIMIT {min(int(limit), 2**62)}"
         return [RejectRow(*r) for r in self.query(sql, params)]
 
     def find_sources(self, file_or_hash: str) -> list[tuple[str, str]]:
@@ -244,6 +244,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("COMMIT")
 
 
+LOG_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".parquet", ".gz", ".zst")
+
+
+def _looks_like_a_log(path: str) -> bool:
+    return Path(path).suffix.lower() in LOG_SUFFIXES
+
+
 def open_store(db: str | None = None) -> Store:
     """Open (creating if needed) the store at `db` / `$LLMCOST_DB` / `./llmcost.duckdb`."""
     path = resolve_db_path(db)
@@ -254,6 +261,12 @@ def open_store(db: str | None = None) -> Store:
                 f"The store {path} cannot be created: the folder {parent} does not exist.",
                 "Create the folder, or pass --db with a path in an existing folder.",
             )
+    if path != ":memory:" and _looks_like_a_log(path):
+        raise StoreError(
+            f"--db {path} names a log file, not a store (DuckDB would open it as a throw-away "
+            "in-memory database, and nothing would be kept).",
+            f"Pass the log as an argument (llmcost analyze {path}); the store is a file such as "
+            "llmcost.duckdb.")
     try:
         con = connect(path)
     except duckdb.IOException as e:
@@ -273,8 +286,16 @@ def open_store(db: str | None = None) -> Store:
             f"{path} is not an llmcost store DuckDB can open: {str(e).splitlines()[0]}",
             "Pass --db with another path (it is created if missing).",
         ) from e
+    if path != ":memory:" and not con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]:
+        con.close()  # DuckDB opened the file as something else than a database
+        raise StoreError(f"The store {path} is not a DuckDB database file.",
+                         "Pass --db with another path (it is created if missing).")
     try:
         migrate(con)
+    except duckdb.OutOfMemoryException:
+        con.close()
+        raise  # not the store's fault: the CLI says so (cli.common.wrap_unexpected)
     except duckdb.Error as e:
         con.close()
         raise StoreError(

@@ -198,3 +198,10 @@ def test_gemini_thoughts_are_billed_as_output(store):
     # prompt 11500 incl. 10000 cached: 1500*0.30 + 10000*0.03 = 750; output 1000 + 10000 thoughts
     # = 11000 * 2.50 = 27500 -> 28250 µ$
     assert abs(got["gem-1"][0] - Decimal("0.02825")) < EPS
+
+
+def test_unpriced_model_rows_have_no_cost_in_json(cli):
+    doc = cli("analyze", str(CASES), "--format", "json").json()
+    row = next(r for r in doc["by_model"] if r["model"] == "acme-llm-7b")
+    assert row["cost_usd"] is None and row["unpriced_calls"] == 1
+    assert doc["unpriced_models"] == [{"model": "acme-llm-7b", "calls": 1, "reason": "model not in the price book"}]

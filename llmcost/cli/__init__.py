@@ -19,7 +19,9 @@ from llmcost.errors import LlmcostError
 
 
 class LlmcostGroup(TyperGroup):
-    """Catches every `LlmcostError` once: one paragraph, a hint, exit code 1 (2 for usage)."""
+    """Catches every `LlmcostError` once: one paragraph, a hint, exit code 1 (2 for usage); DuckDB
+    and OS errors that escaped their context likewise (`common.wrap_unexpected`), Ctrl-C with 130.
+    `--debug` / LLMCOST_DEBUG=1 re-raise them for the traceback."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -29,9 +31,13 @@ class LlmcostGroup(TyperGroup):
                 raise
             common.print_error(e)
             sys.exit(e.exit_code)
-        except KeyboardInterrupt:
-            common.print_error(LlmcostError("Interrupted; the file being loaded was rolled back."))
-            sys.exit(130)
+        except (Exception, KeyboardInterrupt) as e:
+            # DuckDB / OS failures that escaped their context, and Ctrl-C: one paragraph too
+            wrapped = common.wrap_unexpected(e)
+            if wrapped is None or common.debug_enabled():
+                raise
+            common.print_error(wrapped)
+            sys.exit(wrapped.exit_code)
 
 
 app = typer.Typer(
@@ -63,6 +69,7 @@ def root(
 from llmcost.cli import analyze as _analyze  # noqa: E402,F401  (registers commands)
 from llmcost.cli import ingest as _ingest  # noqa: E402,F401
 from llmcost.cli import pricing_commands as _pricing  # noqa: E402,F401
+from llmcost.cli import report as _report  # noqa: E402,F401
 from llmcost.cli import store_commands as _store  # noqa: E402,F401
 from llmcost.cli import whatif as _whatif  # noqa: E402,F401
 

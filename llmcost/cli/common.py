@@ -157,18 +157,56 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
         yield ScopeContext(store, book, cfg, relation, ingest, scope)
 
 
+def _env_debug() -> bool:
+    return os.environ.get("LLMCOST_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
 def set_debug(flag: bool) -> None:
-    _debug.set(flag or bool(os.environ.get("LLMCOST_DEBUG")))
+    _debug.set(flag or _env_debug())
 
 
 def debug_enabled() -> bool:
-    return _debug.get()
+    """--debug on this command, or LLMCOST_DEBUG=1 (honoured even before a command parses it)."""
+    return _debug.get() or _env_debug()
 
 
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def wrap_unexpected(e: BaseException) -> LlmcostError | None:
+    """A DuckDB or operating-system failure that escaped the code that knows its context, as one
+    paragraph with a hint; None for anything else (a bug: its traceback is the report)."""
+    from llmcost.errors import Interrupted
+
+    name = type(e).__name__
+    first = (str(e).strip().splitlines() or [name])[0]
+    # Ctrl-C: Python's KeyboardInterrupt, or DuckDB's "Query interrupted" mid-query
+    if isinstance(e, KeyboardInterrupt) or name == "InterruptException" or (
+            isinstance(e, RuntimeError) and first.lower() == "query interrupted"):
+        return Interrupted("Interrupted; the file being loaded was rolled back, the store is as before.")
+    if type(e).__module__.split(".")[0] in ("duckdb", "_duckdb"):
+        if name == "OutOfMemoryException":
+            limit = os.environ.get("LLMCOST_MEMORY_LIMIT", "1GB")
+            return LlmcostError(f"DuckDB ran out of memory (LLMCOST_MEMORY_LIMIT={limit}): {first}",
+                                "Raise the limit, e.g. LLMCOST_MEMORY_LIMIT=4GB, or narrow the scope "
+                                "with --since/--until or fewer files.")
+        if name == "IOException":
+            return LlmcostError(f"DuckDB could not read or write a file: {first}",
+                                "Check free disk space and the permissions of the store (--db) and "
+                                "of the temp folder.")
+        return LlmcostError(f"DuckDB failed: {first}",
+                            "This is likely a bug in llmcost: rerun with --debug (or LLMCOST_DEBUG=1) "
+                            "and report the traceback.")
+    if isinstance(e, MemoryError):
+        return LlmcostError("Out of memory.", "Narrow the scope with --since/--until or fewer files.")
+    if isinstance(e, OSError):
+        where = f" {e.filename}" if e.filename else ""
+        return LlmcostError(f"Could not read or write{where}: {e.strerror or first}.",
+                            "Check the path, its permissions and the free disk space.")
+    return None
 
 
 def print_error(e: LlmcostError) -> None:
@@ -200,6 +238,13 @@ def parse_map(values: list[str] | None) -> dict[str, str]:
             raise UsageError(f"--map {v}: expected COLUMN=FIELD.",
                              "For example --map ContextTokens=input_tokens.")
         out[col.strip()] = fld.strip()
+    from llmcost.schema import mappable_fields
+
+    known = mappable_fields()
+    for col, fld in out.items():  # checked here, not only when a file is read (it may be stored)
+        if fld not in known:
+            raise UsageError(f"--map {col}={fld}: {fld} is not a field llmcost knows.",
+                             "Fields: " + ", ".join(sorted(known)) + ".")
     return out
 
 

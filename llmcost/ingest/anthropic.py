@@ -22,7 +22,7 @@ Quirks and rules (provider-facts.md B1, C):
 - call_id = the message `id`; a repeated id is a duplicate.
 - An error body (`{"type": "error", "error": {…}}`) is skipped: not a call, not billed.
 - A record whose `type` is something else than `message` is rejected, as are records that are
-  not valid JSON.
+  not valid JSON and OpenAI response objects (an `object` field) in a mixed file.
 """
 
 from __future__ import annotations
@@ -92,6 +92,10 @@ def anthropic_columns(msg: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
     typ = jtext(msg, "type")
     checks.append((f"{typ} IS NOT NULL AND {typ} NOT IN ('message', 'error')",
                    f"'not an Anthropic message: type = ' || left({typ}, 40)"))
+    obj = jtext(msg, "object")
+    checks.append((f"{obj} IS NOT NULL",
+                   f"'an OpenAI response object (object = ' || left({obj}, 40) || '), not an "
+                   f"Anthropic message (split the file by provider, or read it with --source openai)'"))
     cols = {
         "call_id": jlabel(jtext(msg, "id")),
         "model": jlabel(jtext(msg, "model")),

@@ -144,15 +144,48 @@ def tier_value(raw: str) -> str:
     )
 
 
-def read_csv_sql(path: Path) -> str:
+# Longest record llmcost reads (DuckDB's default is 2 MB; logs that keep whole prompts exceed it).
+MAX_LINE_BYTES = 32 * 1024 * 1024  # with an equal buffer: the memory DuckDB uses by default
+
+
+def reader_options(encoding: str = "utf-8") -> str:
+    """Options every DuckDB text read takes: long records, and the file's encoding."""
+    opts = f", max_line_size={MAX_LINE_BYTES}, buffer_size={MAX_LINE_BYTES}"
+    if encoding != "utf-8":
+        opts += f", encoding={sql_str(encoding)}"
+    return opts
+
+
+def read_csv_sql(path: Path, encoding: str = "utf-8", delimiter: str | None = None) -> str:
     """DuckDB's CSV reader as llmcost uses it: all columns text, a header line, unreadable
     records sent to the rejects tables (which also keeps the dialect sniffer from mistaking a
-    ragged last line for the header)."""
+    ragged last line for the header); the delimiter when llmcost found one (`files.sniff_delimiter`),
+    else DuckDB's sniffer picks it."""
+    delim = f", delim={sql_str(delimiter)}" if delimiter else ""
     return (
         f"read_csv({sql_str(str(path))}, all_varchar=true, header=true, skip=0, "
         f"store_rejects=true, rejects_table={sql_str(CSV_REJECTS_TABLE)}, "
-        f"rejects_scan={sql_str(CSV_SCANS_TABLE)})"
+        f"rejects_scan={sql_str(CSV_SCANS_TABLE)}{delim}{reader_options(encoding)})"
     )
+
+
+def duckdb_reason(error: Exception) -> str:
+    """The line of a DuckDB error that says what is wrong, in words a user can act on."""
+    text = str(error)
+    if "Maximum line size of" in text:
+        return f"a record is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB"
+    if "GZIP" in text or "gzip" in text:
+        return "the gzip data ends early or is damaged (an incomplete download or copy?)"
+    if "not utf-8 encoded" in text or "Invalid unicode" in text:
+        return "the file is not UTF-8 text (mixed or unknown encoding)"
+    if "not possible to automatically detect the CSV" in text:
+        return "its CSV dialect (delimiter, quoting, line ends) could not be worked out"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    if "CSV Error on Line" in lines[0] and len(lines) > 1:
+        return f"{lines[0]}: {lines[1]}"
+    return lines[0]
 
 
 @dataclass
@@ -176,6 +209,8 @@ class FileSample:
     columns: list[str]  # header columns (csv, parquet) or keys of the first JSON records
     records: list[dict[str, Any]]  # the first JSON records (json kinds), parsed
     head: str  # the first bytes of the (decompressed) file, decoded leniently
+    encoding: str = "utf-8"  # utf-8, or utf-16 (a BOM says so) / latin-1 (the head is not UTF-8)
+    delimiter: str | None = None  # CSV: the delimiter found in the head (None: DuckDB sniffs)
 
     def has_any(self, *names: str) -> bool:
         cols = {normalize_name(c) for c in self.columns}
@@ -206,6 +241,13 @@ def flatten_keys(record: dict[str, Any], prefix: str = "", depth: int = 3) -> li
 
 _JSON_OR_NULL = "(CASE WHEN json_valid(_raw) THEN CAST(_raw AS JSON) END)"
 
+# JSON lines longer than this are slimmed before parsing (see `SourceContext.json_lines`)
+SLIM_BYTES = 64 * 1024
+KEPT_RAW = 4096
+# a JSON string literal: its first 200 characters captured, the rest matched (escapes kept whole)
+_JSON_CHAR = r'(?:[^"\\]|\\u[0-9a-fA-F]{4}|\\[^u])'
+_LONG_JSON_STRING = f'"({_JSON_CHAR}{{0,200}}){_JSON_CHAR}*"'
+
 
 @dataclass
 class SourceContext:
@@ -226,15 +268,27 @@ class SourceContext:
         CSV reader cannot parse (ragged rows, bad quoting) land in DuckDB's rejects tables and are
         counted as rejected by the loader."""
         self.uses_csv_rejects = True
-        return f"(SELECT row_number() OVER () AS _pos, * FROM {read_csv_sql(self.path)})"
+        return (f"(SELECT row_number() OVER () AS _pos, * "
+                f"FROM {read_csv_sql(self.path, self.sample.encoding, self.sample.delimiter)})")
 
     def json_lines(self) -> str:
-        """Every non-blank line of a JSON-lines file as text `_raw` plus `_pos` (its line number)."""
+        """Every non-blank line of a JSON-lines file as text `_raw` plus `_pos` (its line number).
+
+        A line longer than SLIM_BYTES (a log keeping whole prompts) is parsed with every string
+        value cut to its first 200 characters, and only its first KEPT_RAW characters are kept as
+        `_raw`: ids, models, times and counts are short, and the full text of thousands of such
+        lines would not fit in memory."""
+        big = f"strlen(line) > {SLIM_BYTES}"
+        raw = "ltrim(line, chr(65279))"
+        slim = f"regexp_replace({raw}, {sql_str(_LONG_JSON_STRING)}, '\"\\1\"', 'g')"
         return (
-            f"(SELECT *, {_JSON_OR_NULL} AS _json FROM "
-            f"(SELECT row_number() OVER () AS _pos, ltrim(line, chr(65279)) AS _raw "
+            f"(SELECT * FROM (SELECT row_number() OVER () AS _pos, _raw, _json FROM ("
+            f"SELECT CASE WHEN {big} THEN left({raw}, {KEPT_RAW}) || ' …' ELSE {raw} END AS _raw, "
+            f"CASE WHEN NOT json_valid({raw}) THEN NULL WHEN {big} THEN CAST({slim} AS JSON) "
+            f"ELSE CAST({raw} AS JSON) END AS _json "
             f"FROM read_csv({self.path_sql}, columns={{'line': 'VARCHAR'}}, header=false, "
-            f"delim=chr(0), quote='', escape='', auto_detect=false, strict_mode=false)) "
+            f"delim=chr(0), quote='', escape='', auto_detect=false, strict_mode=false"
+            f"{reader_options(self.sample.encoding)}))) "
             f"WHERE trim(_raw) <> '')"
         )
 
@@ -250,7 +304,8 @@ class SourceContext:
         """JSON lines or a JSON array, whichever the file is, as `_pos`, `_raw` (the text) and
         `_json` (the parsed record, NULL when the text is not valid JSON: reject those with
         `_json IS NULL`; extract fields from `_json` so broken records never stop the read)."""
-        return self.json_array() if self.sample.head.lstrip().startswith("[") else self.json_lines()
+        array = self.sample.head.lstrip("\ufeff \t\r\n").startswith("[")
+        return self.json_array() if array else self.json_lines()
 
     def parquet_rows(self) -> str:
         return (

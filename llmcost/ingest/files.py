@@ -3,14 +3,21 @@
 - Arguments may be files, directories (read recursively: every file with a log suffix) or globs.
 - The content hash (SHA-256 of the bytes on disk) identifies a file version: the same content
   under any path is ingested once.
-- The sample is the first 256 KB, decompressed when the name ends in `.gz`.
+- The sample is the first 256 KB (more when the first JSON record is longer), decompressed when
+  the name ends in `.gz`.
+- Encoding: UTF-8 (a BOM is fine); a UTF-16 BOM reads the file as UTF-16; a head that is not
+  valid UTF-8 reads the file as Latin-1 (every byte is a character), with a note.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import glob
 import gzip
 import hashlib
+import io
+import itertools
 import zlib
 from pathlib import Path
 
@@ -18,8 +25,10 @@ import duckdb
 
 from llmcost.errors import InputFileError
 from llmcost.ingest.base import (
+    MAX_LINE_BYTES,
     FileKind,
     FileSample,
+    duckdb_reason,
     flatten_keys,
     parse_json_records,
     read_csv_sql,
@@ -87,13 +96,13 @@ def content_hash(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _read_head(path: Path, compressed: bool) -> bytes:
+def _read_head(path: Path, compressed: bool, size: int = SAMPLE_BYTES) -> bytes:
     try:
         if compressed:
             with gzip.open(path, "rb") as g:
-                return g.read(SAMPLE_BYTES)
+                return g.read(size)
         with path.open("rb") as f:
-            return f.read(SAMPLE_BYTES)
+            return f.read(size)
     except (OSError, EOFError, zlib.error) as e:
         raise InputFileError(
             f"{path} cannot be read: {e}.",
@@ -122,35 +131,108 @@ def take_sample(path: Path, con: duckdb.DuckDBPyConnection) -> FileSample:
                 f"SELECT * FROM read_parquet({sql_str(str(path))}, hive_partitioning=true) LIMIT 20").fetchall()
         except duckdb.Error as e:
             raise InputFileError(
-                f"{path} is not a Parquet file DuckDB can read: {str(e).splitlines()[0]}",
+                f"{path} is not a Parquet file DuckDB can read: {duckdb_reason(e)}",
                 "Check the file, or rename it if it is not Parquet.",
             ) from e
         records = [dict(zip(cols, row, strict=False)) for row in first]
         return FileSample(path, "parquet", compressed, cols, records, "")
     raw = _read_head(path, compressed)
-    head = raw.decode("utf-8", errors="replace")
+    encoding = detect_encoding(raw, complete=len(raw) < SAMPLE_BYTES)
+    if encoding != "utf-16" and b"\x00" in raw:
+        raise binary_file_error(path, raw)
+    if encoding == "latin-1" and any(0x80 <= b <= 0x9F for b in raw):
+        raise InputFileError(
+            f"{path} is not UTF-8 text, nor Latin-1 (it has bytes 0x80-0x9F: Windows-1252, or "
+            "not text at all).",
+            f"Convert it to UTF-8, e.g. iconv -f cp1252 -t utf-8 {path.name} > {path.stem}.utf8{path.suffix}")
+    head = raw.decode(encoding, errors="replace")
     if kind is None or kind == "json":
         # no telling suffix, or `.json` (which may hold one object per line): look inside
         kind = sniff_kind(head)
     if kind in ("jsonl", "json"):
         records = parse_json_records(head)
+        if not records and len(raw) == SAMPLE_BYTES:
+            # the first record is longer than the sample (a log keeping whole prompts)
+            raw = _read_head(path, compressed, MAX_LINE_BYTES)
+            head = raw.decode(encoding, errors="replace")
+            records = parse_json_records(head, limit=5)
+            if not records and len(raw) == MAX_LINE_BYTES and b"\n" not in raw:
+                raise InputFileError(
+                    f"{path}: its first record is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, "
+                    "more than llmcost reads in one record.",
+                    "Drop the bulky fields (prompts, outputs) from the export; llmcost needs the "
+                    "model, times and token counts.")
         keys: list[str] = []
         for rec in records:
             for k in flatten_keys(rec):
                 if k not in keys:
                     keys.append(k)
-        return FileSample(path, kind, compressed, keys, records, head)
-    columns = _csv_columns(path, con)
-    return FileSample(path, "csv", compressed, columns, [], head)
+        return FileSample(path, kind, compressed, keys, records, head, encoding)
+    delimiter = sniff_delimiter(head, complete=len(raw) < SAMPLE_BYTES)
+    columns = _csv_columns(path, con, encoding, delimiter)
+    return FileSample(path, "csv", compressed, columns, [], head, encoding, delimiter)
 
 
-def _csv_columns(path: Path, con: duckdb.DuckDBPyConnection) -> list[str]:
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def sniff_delimiter(head: str, complete: bool) -> str | None:
+    """The delimiter that splits the header and (most of) the first records into the same number
+    of fields, at least two; commas first. None leaves the choice to DuckDB's sniffer, which
+    can be misled by a header whose names hold semicolons."""
+    text = head.lstrip("\ufeff")
+    if not complete and "\n" in text:
+        text = text[: text.rindex("\n") + 1]  # drop the record the sample cut in two
+    for delimiter in DELIMITERS:
+        try:
+            rows = [r for r in itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), 100) if r]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        body = rows[1:]
+        if sum(len(r) == len(rows[0]) for r in body) >= 0.8 * len(body):
+            return delimiter
+    return None
+
+
+def binary_file_error(path: Path, raw: bytes) -> InputFileError:
+    """A clear error for a file holding bytes no text log has (NUL), naming what it looks like."""
+    if raw.startswith(b"\x1f\x8b"):
+        return InputFileError(f"{path} is gzip-compressed but its name does not end in .gz.",
+                              "Rename it with a .gz suffix (e.g. calls.jsonl.gz), or decompress it.")
+    if raw.startswith(b"PAR1"):
+        return InputFileError(f"{path} is a Parquet file but its name does not end in .parquet.",
+                              "Rename it with a .parquet suffix.")
+    return InputFileError(
+        f"{path} holds binary data, not a text log: llmcost reads CSV, JSON lines, JSON arrays "
+        "and Parquet (optionally gzip-compressed as .gz).",
+        "Check the path; export the log as CSV or JSON lines, or name compressed files .gz.")
+
+
+def detect_encoding(raw: bytes, complete: bool) -> str:
+    """utf-16 for a UTF-16 BOM; latin-1 when the head is not valid UTF-8; else utf-8."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if not complete and e.start >= len(raw) - 3:
+            return "utf-8"  # a character cut in two by the end of the sample
+        return "latin-1"
+    return "utf-8"
+
+
+def _csv_columns(path: Path, con: duckdb.DuckDBPyConnection, encoding: str = "utf-8",
+                 delimiter: str | None = None) -> list[str]:
     try:
         rows = con.execute(
-            f"DESCRIBE SELECT * FROM {read_csv_sql(path)}").fetchall()
+            f"DESCRIBE SELECT * FROM {read_csv_sql(path, encoding, delimiter)}").fetchall()
+    except duckdb.OutOfMemoryException:
+        raise  # not the file's fault: the CLI says so (cli.common.wrap_unexpected)
     except duckdb.Error as e:
         raise InputFileError(
-            f"{path} cannot be read as CSV: {str(e).splitlines()[0]}",
+            f"{path} cannot be read as CSV: {duckdb_reason(e)}.",
             "Check that it is a CSV file with a header line (or JSON lines / Parquet).",
         ) from e
     return [r[0] for r in rows]

@@ -185,6 +185,8 @@ class GenericAdapter:
             line_offset = 0
 
         notes: list[str] = []
+        if sample.encoding != "utf-8":
+            notes.append(f"read as {sample.encoding} text: the file is not UTF-8")
         src = {f: col(c) for f, c in matched.items()}
         checks: list[tuple[str, str]] = []
         if sample.kind in ("jsonl", "json"):

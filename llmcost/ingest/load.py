@@ -29,6 +29,7 @@ from llmcost.ingest.base import (
     IngestOptions,
     Projection,
     SourceContext,
+    duckdb_reason,
     first_reason,
     sql_str,
 )
@@ -236,9 +237,11 @@ def _load_new(store: Store, item: PlannedFile) -> FileResult:
         con.execute(f"DROP TABLE IF EXISTS {t}")
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {stage_sql(item, proj)}")
+    except (duckdb.OutOfMemoryException, duckdb.InterruptException):
+        raise  # not the file's fault: the CLI says so (cli.common.wrap_unexpected)
     except duckdb.Error as e:
         raise InputFileError(
-            f"{item.path} could not be read as {item.adapter.name}: {str(e).splitlines()[0]}",
+            f"{item.path} could not be read as {item.adapter.name}: {duckdb_reason(e)}",
             "Check the file; force another format with --source NAME, or see docs/formats.md.",
         ) from e
     if item.ctx.uses_csv_rejects and _table_exists(store, CSV_REJECTS_TABLE):

@@ -27,7 +27,8 @@ Quirks and rules (provider-facts.md B2, C):
 - Attribution: `metadata.feature`, `metadata.task_type`, `metadata.tenant` when the caller set
   them; Responses `conversation.id` -> conversation_id.
 - Embeddings list objects (`"object": "list"`, seen in batch output) have no output: 0.
-- Records that are not valid JSON, or JSON but not an object, are rejected with their line.
+- Records that are not valid JSON, or JSON but not an object, are rejected with their line; so
+  are Anthropic messages (`type: message`) in a mixed file, whose usage means something else.
 """
 
 from __future__ import annotations
@@ -104,6 +105,12 @@ def openai_columns(doc: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
     checks.append((
         f"{obj} IS NOT NULL AND {obj} NOT IN ({', '.join(sql_str(o) for o in OBJECT_TYPES)})",
         f"'not an OpenAI response object: object = ' || left({obj}, 40)"))
+    # another provider's record in the same file would be misread (Anthropic's input_tokens
+    # exclude cache tokens): rejected, saying so
+    checks.append((
+        f"{obj} IS NULL AND {jtext(doc, 'type')} = 'message'",
+        "'an Anthropic message, not an OpenAI response object (split the file by provider, or "
+        "read it with --source anthropic)'"))
     model = jlabel(jtext(doc, "model"))
     prompt = v["usage.prompt_tokens"]
     completion = v["usage.completion_tokens"]

@@ -14,6 +14,7 @@ from typing import Any
 from llmcost import __version__
 from llmcost.ingest import IngestResult
 from llmcost.report.analysis import BREAKDOWN_KEYS, DIMENSIONS, Analysis
+from llmcost.report.model import Report
 from llmcost.simulate.recommend import RecommendResult
 from llmcost.simulate.run import LeverResult, Simulation
 from llmcost.store import RejectRow, SourceRow
@@ -86,8 +87,10 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
     }
     for name in DIMENSIONS:
         doc[BREAKDOWN_KEYS[name]] = [
-            {name: r.key, "calls": r.calls, "cost_usd": money(r.cost_usd), "share_pct": r.share_pct,
-             "monthly_usd": money(a.period.monthly(r.cost_usd)),
+            # a row whose calls are all unpriced has no cost (null), never $0
+            {name: r.key, "calls": r.calls, "cost_usd": money(r.cost_usd) if r.priced else None,
+             "share_pct": r.share_pct,
+             "monthly_usd": money(a.period.monthly(r.cost_usd)) if r.priced else None,
              "unpriced_calls": r.unpriced_calls, "input_tokens": r.input_tokens,
              "cache_read_tokens": r.cache_read_tokens, "cache_write_tokens": r.cache_write_tokens,
              "output_tokens": r.output_tokens, "calls_share_pct": r.calls_share_pct}
@@ -188,3 +191,40 @@ def recommend_dict(res: RecommendResult) -> dict[str, Any]:
         "not_evaluated": res.not_evaluated,
         "notes": sim.notes,
     }
+
+
+def report_dict(r: Report) -> dict[str, Any]:
+    """`llmcost report -o report.json`: the analyze and recommend documents, unchanged, with the
+    report's metadata and its spend lines (day × provider × model × token class)."""
+    cur = r.currency
+    headline: dict[str, Any] = {
+        "spend_usd": money(r.spend_usd), "monthly_usd": money(r.monthly_usd),
+        "savings_monthly_usd": money(r.savings_monthly_usd), "savings_usd": money(r.savings_usd),
+        "savings_pct": r.savings_pct}
+    doc: dict[str, Any] = {
+        "report_version": r.version,
+        "llmcost_version": r.llmcost_version,
+        "command": "report",
+        "title": r.title,
+        "generated_at": iso(r.generated_at),
+        "command_line": r.command_line,
+        "scope": r.scope_description,
+        "price_book": {"files": r.price_book_files, "checked": r.price_book_checked},
+        "currency": {"code": cur.code, "rate_per_usd": float(cur.rate)} if cur else None,
+        "headline": headline,
+    }
+    if cur:
+        doc["headline_converted"] = {"currency": cur.code} | {
+            k.removesuffix("_usd"): money(cur.convert(v))
+            for k, v in (("spend_usd", r.spend_usd), ("monthly_usd", r.monthly_usd),
+                         ("savings_monthly_usd", r.savings_monthly_usd)) if v is not None}
+    doc["analyze"] = analysis_dict(r.analysis)
+    doc["recommend"] = recommend_dict(r.recommend)
+    doc["files"] = [f.__dict__ for f in r.files]
+    doc["spend_lines"] = [
+        {"day": ln.day, "provider": ln.provider, "model": ln.model, "token_class": ln.token_class,
+         "priced": ln.priced, "calls": ln.calls, "quantity": ln.quantity, "unit": ln.consumed_unit.lower(),
+         "cost_usd": money(ln.billed_cost_usd), "list_cost_usd": money(ln.list_cost_usd),
+         "unit_price_usd": money(ln.contracted_unit_price), "pricing_unit": ln.pricing_unit}
+        for ln in r.spend_lines]
+    return doc

@@ -75,7 +75,7 @@ def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12) -> Tab
         table.add_column(col, justify="right", no_wrap=True)
     for r in rows[:limit]:
         avg = f"{n(r.input_tokens / r.calls)} / {n(r.output_tokens / r.calls)}" if r.calls else "–"
-        cost = usd(r.cost_usd) + (" + unpriced" if r.unpriced_calls else "")
+        cost = "unpriced" if not r.priced else usd(r.cost_usd) + (" + unpriced" if r.unpriced_calls else "")
         table.add_row(f"  {r.key if r.key is not None else '(none)'}", n(r.calls), cost,
                       f"{r.share_pct:.1f} %", avg)
     if len(rows) > limit:

@@ -111,6 +111,11 @@ class BreakdownRow:
     calls_share_pct: float
     unpriced_calls: int
 
+    @property
+    def priced(self) -> bool:
+        """False when every call of the row is unpriced: its cost is unknown, not $0."""
+        return self.unpriced_calls < self.calls
+
 
 @dataclass
 class Pareto:

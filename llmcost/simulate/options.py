@@ -12,6 +12,8 @@ from llmcost.simulate.recommend import batch_providers, burst_tasks, cache_rules
 from llmcost.simulate.run import BASE, Simulation, prepare_base, price_total, run_stack
 from llmcost.store import Store
 
+MAX_TOKENS = 1_000_000_000  # a token count option beyond this is a typo (as in the loader)
+
 
 @dataclass
 class LeverOptions:
@@ -32,6 +34,9 @@ class LeverOptions:
 def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> tuple[list[L.LeverPlan], list[str]]:
     plans: list[L.LeverPlan] = []
     notes: list[str] = []
+    if o.cacheable_tokens is not None and not 1 <= o.cacheable_tokens <= MAX_TOKENS:
+        raise UsageError(f"--cacheable-tokens {o.cacheable_tokens}: expected 1 to {MAX_TOKENS:,} tokens.",
+                         "For example --cacheable-tokens 2000.")
     if o.route:
         plans.append(L.route([L.split_scoped(r) for r in o.route], book))
     if o.trim_prompt is not None:
@@ -53,10 +58,14 @@ def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> 
         for spec in o.cap_output:
             scope, value = L.split_scoped(spec)
             try:
-                caps.append((scope, int(value)))
+                cap = int(value)
             except ValueError as e:
                 raise UsageError(f"--cap-output {spec}: the cap must be a whole number of tokens.",
                                  "For example --cap-output summarize=900.") from e
+            if not 0 <= cap <= MAX_TOKENS:
+                raise UsageError(f"--cap-output {spec}: the cap must be 0 to {MAX_TOKENS:,} tokens.",
+                                 "For example --cap-output summarize=900.")
+            caps.append((scope, cap))
         plans.append(L.cap_output(caps))
     if o.batch:
         if o.batch == "auto":

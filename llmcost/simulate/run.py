@@ -98,20 +98,23 @@ def price_total(store: Store, relation: str) -> Decimal:
     return Decimal(row) if row is not None else ZERO
 
 
-def apply_lever(store: Store, plan: LeverPlan, prev: str, name: str) -> None:
-    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {plan.sql.replace('{prev}', prev)}")
+# levers whose SQL holds window functions or joins worth computing once: their result is
+# materialised when later steps build on it; the others stay nested subqueries (nothing written)
+MATERIALISE = ("route", "dedupe", "cache")
 
 
-def lever_stats(store: Store, plan: LeverPlan, rel: str) -> tuple[int, dict[str, float | None],
-                                                                  dict[str, dict[str, float | None]]]:
+def step_figures(store: Store, plan: LeverPlan, rel: str) -> tuple[Decimal, int, dict[str, float | None],
+                                                                   dict[str, dict[str, float | None]]]:
+    """Priced total, calls affected and the lever's own figures, in one pass over `rel`."""
     metric_sql = "".join(f", {expr}" for expr in plan.metrics.values())
-    row = store.query(f"SELECT count(*) FILTER (WHERE t_{plan.lever}){metric_sql} FROM {rel}")[0]
-    metrics = {k: (float(v) if v is not None else None) for k, v in zip(plan.metrics, row[1:], strict=True)}
+    row = store.query(f"SELECT sum({cost_total_sql()}), count(*) FILTER (WHERE t_{plan.lever}){metric_sql} "
+                      f"FROM ({priced_sql(rel)})")[0]
+    metrics = {k: (float(v) if v is not None else None) for k, v in zip(plan.metrics, row[2:], strict=True)}
     per_task: dict[str, dict[str, float | None]] = {}
     for name, (expr, cond) in plan.per_task.items():
         per_task[name] = {t: (float(v) if v is not None else None) for t, v in store.query(
             f"SELECT task_type, {expr} FROM {rel} WHERE {cond} GROUP BY task_type ORDER BY task_type")}
-    return int(row[0]), metrics, per_task
+    return (Decimal(row[0]) if row[0] is not None else ZERO), int(row[1]), metrics, per_task
 
 
 def run_stack(store: Store, plans: list[LeverPlan], baseline: Decimal | None = None,
@@ -122,12 +125,16 @@ def run_stack(store: Store, plans: list[LeverPlan], baseline: Decimal | None = N
     prev = base
     results = []
     for i, plan in enumerate(plans):
-        name = f"llmcost_sim_{tag}{i}"
-        apply_lever(store, plan, prev, name)
-        after = price_total(store, name)
-        affected, metrics, per_task = lever_stats(store, plan, name)
+        sql = plan.sql.replace("{prev}", prev)
+        if plan.lever in MATERIALISE and i < len(plans) - 1:
+            name = f"llmcost_sim_{tag}{i}"
+            store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+            rel = name
+        else:
+            rel = f"({sql})"
+        after, affected, metrics, per_task = step_figures(store, plan, rel)
         results.append(LeverResult(plan.lever, plan.params, plan.scope, affected, before, after,
                                    plan.assumptions, metrics, per_task, plan.confidence, plan.risk,
                                    plan.effort))
-        before, prev = after, name
+        before, prev = after, rel
     return before, results

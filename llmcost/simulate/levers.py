@@ -148,7 +148,8 @@ def route_targets(book: PriceBook, target: str) -> dict[str, str]:
 
 
 def route(specs: list[tuple[Scope, str]], book: PriceBook,
-          quality_note: str | None = None, only_cheaper: bool = False) -> LeverPlan:
+          quality_note: str | None = None, only_cheaper: bool = False,
+          providers: set[str] | None = None) -> LeverPlan:
     """Move calls to a cheaper model. With a scope, every call in it moves (where the target has
     a price at the call's time); without one, or with `only_cheaper`, a call moves only if its own
     tokens cost less there."""
@@ -164,7 +165,9 @@ def route(specs: list[tuple[Scope, str]], book: PriceBook,
             tsql = f"(CASE provider {whens} END)"
         cases.append((scope, tsql, scope.text != "all calls" and not only_cheaper))
         params["routes"].append({"scope": scope.text, "target": target, "models": targets})
-        shown = ", ".join(f"{t}" for t in sorted(set(targets.values())))
+        # name the targets of the providers present in the traffic (when known)
+        shown = ", ".join(sorted({t for p, t in targets.items() if providers is None or p in providers
+                                  or p == "*"})) or "no model of that family at the providers in scope"
         forced = scope.text != "all calls" and not only_cheaper
         assumptions.append(
             f"{scope.text} → {shown}: " + ("every call in scope moves" if forced

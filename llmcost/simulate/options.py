@@ -38,7 +38,8 @@ def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> 
         raise UsageError(f"--cacheable-tokens {o.cacheable_tokens}: expected 1 to {MAX_TOKENS:,} tokens.",
                          "For example --cacheable-tokens 2000.")
     if o.route:
-        plans.append(L.route([L.split_scoped(r) for r in o.route], book))
+        present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
+        plans.append(L.route([L.split_scoped(r) for r in o.route], book, providers=present))
     if o.trim_prompt is not None:
         plans.append(L.trim_prompt(o.trim_prompt, o.cacheable_tokens))
     if o.dedupe:

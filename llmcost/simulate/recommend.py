@@ -147,8 +147,9 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
             policy = cfg.tasks.get(t)
             target = policy.routes[0] if policy and policy.routes else "small"
             by_target.setdefault(target, []).append(t)
+        present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
         plans.append(L.route([(L.parse_scope(",".join(ts)), target) for target, ts in by_target.items()],
-                             book, quality_note=qnote, only_cheaper=True))
+                             book, quality_note=qnote, only_cheaper=True, providers=present))
         rules.append("routing considered for simple task types: " + ", ".join(simple)
                      + " → the provider's small model (Haiku, mini, Flash-Lite …), where cheaper")
     elif tasks:

@@ -49,7 +49,8 @@ def measure(label: str, cmd: list[str], runs: int, warmup: bool = True, env: dic
         r = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True,
                            env={**os.environ, **(env or {})})
         if r.returncode != 0:
-            raise SystemExit(f"{label} failed:\n{r.stderr[-2000:]}")
+            print(f"{label} failed:\n{r.stderr[-1500:]}", file=sys.stderr)
+            return Timing(label + " (FAILED)", " ".join(cmd), float("nan"), float("nan"), 0)
         wall = re.search(r"Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)", r.stderr)
         mem = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
         assert wall and mem, r.stderr[-500:]
@@ -60,7 +61,9 @@ def measure(label: str, cmd: list[str], runs: int, warmup: bool = True, env: dic
         times.append(seconds)
         rss.append(int(mem.group(1)) / 1024)
     shown = " ".join(c if " " not in c else f"'{c}'" for c in cmd).replace(PY + " -m ", "").replace(PY, "python")
-    return Timing(label, shown, statistics.median(times), max(rss), len(times))
+    t = Timing(label, shown, statistics.median(times), max(rss), len(times))
+    print(f"{label}: {t.seconds:.2f} s, peak RSS {t.peak_rss_mb:,.0f} MB ({t.runs} runs)", flush=True)
+    return t
 
 
 def ensure_data(rows: int, claude_lines: int) -> tuple[Path, Path]:
@@ -82,7 +85,10 @@ def ccusage_command(cc_dir: Path) -> tuple[list[str], dict[str, str]] | None:
     prefix = DATA / "ccusage"
     binary = prefix / "node_modules" / ".bin" / "ccusage"
     if not binary.exists():
-        r = subprocess.run([npm, "install", "--prefix", str(prefix), "ccusage"], capture_output=True, text=True)
+        # ccusage 18.0.11 is the last release that runs as plain JavaScript; 20.x needs a native
+        # binary that has no linux-x64 build ("ccusage native binary is not available")
+        r = subprocess.run([npm, "install", "--prefix", str(prefix), "ccusage@18.0.11"], capture_output=True,
+                           text=True)
         if r.returncode != 0 or not binary.exists():
             print("ccusage could not be installed:", r.stderr[-500:], file=sys.stderr)
             return None

@@ -150,14 +150,20 @@ def lever_dict(r: LeverResult, sim: Simulation) -> dict[str, Any]:
     return doc
 
 
-def simulation_dict(sim: Simulation) -> dict[str, Any]:
+def _whatif_header(command: str, sim: Simulation) -> dict[str, Any]:
+    """What simulate and recommend documents share: the scope's size and the baseline."""
     return {
         "llmcost_version": __version__,
-        "command": "simulate",
+        "command": command,
         "period": {"days": sim.days},
         "calls": sim.calls,
         "unpriced_calls": sim.unpriced_calls,
         "baseline": {"cost_usd": money(sim.baseline_usd), "monthly_usd": money(sim.monthly(sim.baseline_usd))},
+    }
+
+
+def simulation_dict(sim: Simulation) -> dict[str, Any]:
+    return _whatif_header("simulate", sim) | {
         "scenario": {"cost_usd": money(sim.scenario_usd), "monthly_usd": money(sim.monthly(sim.scenario_usd))},
         "savings": {"usd": money(sim.savings_usd), "monthly_usd": money(sim.monthly(sim.savings_usd)),
                     "pct": sim.savings_pct},
@@ -168,13 +174,7 @@ def simulation_dict(sim: Simulation) -> dict[str, Any]:
 
 def recommend_dict(res: RecommendResult) -> dict[str, Any]:
     sim = res.simulation
-    return {
-        "llmcost_version": __version__,
-        "command": "recommend",
-        "period": {"days": sim.days},
-        "calls": sim.calls,
-        "unpriced_calls": sim.unpriced_calls,
-        "baseline": {"cost_usd": money(sim.baseline_usd), "monthly_usd": money(sim.monthly(sim.baseline_usd))},
+    return _whatif_header("recommend", sim) | {
         "recommendations": [
             {"rank": r.rank, "lever": r.result.lever, "scope": r.result.scope, "params": r.result.params,
              "calls_affected": r.result.calls_affected, "savings_usd": money(r.result.savings_usd),

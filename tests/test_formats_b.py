@@ -4,6 +4,7 @@ hand-written fixtures: canonical rows and token totals worked out by hand."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -111,6 +112,58 @@ def test_claude_code_directory_counts_each_message_once(store):
     assert token_totals(store) == {"calls": 4, "input": 21160, "cache_read": 19200,
                                    "cache_write": 1600, "output": 435}
     assert store.query("SELECT DISTINCT feature FROM calls") == [("-home-ana-src-shop",)]
+
+
+def _cc_folder(tmp_path: Path) -> Path:
+    """The fixture project, plus a second project whose session repeats msg_02 with another
+    output count (85 -> 99), then a user line, then a half-written line."""
+    projects = tmp_path / "projects"
+    shutil.copytree(CC, projects)
+    msg_02 = CC_SESSION.read_text().splitlines()[6]
+    assert '"output_tokens":85' in msg_02
+    user = CC_SESSION.read_text().splitlines()[2]
+    other = projects / "-home-bo-api" / "s2.jsonl"
+    other.parent.mkdir()
+    other.write_text(msg_02.replace('"output_tokens":85', '"output_tokens":99') + "\n" + user
+                     + '\n{"type":"assistant","message":\n')
+    return projects
+
+
+def _stored(store) -> tuple[list, list, list]:
+    return (store.query("SELECT * EXCLUDE (source_line), source_line FROM calls ORDER BY call_id"),
+            store.query("SELECT * FROM rejects ORDER BY ALL"),
+            store.query("SELECT * EXCLUDE (ingested_at) FROM sources ORDER BY source_file"))
+
+
+def test_claude_code_folder_loads_in_one_read_like_file_by_file(store, tmp_path, monkeypatch):
+    import llmcost.ingest.load as loader
+
+    projects = _cc_folder(tmp_path)
+    alone: list[Path] = []
+    real_load_file = loader.load_file
+    monkeypatch.setattr(loader, "load_file", lambda s, item: alone.append(item.path) or real_load_file(s, item))
+    results = {Path(r.file).name: r for r in ingest_files(store, [str(projects)], IngestOptions()).files}
+    assert alone == []  # the three session files were read together
+    # the first two files as in the test above; then s2: msg_02 is stored already with output 85,
+    # so its copy (output 99) is a duplicate that conflicts; the user line skipped; the cut line
+    # rejected: 1 + 1 + 1 = 3 read
+    assert counts(results["agent-7f3e9a1b.jsonl"]) == (3, 2, 0, 0, 1)
+    assert counts(results[CC_SESSION.name]) == (12, 2, 1, 3, 6)
+    assert counts(results["s2.jsonl"]) == (3, 0, 1, 1, 1)
+    assert results["s2.jsonl"].rows_conflicting == 1
+    assert store.query("SELECT output_tokens FROM calls WHERE call_id LIKE 'msg_02%'") == [(85,)]
+    assert store.query("SELECT DISTINCT feature FROM calls") == [("-home-ana-src-shop",)]
+    assert store.query("SELECT source_file, line FROM rejects ORDER BY 1") == [
+        (str(CC_SESSION).replace(str(CC), str(projects)), 12), (str(projects / "-home-bo-api" / "s2.jsonl"), 3)]
+
+    # loading the files one by one stores exactly the same calls, rejects and counts
+    from llmcost.store import open_store
+
+    monkeypatch.setattr(loader, "BATCH_FILES", 1)
+    with open_store(":memory:") as one_by_one:
+        ingest_files(one_by_one, [str(projects)], IngestOptions())
+        assert _stored(one_by_one) == _stored(store)
+    assert len(alone) == 3
 
 
 def test_claude_code_project_name_from_path():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -251,17 +252,33 @@ _LONG_JSON_STRING = f'"({_JSON_CHAR}{{0,200}}){_JSON_CHAR}*"'
 
 @dataclass
 class SourceContext:
-    """A file being read: where it is and helpers producing its raw rows as SQL."""
+    """A file being read: where it is and helpers producing its raw rows as SQL.
+
+    With `batch`, several files of one format are read in one statement (`Adapter.batch_files`):
+    `path` is the first of them, the rows carry `__filename`, `_pos` counts lines per file, and
+    values that depend on the file come from `per_file` (the loader fills them in per file)."""
 
     path: Path
     content_hash: str
     sample: FileSample
     options: IngestOptions
     uses_csv_rejects: bool = False
+    batch: list[Path] | None = None
+    file_values: dict[str, Callable[[Path], str | None]] = field(default_factory=dict)
 
     @property
     def path_sql(self) -> str:
+        if self.batch:
+            return "[" + ", ".join(sql_str(str(p)) for p in self.batch) + "]"
         return sql_str(str(self.path))
+
+    def per_file(self, name: str, value: Callable[[Path], str | None]) -> str:
+        """SQL for a text value that depends on the file (e.g. the folder it sits in)."""
+        if self.batch is None:
+            v = value(self.path)
+            return sql_str(v) if v is not None else "NULL"
+        self.file_values[name] = value
+        return f"__file_{name}"
 
     def csv_rows(self) -> str:
         """Every CSV record as VARCHAR columns plus `_pos` (1-based record number). Records the
@@ -281,13 +298,19 @@ class SourceContext:
         big = f"strlen(line) > {SLIM_BYTES}"
         raw = "ltrim(line, chr(65279))"
         slim = f"regexp_replace({raw}, {sql_str(_LONG_JSON_STRING)}, '\"\\1\"', 'g')"
+        # several files: the reader keeps their order, so lines are numbered per file in read order
+        pos, name, many = ("row_number() OVER ()", "", "")
+        if self.batch:
+            pos = "row_number() OVER (PARTITION BY __filename ORDER BY __g)"
+            name, many = "filename AS __filename, row_number() OVER () AS __g, ", ", filename=true"
         return (
-            f"(SELECT * FROM (SELECT row_number() OVER () AS _pos, _raw, _json FROM ("
-            f"SELECT CASE WHEN {big} THEN left({raw}, {KEPT_RAW}) || ' …' ELSE {raw} END AS _raw, "
+            f"(SELECT * EXCLUDE (__g) FROM (SELECT {pos} AS _pos, * FROM ("
+            f"SELECT {name or '0 AS __g, '}"
+            f"CASE WHEN {big} THEN left({raw}, {KEPT_RAW}) || ' …' ELSE {raw} END AS _raw, "
             f"CASE WHEN NOT json_valid({raw}) THEN NULL WHEN {big} THEN CAST({slim} AS JSON) "
             f"ELSE CAST({raw} AS JSON) END AS _json "
             f"FROM read_csv({self.path_sql}, columns={{'line': 'VARCHAR'}}, header=false, "
-            f"delim=chr(0), quote='', escape='', auto_detect=false, strict_mode=false"
+            f"delim=chr(0), quote='', escape='', auto_detect=false, strict_mode=false{many}"
             f"{reader_options(self.sample.encoding)}))) "
             f"WHERE trim(_raw) <> '')"
         )
@@ -343,7 +366,10 @@ class Projection:
 
 
 class Adapter(Protocol):
-    """One log format: `sniff` scores a file (0 = not mine), `project` maps it."""
+    """One log format: `sniff` scores a file (0 = not mine), `project` maps it. An adapter whose
+    logs come as many small JSON-lines files sets `batch_files = True`: the loader then reads up
+    to a few hundred of them in one statement (`SourceContext.batch`), which makes a folder of
+    session files as fast to load as one big file."""
 
     name: str
     description: str

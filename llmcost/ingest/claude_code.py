@@ -44,7 +44,6 @@ from llmcost.ingest.base import (
     int_check,
     int_value,
     json_path,
-    sql_str,
     tier_value,
     timestamp_check,
     timestamp_value,
@@ -71,6 +70,7 @@ def _field(path: str) -> str:
 class ClaudeCodeAdapter:
     name = "claude_code"
     description = "Claude Code transcripts (~/.claude/projects/<project>/<session>.jsonl)"
+    batch_files = True  # hundreds of small session files: read many in one statement
 
     def sniff(self, sample: FileSample) -> int:
         if sample.kind not in ("jsonl", "json"):
@@ -111,14 +111,13 @@ class ClaudeCodeAdapter:
         synthetic = f"coalesce({model} = '<synthetic>', false)"
         skip = (f"(_json IS NOT NULL AND json_type(_json) = 'OBJECT' "
                 f"AND (NOT {is_call} OR {synthetic}))")
-        feature = project_name(ctx.path)
         error = f"coalesce(lower({_field('isApiErrorMessage')}) = 'true', false)"
         cols = {
             "call_id": f"NULLIF(trim({_field('message.id')}), '')",
             "ts": timestamp_value(_field("timestamp")),
             "provider": "'anthropic'",
             "model": model,
-            "feature": sql_str(feature) if feature else "NULL",
+            "feature": ctx.per_file("feature", project_name),
             "conversation_id": f"NULLIF(trim({_field('sessionId')}), '')",
             "input_tokens": f"({int_value(usage['input_tokens'])} + {read} + {w_all})",
             "cache_read_tokens": read,

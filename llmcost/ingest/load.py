@@ -14,6 +14,7 @@ from the copy kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +43,11 @@ MAX_TOKENS = 1_000_000_000  # more than this in one call is a broken record, not
 
 STAGE = "llmcost_stage"
 KEPT = "llmcost_kept"
+BATCH = "llmcost_batch_files"
+NEW = "llmcost_new"
+# a batch of small files read in one statement: at most this many files and bytes
+BATCH_FILES = 400
+BATCH_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -113,11 +119,44 @@ def ingest_files(store: Store, args: list[str], options: IngestOptions,
                  on_file: Callable[[Path], None] | None = None) -> IngestResult:
     planned, not_logs = plan_files(store, args, options)
     results = []
-    for item in planned:
-        if on_file:
-            on_file(item.path)
-        results.append(load_file(store, item))
+    for group in _batches(store, planned):
+        for item in group:
+            if on_file:
+                on_file(item.path)
+        if len(group) > 1:
+            try:
+                results.extend(load_batch(store, group))
+            except _RetryAlone:
+                results.extend(load_file(store, item) for item in group)
+        else:
+            results.append(load_file(store, group[0]))
     return IngestResult(results, not_logs)
+
+
+def _batches(store: Store, planned: list[PlannedFile]) -> list[list[PlannedFile]]:
+    """Consecutive new JSON-lines files of a `batch_files` format go together (in order, so
+    the result is the same as loading them one by one); every other file goes alone."""
+    stored = {h for (h,) in store.query("SELECT DISTINCT source_hash FROM sources")}
+
+    def fits(item: PlannedFile) -> bool:
+        sample = item.ctx.sample
+        return (getattr(item.adapter, "batch_files", False) and sample.kind == "jsonl"
+                and sample.encoding == "utf-8" and not sample.compressed
+                and item.content_hash not in stored)
+
+    groups: list[list[PlannedFile]] = []
+    size = 0
+    for item in planned:
+        last = groups[-1] if groups else None
+        if (last and fits(item) and fits(last[0]) and last[0].adapter is item.adapter
+                and len(last) < BATCH_FILES and size + item.path.stat().st_size <= BATCH_BYTES
+                and all(i.content_hash != item.content_hash for i in last)):
+            last.append(item)
+            size += item.path.stat().st_size
+        else:
+            groups.append([item])
+            size = item.path.stat().st_size
+    return groups
 
 
 def load_file(store: Store, item: PlannedFile) -> FileResult:
@@ -162,12 +201,14 @@ def _record_source(store: Store, item: PlannedFile, r: FileResult) -> None:
          datetime.now(UTC).replace(tzinfo=None)])
 
 
-def stage_sql(item: PlannedFile, proj: Projection) -> str:
-    """SELECT producing every canonical column plus `__skip`, `__reason`, `__raw`."""
+def stage_sql(item: PlannedFile, proj: Projection, batch: bool = False) -> str:
+    """SELECT producing every canonical column plus `__skip`, `__reason`, `__raw`; with `batch`,
+    the source's rows carry `__filename` and the file's own values come from the BATCH table
+    (plus `__b_file`, the file's place in the batch)."""
     c = proj.columns
     inner = [f"({expr}) AS {sql_col(name)}" for name, expr in c.items()]
     inner += [f"({proj.skip}) AS __skip", f"({proj.reason}) AS __areason"]
-    prefix = sql_str(item.content_hash[:16] + ":")
+    prefix = "__b_prefix" if batch else sql_str(item.content_hash[:16] + ":")
 
     def col(name: str) -> str:
         return sql_col(name) if name in c else "NULL"
@@ -180,9 +221,9 @@ def stage_sql(item: PlannedFile, proj: Projection) -> str:
         if name == "call_id":
             expr = f"{prefix} || __pos" if name not in c else f"coalesce({col(name)}, {prefix} || __pos)"
         elif name == "source_file":
-            expr = sql_str(str(item.path))
+            expr = "__b_source_file" if batch else sql_str(str(item.path))
         elif name == "source_hash":
-            expr = sql_str(item.content_hash)
+            expr = "__b_source_hash" if batch else sql_str(item.content_hash)
         elif name == "source_line":
             expr = f"__pos + {proj.line_offset}"
         elif name == "status":
@@ -210,14 +251,43 @@ def stage_sql(item: PlannedFile, proj: Projection) -> str:
         checks.append((f"{t[tc]} > {MAX_TOKENS}", f"'implausible {tc} (over {MAX_TOKENS:,})'"))
     checks.append((f"{cache} > {inp}", "'cache tokens exceed input tokens'"))
     checks.append((f"{t['reasoning_tokens']} > {out}", "'reasoning tokens exceed output tokens'"))
-    level1 = f"SELECT *, _pos AS __pos, {', '.join(inner)} FROM {proj.source} AS src"
+    sources = proj.source
+    inner, extracted = _extract_once(inner)
+    if extracted:
+        sources = f"(SELECT *, {extracted} FROM {sources})"
+    if batch:
+        sources = f"(SELECT s.*, b.* EXCLUDE (filename) FROM {sources} s JOIN {BATCH} b ON b.filename = s.__filename)"
+    level1 = f"SELECT *, _pos AS __pos, {', '.join(inner)} FROM {sources} AS src"
     level2 = f"SELECT *, {', '.join(f'{e} AS {t[n]}' for n, e in exprs.items())} FROM ({level1})"
     level3 = (f"SELECT *, CASE WHEN __skip THEN NULL ELSE {first_reason(checks)} END AS __reason "
               f"FROM ({level2})")
     final = [f"{t[n]} AS {n}" for n in exprs]
+    final += ["__b_file"] if batch else []
     final += ["__skip", "__reason",
               f"CASE WHEN __reason IS NULL THEN NULL ELSE CAST(({proj.raw}) AS VARCHAR) END AS __raw"]
     return f"SELECT {', '.join(final)} FROM ({level3})"
+
+
+# `json_extract_string(doc, 'path')` on a document column of the source (not a wildcard path)
+_EXTRACT = re.compile(r"json_extract_string\((_json|_msg|_body), ('(?:[^'*]|'')*')\)")
+
+
+def _extract_once(exprs: list[str]) -> tuple[list[str], str]:
+    """Parse each JSON document once: every `json_extract_string(doc, 'path')` in `exprs` becomes
+    an element of ONE multi-path extraction per document (DuckDB parses the document once for all
+    paths, instead of once per call: a transcript line is read for ~20 fields, many of them
+    several times by the checks). Returns the rewritten expressions and the extraction columns."""
+    paths: dict[str, dict[str, int]] = {}
+    for e in exprs:
+        for doc, path in _EXTRACT.findall(e):
+            paths.setdefault(doc, {}).setdefault(path, len(paths.get(doc, {})) + 1)
+
+    def sub(m: re.Match[str]) -> str:
+        return f"__jx{m.group(1)}[{paths[m.group(1)][m.group(2)]}]"
+
+    columns = ", ".join(f"json_extract_string({doc}, [{', '.join(ps)}]) AS __jx{doc}"
+                        for doc, ps in paths.items())
+    return [_EXTRACT.sub(sub, e) for e in exprs], columns
 
 
 def sql_col(name: str) -> str:
@@ -294,17 +364,115 @@ def _load_new(store: Store, item: PlannedFile) -> FileResult:
         result.rows_loaded = read - skipped - rejected
     con.execute(f"DROP TABLE {STAGE}")
     result.rows_read, result.rows_skipped, result.rows_rejected = int(read), int(skipped), int(rejected)
+    _finish(item, result)
+    return result
+
+
+def load_batch(store: Store, items: list[PlannedFile]) -> list[FileResult]:
+    """Load several new files of one format in ONE read and one transaction, with the same
+    outcome as loading them one by one in order: per file, a `sources` row with its own counts;
+    within a file the adapter's `keep_order` picks among copies of a call; across files (and
+    against the store) the copy read first is kept and later ones are duplicates."""
+    con = store.con
+    first = items[0]
+    ctx = SourceContext(first.path, first.content_hash, first.ctx.sample, first.ctx.options,
+                        batch=[i.path for i in items])
+    proj = first.adapter.project(ctx)
+    if ctx.uses_csv_rejects or "call_id" not in proj.columns:
+        return [load_file(store, i) for i in items]
+    names = list(ctx.file_values)
+    extra = "".join(f", __file_{n} VARCHAR" for n in names)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {BATCH} (filename VARCHAR, __b_file INTEGER,
+        __b_source_file VARCHAR, __b_source_hash VARCHAR, __b_prefix VARCHAR{extra})""")
+    rows = []
+    for n, i in enumerate(items):
+        values: list[str | None] = [str(i.path), str(i.path), i.content_hash, i.content_hash[:16] + ":"]
+        values += [ctx.file_values[name](i.path) for name in names]
+        rows.append(f"({sql_str(str(i.path))}, {n}, " + ", ".join(
+            sql_str(v) if v is not None else "NULL" for v in values[1:]) + ")")
+    con.execute(f"INSERT INTO {BATCH} VALUES {', '.join(rows)}")
+    results = [FileResult(str(i.path), i.adapter.name, i.content_hash, "loaded", notes=list(proj.notes))
+               for i in items]
+    with store.transaction():
+        for n, i in enumerate(items):
+            for (old_hash,) in store.query(
+                    "SELECT source_hash FROM sources WHERE source_file = ? AND source_hash <> ?",
+                    [str(i.path), i.content_hash]):
+                store.remove_source(str(i.path), old_hash)
+                results[n].status = "replaced"
+                results[n].notes.append("an earlier version of this file was replaced")
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {stage_sql(first, proj, batch=True)}")
+        except (duckdb.OutOfMemoryException, duckdb.InterruptException):
+            raise
+        except duckdb.Error:
+            # a file unreadable as a whole: the batch rolls back, and its files load one by one
+            # (so the error names the file)
+            raise _RetryAlone from None
+        ok = "NOT __skip AND __reason IS NULL"
+        counts = {f: (r, sk, rej, okn) for f, r, sk, rej, okn in store.query(f"""
+            SELECT __b_file, count(*), count(*) FILTER (WHERE __skip),
+                   count(*) FILTER (WHERE NOT __skip AND __reason IS NOT NULL),
+                   count(*) FILTER (WHERE {ok}) FROM {STAGE} GROUP BY 1""")}
+        con.execute(f"""INSERT INTO rejects SELECT source_file, source_hash, source_line, __reason, __raw
+                        FROM {STAGE} WHERE NOT __skip AND __reason IS NOT NULL""")
+        keep = f"{proj.keep_order}, source_line" if proj.keep_order else "source_line"
+        # the copy each file keeps of each call, then the first file's copy of each new call
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {KEPT} AS SELECT * FROM {STAGE} WHERE {ok}
+            QUALIFY row_number() OVER (PARTITION BY __b_file, call_id ORDER BY {keep}) = 1""")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {NEW} AS SELECT * FROM {KEPT} k
+            ANTI JOIN calls c USING (call_id)
+            QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY __b_file) = 1""")
+        loaded = dict(store.query(f"SELECT __b_file, count(*) FROM {NEW} GROUP BY 1"))
+        tokens = ", ".join(TOKEN_COLUMNS)
+        differs = (f"({', '.join('k.' + t for t in TOKEN_COLUMNS)}) "
+                   f"IS DISTINCT FROM ({', '.join('f.' + t for t in TOKEN_COLUMNS)})")
+        conflicting: dict[int, int] = dict(store.query(f"""
+            SELECT k.__b_file, count(*) FROM {KEPT} k JOIN (
+                SELECT call_id, __b_file, source_line, {tokens} FROM {NEW}
+                UNION ALL SELECT call_id, -1, source_line, {tokens} FROM calls SEMI JOIN {KEPT} USING (call_id)
+            ) f USING (call_id)
+            WHERE (k.__b_file, k.source_line) <> (f.__b_file, f.source_line) AND {differs}
+            GROUP BY 1"""))
+        if not proj.variants_expected:
+            for f, n in store.query(f"""
+                    SELECT s.__b_file, count(*) FROM {STAGE} s JOIN {KEPT} k USING (__b_file, call_id)
+                    WHERE {ok.replace('__', 's.__')} AND s.source_line <> k.source_line
+                      AND ({', '.join('s.' + t for t in TOKEN_COLUMNS)})
+                          IS DISTINCT FROM ({', '.join('k.' + t for t in TOKEN_COLUMNS)})
+                    GROUP BY 1"""):
+                conflicting[f] = conflicting.get(f, 0) + n
+        cols = ", ".join(c.name for c in CALL_COLUMNS)
+        con.execute(f"INSERT INTO calls SELECT {cols} FROM {NEW} ORDER BY __b_file, source_line")
+        for n, (item, r) in enumerate(zip(items, results, strict=True)):
+            read, skipped, rejected, ok_rows = counts.get(n, (0, 0, 0, 0))
+            r.rows_read, r.rows_skipped, r.rows_rejected = int(read), int(skipped), int(rejected)
+            r.rows_loaded = int(loaded.get(n, 0))
+            r.rows_duplicate = int(ok_rows) - r.rows_loaded
+            r.rows_conflicting = int(conflicting.get(n, 0))
+            _finish(item, r)
+            _record_source(store, item, r)
+        for t in (STAGE, KEPT, NEW, BATCH):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    return results
+
+
+class _RetryAlone(Exception):
+    """A batch could not be read as a whole: its files are loaded one by one instead."""
+
+
+def _finish(item: PlannedFile, result: FileResult) -> None:
+    """The notes every loaded file gets, and the invariant that no row was lost."""
     if result.rows_conflicting:
         result.notes.append(
             f"{result.rows_conflicting} duplicate records carry other token counts than the copy "
             "kept under the same call id (counted as duplicates, not loaded)")
-    if read == 0:
+    if result.rows_read == 0:
         result.notes.append("the file holds no records")
     if not result.balanced():  # an internal invariant: never silently lose a row
         raise LlmcostError(
             f"Internal accounting error on {item.path}: {result}.",
             "Please report this with the file's first lines; nothing was stored.")
-    return result
 
 
 def _renumber_past_csv_rejects(store: Store, line_offset: int) -> None:

@@ -108,6 +108,7 @@ class PriceBook:
     models: dict[str, Model] = field(default_factory=dict)
     discounts: list[Discount] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    overlays: list[str] = field(default_factory=list)  # the --pricing files among `files`
 
     def alias_index(self) -> dict[str, tuple[str, Decimal, str | None]]:
         """lower-case id -> (model id, price multiplier, platform note)."""
@@ -427,6 +428,7 @@ def load_book(overlays: list[str] | None = None, directory: Path | None = None) 
             raise PricingError(f"--pricing {overlay}: no such file.",
                                "Give a YAML overlay (see docs/pricing-format.md).")
         _add_file(book, path, overlay=True)
+        book.overlays.append(str(path))
     check_aliases(book)
     return book
 

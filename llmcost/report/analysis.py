@@ -16,6 +16,7 @@ from typing import Any
 from llmcost.ingest import IngestResult
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import cost_total_sql, prepare_pricing, priced_sql
+from llmcost.pricing.stored import refresh_priced_calls
 from llmcost.scope import Scope
 from llmcost.store import Store
 
@@ -207,10 +208,12 @@ def _d(v: Any) -> Decimal:
 
 
 def prepare_priced_scope(store: Store, book: PriceBook, scope: Scope) -> str:
-    """A TEMP VIEW of the calls in scope, priced (nothing is copied: each query over it prices in
-    one streaming pass). Returns its name."""
+    """A TEMP VIEW of the calls in scope, priced. With the shipped book the priced calls kept in
+    the store are brought up to date and read (`pricing.stored`); with price overlays every query
+    over the view prices in one streaming pass. Returns its name."""
     prepare_pricing(store.con, book, "calls")
-    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {PRICED} AS SELECT * FROM ({priced_sql('calls')}) "
+    priced = f"({priced_sql('calls')})" if book.overlays else refresh_priced_calls(store, book)
+    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {PRICED} AS SELECT * FROM {priced} "
                       f"WHERE {scope.where_literal()}")
     return PRICED
 

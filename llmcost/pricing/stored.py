@@ -12,8 +12,8 @@ saying which file version was priced with which book:
   book, upgrading llmcost or changing a pricing rule re-prices everything, once.
 - Files loaded since the last run are priced alone and added; forgotten or replaced ones removed.
   The whole refresh is one transaction: a kill leaves the previous, consistent cache.
-- Price overlays (`--pricing`) are per-run what-ifs of the price book: their runs price on the fly
-  (a view) and leave the cache for the shipped book untouched.
+- Price overlays (`--pricing`) are per-run what-ifs of the price book, and a `:memory:` store has
+  no next run: those runs price on the fly (a view) and leave the cache untouched.
 - The cache is checked against `calls` by count; any disagreement rebuilds it, so it can never
   drift from the calls it prices.
 """

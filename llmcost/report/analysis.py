@@ -209,10 +209,12 @@ def _d(v: Any) -> Decimal:
 
 def prepare_priced_scope(store: Store, book: PriceBook, scope: Scope) -> str:
     """A TEMP VIEW of the calls in scope, priced. With the shipped book the priced calls kept in
-    the store are brought up to date and read (`pricing.stored`); with price overlays every query
-    over the view prices in one streaming pass. Returns its name."""
+    the store are brought up to date and read (`pricing.stored`); with price overlays, or in a
+    `:memory:` store, every query over the view prices in one streaming pass. Returns its name."""
     prepare_pricing(store.con, book, "calls")
-    priced = f"({priced_sql('calls')})" if book.overlays else refresh_priced_calls(store, book)
+    # a one-shot store has no next run to reuse priced calls: price as the queries read
+    one_shot = book.overlays or store.path == ":memory:"
+    priced = f"({priced_sql('calls')})" if one_shot else refresh_priced_calls(store, book)
     store.con.execute(f"CREATE OR REPLACE TEMP VIEW {PRICED} AS SELECT * FROM {priced} "
                       f"WHERE {scope.where_literal()}")
     return PRICED

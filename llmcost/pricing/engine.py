@@ -233,8 +233,8 @@ def _in_windows(ts: str) -> str:
 
 def priced_sql(source: str) -> str:
     """SELECT every column of `source` (a relation with the canonical call columns), the resolved
-    `model_id`, the prices used, and the cost of each component in USD (DECIMAL(38,21)); cost
-    columns are NULL for unpriced calls, with `unpriced_reason` saying why."""
+    `model_id`, the prices used, the cost of each component in USD (DECIMAL(38,21)) and their sum
+    `cost_usd`; cost columns are NULL for unpriced calls, with `unpriced_reason` saying why."""
     ts = "c.ts"
     off_peak = (
         f"CASE WHEN per.op_mode IS NULL OR {ts} IS NULL THEN false "
@@ -258,6 +258,7 @@ def priced_sql(source: str) -> str:
     uncached = ("(f.input_tokens - f.cache_read_tokens - f.cache_write_5m_tokens "
                 "- f.cache_write_1h_tokens)")
     return f"""
+    SELECT *, {cost_total_sql()} AS cost_usd FROM (
     WITH c AS (
         SELECT * EXCLUDE (model_id) FROM {source}
     ), m AS (
@@ -295,7 +296,7 @@ def priced_sql(source: str) -> str:
            (f.web_search_requests > 0 AND f.web_search_per_1k IS NULL) AS web_search_unpriced
     FROM f
     LEFT JOIN {ROWS} r ON r.period_key = f.period_key AND r.service_tier = f.service_tier
-         AND r.long_context = f.long_context AND r.off_peak = f.off_peak
+         AND r.long_context = f.long_context AND r.off_peak = f.off_peak)
     """
 
 

@@ -24,13 +24,15 @@ import hashlib
 from pathlib import Path
 
 from llmcost.pricing.book import PriceBook
-from llmcost.pricing.engine import priced_sql
+from llmcost.pricing.engine import MULTS, PERIODS, ROWS, prepare_pricing, priced_sql
 from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
 
 PRICED_CALLS = "priced_calls"
 PRICED_SOURCES = "priced_sources"
 STALE = "llmcost_stale_sources"
+# the price tables the calls were priced with (TEMP table -> its copy kept in the store)
+BOOK_TABLES = {PERIODS: "priced_book_periods", ROWS: "priced_book_rows", MULTS: "priced_book_multipliers"}
 
 
 def book_fingerprint(book: PriceBook) -> str:
@@ -49,8 +51,9 @@ def _table_exists(store: Store, name: str) -> bool:
 
 
 def refresh_priced_calls(store: Store, book: PriceBook) -> str:
-    """Bring `priced_calls` up to date with `calls` and `book` (the price tables and model map of
-    `engine.prepare_pricing` must be loaded on the connection). Returns the table's name."""
+    """Bring `priced_calls` up to date with `calls` and `book`, and load the book's price tables
+    on the connection (`engine.prepare_pricing`; kept in the store with the priced calls, so an
+    up-to-date cache costs no pricing work at all). Returns the table's name."""
     con = store.con
     fp = book_fingerprint(book)
     has_table = _table_exists(store, PRICED_CALLS)
@@ -64,9 +67,15 @@ def refresh_priced_calls(store: Store, book: PriceBook) -> str:
     gone = int(store.query(f"""SELECT count(*) FROM {PRICED_SOURCES} WHERE book <> {sql_str(fp)}
         OR source_hash NOT IN (SELECT source_hash FROM sources)""")[0][0])
     in_sync = has_table and not stale and not gone and _counts_agree(store)
-    if in_sync:
+    if in_sync and all(_table_exists(store, copy) for copy in BOOK_TABLES.values()):
+        for temp, copy in BOOK_TABLES.items():  # the book's tables as priced with, not rebuilt
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM {copy}")
+        con.execute(f"DROP TABLE IF EXISTS {STALE}")
         return PRICED_CALLS
+    prepare_pricing(con, book, "calls")
     with store.transaction():
+        for temp, copy in BOOK_TABLES.items():
+            con.execute(f"CREATE OR REPLACE TABLE {copy} AS SELECT * FROM {temp}")
         kept = int(store.query(f"SELECT count(*) FROM {PRICED_SOURCES} WHERE book = {sql_str(fp)}")[0][0])
         if not has_table or kept - gone <= 0 or (not stale and not gone):
             # first run, a new book, or a cache that disagrees with calls: price everything

@@ -15,7 +15,7 @@ from typing import Any
 
 from llmcost.ingest import IngestResult
 from llmcost.pricing.book import PriceBook
-from llmcost.pricing.engine import cost_total_sql, prepare_pricing, priced_sql
+from llmcost.pricing.engine import prepare_pricing, priced_sql
 from llmcost.pricing.stored import refresh_priced_calls
 from llmcost.scope import Scope
 from llmcost.store import Store
@@ -211,10 +211,12 @@ def prepare_priced_scope(store: Store, book: PriceBook, scope: Scope) -> str:
     """A TEMP VIEW of the calls in scope, priced. With the shipped book the priced calls kept in
     the store are brought up to date and read (`pricing.stored`); with price overlays, or in a
     `:memory:` store, every query over the view prices in one streaming pass. Returns its name."""
-    prepare_pricing(store.con, book, "calls")
-    # a one-shot store has no next run to reuse priced calls: price as the queries read
-    one_shot = book.overlays or store.path == ":memory:"
-    priced = f"({priced_sql('calls')})" if one_shot else refresh_priced_calls(store, book)
+    if book.overlays or store.path == ":memory:":
+        # a one-shot store has no next run to reuse priced calls: price as the queries read
+        prepare_pricing(store.con, book, "calls")
+        priced = f"({priced_sql('calls')})"
+    else:
+        priced = refresh_priced_calls(store, book)
     store.con.execute(f"CREATE OR REPLACE TEMP VIEW {PRICED} AS SELECT * FROM {priced} "
                       f"WHERE {scope.where_literal()}")
     return PRICED
@@ -223,90 +225,81 @@ def prepare_priced_scope(store: Store, book: PriceBook, scope: Scope) -> str:
 # grouping sets of the one aggregate pass: name -> expression
 _SETS: dict[str, str] = {
     "model": "_model", "task_type": "task_type", "feature": "feature", "tenant": "tenant",
-    "day": "_day", "provider": "provider", "period": "period_key", "logged_model": "model",
+    "day": "_day", "provider": "provider", "period": "period_key",
 }
 TOP_CONVERSATIONS = 100
 
 
 def analyze_calls(store: Store, book: PriceBook, scope: Scope,
                   ingest: IngestResult | None, top: int = 5, relation: str | None = None) -> Analysis:
-    """Everything `analyze` reports, from ONE aggregate pass over the priced calls (GROUPING
-    SETS); only aggregated rows come back. `relation`: the priced calls in scope when already
-    prepared (`prepare_priced_scope`)."""
+    """Everything `analyze` reports, from a few aggregate passes over the priced calls: the
+    totals, every breakdown at once (GROUPING SETS), the top calls and conversations (and, only
+    when there are any, reconciliation and unpriced models); only aggregated rows come back.
+    `relation`: the priced calls in scope when already prepared (`prepare_priced_scope`)."""
     rel = relation or prepare_priced_scope(store, book, scope)
     names = list(_SETS)
     n = len(names)
     gid = ", ".join(_SETS.values())
     sets = ", ".join(f"({e})" for e in _SETS.values())
-    rows = store.query(f"""
-        WITH p AS (  -- priced in one streaming pass that feeds every grouping set
-            SELECT call_id, ts, model, task_type, feature, tenant, provider, conversation_id,
-                   period_key, status, input_tokens, cache_read_tokens, cache_write_5m_tokens,
-                   cache_write_1h_tokens, output_tokens, reasoning_tokens, logged_cost_usd,
-                   cost_input, cost_cache_read, cost_cache_write, cost_output, cost_other,
-                   unpriced_reason, web_search_requests, web_search_unpriced, tier_priced,
-                   service_tier, {cost_total_sql()} AS _cost, CAST(ts AS DATE) AS _day,
-                   coalesce(model_id, model) AS _model
-            FROM {rel}
-        ), g AS (
-            SELECT GROUPING({gid}) AS g, {", ".join(f"{e} AS d_{k}" for k, e in _SETS.items())},
-                   count(*) AS calls, sum(input_tokens), sum(cache_read_tokens),
-                   sum(cache_write_5m_tokens + cache_write_1h_tokens), sum(output_tokens),
-                   sum(reasoning_tokens), count(*) FILTER (WHERE status = 'error'),
-                   count(*) FILTER (WHERE ts IS NULL), min(ts), max(ts),
-                   count(*) FILTER (WHERE cost_input IS NULL),
-                   sum(cost_input), sum(cost_cache_read), sum(cost_cache_write), sum(cost_output),
-                   sum(cost_other), sum(_cost) AS cost,
-                   count(*) FILTER (WHERE logged_cost_usd IS NOT NULL AND _cost IS NOT NULL),
-                   sum(logged_cost_usd) FILTER (WHERE _cost IS NOT NULL),
-                   sum(_cost) FILTER (WHERE logged_cost_usd IS NOT NULL),
-                   min(unpriced_reason),
-                   coalesce(sum(web_search_requests) FILTER (WHERE web_search_unpriced), 0),
-                   count(*) FILTER (WHERE tier_priced = false)
-            FROM p GROUP BY GROUPING SETS ((), {sets})
-        )
-        SELECT * FROM g""")
-    full = (1 << n) - 1
-    totals = Totals()
-    period = Period(None, None)
+    # the totals: one pass with every figure
+    (calls, inp, cr, cw, out, reas, errs, no_ts, first, last, unpriced, c_in, c_cr, c_cw, c_out, c_oth,
+     log_n, ws, tmiss) = store.query(f"""
+        SELECT count(*), sum(input_tokens), sum(cache_read_tokens),
+               sum(cache_write_5m_tokens + cache_write_1h_tokens), sum(output_tokens),
+               sum(reasoning_tokens), count(*) FILTER (WHERE status = 'error'),
+               count(*) FILTER (WHERE ts IS NULL), min(ts), max(ts),
+               count(*) FILTER (WHERE cost_input IS NULL),
+               sum(cost_input), sum(cost_cache_read), sum(cost_cache_write), sum(cost_output),
+               sum(cost_other), count(*) FILTER (WHERE logged_cost_usd IS NOT NULL AND cost_usd IS NOT NULL),
+               coalesce(sum(web_search_requests) FILTER (WHERE web_search_unpriced), 0),
+               count(*) FILTER (WHERE tier_priced = false)
+        FROM {rel}""")[0]
+    totals = Totals(int(calls), int(calls) - int(unpriced), int(unpriced), int(inp or 0),
+                    int(cr or 0), int(cw or 0), int(out or 0), int(reas or 0), int(errs),
+                    int(no_ts), Costs(_d(c_in), _d(c_cr), _d(c_cw), _d(c_out), _d(c_oth)))
+    period = Period(first, last)
+    ws_unpriced = int(ws or 0)
+    tier_missing: tuple[int, list[str]] = (int(tmiss or 0), [])
+    # every breakdown in one pass (GROUPING SETS), with only the figures a breakdown shows
     by: dict[str, list[tuple[Any, ...]]] = {k: [] for k in names}
-    top_calls: list[TopItem] = []
-    tier_missing: tuple[int, list[str]] = (0, [])
-    ws_unpriced = 0
+    rows = store.query(f"""
+        SELECT GROUPING({gid}) AS g, {", ".join(f"{e} AS d_{k}" for k, e in _SETS.items())},
+               count(*), sum(input_tokens), sum(cache_read_tokens),
+               sum(cache_write_5m_tokens + cache_write_1h_tokens), sum(output_tokens),
+               sum(cost_usd), count(*) FILTER (WHERE cost_input IS NULL)
+        FROM (SELECT *, CAST(ts AS DATE) AS _day, coalesce(model_id, model) AS _model FROM {rel})
+        GROUP BY GROUPING SETS ({sets})""") if calls else []
     for row in rows:
         g = row[0]
         keys = row[1:1 + n]
-        (calls, inp, cr, cw, out, reas, errs, no_ts, first, last, unpriced, c_in, c_cr, c_cw, c_out,
-         c_oth, cost, log_n, logged, computed, reason, ws, tmiss) = row[1 + n:]
-        if g == full:
-            totals = Totals(int(calls), int(calls) - int(unpriced), int(unpriced), int(inp or 0),
-                            int(cr or 0), int(cw or 0), int(out or 0), int(reas or 0), int(errs),
-                            int(no_ts), Costs(_d(c_in), _d(c_cr), _d(c_cw), _d(c_out), _d(c_oth)))
-            period = Period(first, last)
-            ws_unpriced = int(ws or 0)
-            tier_missing = (int(tmiss or 0), [])
-            continue
+        b_calls, b_inp, b_cr, b_cw, b_out, b_cost, b_unpriced = row[1 + n:]
         for i, name in enumerate(names):
             # GROUPING's bit is 0 for the column grouped on; the leftmost column is the high bit
             if not (g >> (n - 1 - i)) & 1:
-                by[name].append((keys[i], calls, inp, cr, cw, out, _d(cost), unpriced, log_n, logged,
-                                 computed, reason))
+                by[name].append((keys[i], b_calls, b_inp, b_cr, b_cw, b_out, _d(b_cost), b_unpriced))
+    # logged against computed cost per model, and why calls are unpriced: only when there are any
+    recon_by_model = store.query(f"""
+        SELECT coalesce(model_id, model), count(*), sum(logged_cost_usd), sum(cost_usd) FROM {rel}
+        WHERE logged_cost_usd IS NOT NULL AND cost_usd IS NOT NULL GROUP BY 1""") if log_n else []
+    unpriced_why = store.query(f"""
+        SELECT model, count(*), min(unpriced_reason) FROM {rel} WHERE cost_input IS NULL
+        GROUP BY 1""") if unpriced else []
     # the few most expensive calls (a top-N heap, in a second pass) and the tiers without a price
-    cost = cost_total_sql()
+    top_calls: list[TopItem] = []
     for call_id, model, ts, inp_t, out_t, c in store.query(
-            f"""SELECT call_id, coalesce(model_id, model), ts, input_tokens, output_tokens, {cost}
-                FROM {rel} WHERE cost_input IS NOT NULL ORDER BY {cost} DESC, call_id LIMIT {int(top)}"""):
+            f"""SELECT call_id, coalesce(model_id, model), ts, input_tokens, output_tokens, cost_usd
+                FROM {rel} WHERE cost_input IS NOT NULL ORDER BY cost_usd DESC, call_id LIMIT {int(top)}"""):
         when = ts.strftime("%Y-%m-%d %H:%M") if ts else "?"
         top_calls.append(TopItem(call_id, f"{model} · {when} · {inp_t:,} in / {out_t:,} out", _d(c)))
     if tier_missing[0]:
         tier_missing = (tier_missing[0], [t for (t,) in store.query(
             f"SELECT DISTINCT service_tier FROM {rel} WHERE tier_priced = false ORDER BY 1")])
     # the most expensive conversations (a separate pass: millions of groups, two aggregates)
-    by["conversation"] = [(k, c, None, None, None, None, _d(cst), u, 0, None, None, None)
+    by["conversation"] = [(k, c, None, None, None, None, _d(cst), u)
                           for k, c, cst, u in store.query(
-        f"""SELECT conversation_id, count(*), sum({cost}), count(*) FILTER (WHERE cost_input IS NULL)
+        f"""SELECT conversation_id, count(*), sum(cost_usd), count(*) FILTER (WHERE cost_input IS NULL)
             FROM {rel} WHERE conversation_id IS NOT NULL GROUP BY 1
-            ORDER BY sum({cost}) DESC NULLS LAST, 1 LIMIT {TOP_CONVERSATIONS}""")]
+            ORDER BY sum(cost_usd) DESC NULLS LAST, 1 LIMIT {TOP_CONVERSATIONS}""")]
     total_cost = totals.cost_usd
     breakdowns: dict[str, list[BreakdownRow]] = {}
     for name, out_key in BREAKDOWN_KEYS.items():
@@ -325,11 +318,9 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
         breakdowns[out_key] = items
     breakdowns["by_conversation"] = [r for r in breakdowns["by_conversation"] if r.key is not None]
 
-    unpriced_models = sorted(
-        (UnpricedModel(r[0], int(r[7]), r[11] or "unpriced") for r in by["logged_model"] if r[7]),
-        key=lambda x: (-x.calls, x.model or ""))
-    # (key, calls, in, read, write, out, cost, unpriced, logged_n, logged, computed, reason)
-    recon_rows = [ReconRow(r[0], int(r[8]), _d(r[9]), _d(r[10])) for r in by["model"] if r[8]]
+    unpriced_models = sorted((UnpricedModel(m, int(c), reason or "unpriced") for m, c, reason in unpriced_why),
+                             key=lambda x: (-x.calls, x.model or ""))
+    recon_rows = [ReconRow(m, int(c), _d(lg), _d(cp)) for m, c, lg, cp in recon_by_model]
     recon = None
     if recon_rows:
         recon_rows.sort(key=lambda r: r.model or "")

@@ -252,15 +252,39 @@ def dedupe(window_s: int) -> LeverPlan:
 
 # --- cache -------------------------------------------------------------------------------------
 
-def _cache_variant(prev: str, ttl_s: int, ttl_name: str, scope: Scope,
-                   cacheable_tokens: int | None, estimated_prefix: str | None) -> str:
-    """The keyed replay (prefix_hash, else task type) and the block replay (prefix_blocks) at
-    one TTL. Only calls with no cache tokens logged are changed (no double credit)."""
-    write_col = "cache_write_1h_tokens" if ttl_name == "1h" else "cache_write_5m_tokens"
+def _cache_decisions(prev: str, ttls: dict[str, int], scope: Scope, cacheable_tokens: int | None,
+                     estimated_prefix: str | None) -> str:
+    """CTEs ending in `dec`: per eligible call, the cache tokens it would read (`r_<ttl>`) and
+    write (`w_<ttl>`) under each TTL. The keyed replay (prefix_hash, else task type) and the block
+    replay (prefix_blocks) run ONCE for every TTL: when a prefix (or block) was last used does not
+    depend on the TTL, only whether that use is recent enough. Only calls with no cache tokens
+    logged are changed (no double credit)."""
     fallback = (f"CAST({int(cacheable_tokens)} AS BIGINT)" if cacheable_tokens
                 else (estimated_prefix or "NULL"))
+
+    def keyed_hit(s: int) -> str:
+        return f"(_prev_ts IS NOT NULL AND epoch(ts) - epoch(_prev_ts) <= {s})"
+
+    writes = "(_mode = 'explicit' OR _wp)"
+    keyed_cols = ", ".join(
+        f"CASE WHEN {keyed_hit(s)} THEN _cacheable ELSE 0 END AS r_{n}, "
+        f"CASE WHEN NOT {keyed_hit(s)} AND {writes} THEN _cacheable ELSE 0 END AS w_{n}"
+        for n, s in ttls.items())
+    chains = ", ".join(
+        f"coalesce(min(i) FILTER (WHERE NOT (_pt IS NOT NULL AND epoch(ts) - epoch(_pt) <= {s})), "
+        f"any_value(_n) + 1) - 1 AS _chain_{n}" for n, s in ttls.items())
+    block_c = ", ".join(f"CAST(floor(least(_inp, _chain_{n} * _bt) / _step) * _step AS BIGINT) AS _c_{n}"
+                        for n in ttls)
+
+    def kept(n: str) -> str:
+        return f"(CASE WHEN _c_{n} >= _min THEN _c_{n} ELSE 0 END)"
+
+    block_cols = ", ".join(
+        f"CASE WHEN _c_{n} >= _min AND _c_{n} > 0 THEN _c_{n} ELSE 0 END AS r_{n}, "
+        f"CASE WHEN {writes} AND _inp - {kept(n)} >= _min THEN _inp - {kept(n)} ELSE 0 END AS w_{n}"
+        for n in ttls)
     return f"""
-    WITH k AS (
+    k AS (
         SELECT p.*, mc.cache_mode AS _mode, coalesce(mc.cache_step, 1) AS _step,
                coalesce(mc.min_tokens, 0) AS _min, coalesce(mc.write_priced, false) AS _wp,
                CASE WHEN p.prefix_hash IS NOT NULL THEN 'h:' || p.prefix_hash
@@ -276,9 +300,7 @@ def _cache_variant(prev: str, ttl_s: int, ttl_name: str, scope: Scope,
                lag(ts) OVER (PARTITION BY model, _pk ORDER BY ts, source_line, call_id) AS _prev_ts, ts
         FROM k WHERE _pk IS NOT NULL AND prefix_blocks IS NULL AND _P > 0
     ), keyed_new AS (
-        SELECT call_id,
-               (_prev_ts IS NOT NULL AND epoch(ts) - epoch(_prev_ts) <= {ttl_s}) AS _hit,
-               CAST(floor(_P / _step) * _step AS BIGINT) AS _cacheable, _mode, _min, _wp
+        SELECT call_id, _prev_ts, ts, CAST(floor(_P / _step) * _step AS BIGINT) AS _cacheable, _mode, _min, _wp
         FROM keyed WHERE _elig AND _P >= _min
     ), blocks AS (
         SELECT k.call_id, k.model, k.ts, k.source_line, k.input_tokens, k._elig, k._mode, k._step,
@@ -292,31 +314,64 @@ def _cache_variant(prev: str, ttl_s: int, ttl_name: str, scope: Scope,
         FROM blocks
     ), block_new AS (
         SELECT call_id, any_value(_mode) AS _mode, any_value(_step) AS _step, any_value(_min) AS _min,
-               any_value(_wp) AS _wp, any_value(input_tokens) AS _inp,
-               coalesce(min(i) FILTER (WHERE NOT (_pt IS NOT NULL AND epoch(ts) - epoch(_pt) <= {ttl_s})),
-                        any_value(_n) + 1) - 1 AS _chain,
-               any_value(_n) AS _n, any_value(_bt) AS _bt
+               any_value(_wp) AS _wp, any_value(input_tokens) AS _inp, any_value(_bt) AS _bt, {chains}
         FROM block_hits WHERE _elig GROUP BY call_id
-    ), block_calc AS (
-        SELECT call_id, _mode, _min, _wp, _step,
-               least(_inp, _chain * _bt) AS _raw_cached, _inp
-        FROM block_new
-    ), decided AS (
-        SELECT call_id,
-               CASE WHEN _hit THEN _cacheable ELSE 0 END AS _read,
-               CASE WHEN NOT _hit AND (_mode = 'explicit' OR _wp) THEN _cacheable ELSE 0 END AS _write
-        FROM keyed_new
+    ), dec AS (
+        SELECT call_id, {keyed_cols} FROM keyed_new
         UNION ALL
-        SELECT call_id,
-               CASE WHEN _c >= _min AND _c > 0 THEN _c ELSE 0 END AS _read,
-               CASE WHEN (_mode = 'explicit' OR _wp) AND _inp - (CASE WHEN _c >= _min THEN _c ELSE 0 END) >= _min
-                    THEN _inp - (CASE WHEN _c >= _min THEN _c ELSE 0 END) ELSE 0 END AS _write
-        FROM (SELECT *, CAST(floor(_raw_cached / _step) * _step AS BIGINT) AS _c FROM block_calc)
-    )
-    {_select(prev, {
-        'cache_read_tokens': 'coalesce(d._read, cache_read_tokens)',
-        write_col: f'coalesce(d._write, {write_col})',
-    }, '(d._read > 0 OR d._write > 0)', 'cache', 'LEFT JOIN decided d USING (call_id)')}
+        SELECT call_id, {block_cols} FROM (SELECT *, {block_c} FROM block_new)
+    )"""
+
+
+WRITE_COLUMN = {"5m": "cache_write_5m_tokens", "1h": "cache_write_1h_tokens"}
+
+
+def _apply_cache(prev: str, ttls: list[str], variant: str, extra_from: str) -> str:
+    """`prev` with the cache tokens of the variant named by the SQL `variant` (a TTL name, or
+    anything else for no change) taken from `dec` (joined as `d` in `extra_from`)."""
+    read = " ".join(f"WHEN '{n}' THEN coalesce(d.r_{n}, cache_read_tokens)" for n in ttls)
+    replace = {"cache_read_tokens": f"CASE {variant} {read} ELSE cache_read_tokens END"}
+    for n in ttls:
+        col = WRITE_COLUMN[n]
+        replace[col] = f"CASE WHEN {variant} = '{n}' THEN coalesce(d.w_{n}, {col}) ELSE {col} END"
+    flag = "CASE " + variant + " " + " ".join(
+        f"WHEN '{n}' THEN d.r_{n} > 0 OR d.w_{n} > 0" for n in ttls) + " ELSE false END"
+    return _select(prev, replace, flag, "cache", extra_from)
+
+
+PREFIX_KEY = ("CASE WHEN prefix_blocks IS NOT NULL THEN 'b' WHEN prefix_hash IS NOT NULL "
+              "THEN 'h:' || prefix_hash ELSE 't:' || coalesce(task_type, '') END")
+
+
+def _cache_sql(ttls: dict[str, int], choose: bool, include_off: bool, decisions: str) -> str:
+    """The cache lever's SQL: one TTL for every call, or (`choose`) per (model, prefix key) the
+    TTL, or no caching (`include_off`), whose priced cost is lowest; a tie keeps no caching, then
+    the shorter TTL. Only the calls the replay changes are priced for the choice: every other call
+    costs the same under every option."""
+    names = list(ttls)
+    if not choose:
+        return f"WITH {decisions} " + _apply_cache("{prev}", names, f"'{names[0]}'",
+                                                   "LEFT JOIN dec d USING (call_id)")
+    cost = cost_total_sql()
+    drop = ", ".join(f"r_{n}, w_{n}" for n in names)
+    options = []
+    for n in names:
+        col = WRITE_COLUMN[n]
+        options.append(f"SELECT * EXCLUDE ({drop}) REPLACE (coalesce(r_{n}, cache_read_tokens) AS "
+                       f"cache_read_tokens, coalesce(w_{n}, {col}) AS {col}), '{n}' AS _v FROM cand")
+    if include_off:
+        options.append(f"SELECT * EXCLUDE ({drop}), 'off' AS _v FROM cand")
+    order = "CASE _v WHEN 'off' THEN 0 " + " ".join(
+        f"WHEN '{n}' THEN {i + 1}" for i, n in enumerate(names)) + " END"
+    return f"""
+    WITH {decisions},
+    cand AS (SELECT p.*, d.* EXCLUDE (call_id), {PREFIX_KEY} AS _k
+             FROM {{prev}} p JOIN dec d USING (call_id)),
+    all_v AS ({' UNION ALL '.join(options)}),
+    pc AS (SELECT model, _k, _v, sum(coalesce({cost}, 0)) AS _c FROM ({priced_sql('all_v')}) GROUP BY ALL),
+    best AS (SELECT model AS _bm, _k AS _bk, first(_v ORDER BY _c, {order}) AS _v FROM pc GROUP BY ALL)
+    {_apply_cache('{prev}', names, 'best._v',
+                  f'LEFT JOIN dec d USING (call_id) LEFT JOIN best ON best._bm = model AND best._bk = {PREFIX_KEY}')}
     """
 
 
@@ -327,13 +382,9 @@ def cache(scope: Scope, ttl: str, policy: str, book_note: str, cacheable_tokens:
     `policy` `all`: every eligible prefix cached at the TTL given. `auto`: per prefix key, the
     cheapest of no caching, 5-minute and 1-hour TTL (with `ttl` `auto`), so a write that never pays
     off is not made. The runner prices the variants; this returns the SQL for each."""
-    ttls = {"5m": 300, "1h": 3600}
-    variants = {name: _cache_variant("{prev}", s, name, scope, cacheable_tokens, estimated_prefix)
-                for name, s in ttls.items() if ttl in (name, "auto")}
-    if policy == "auto" or ttl == "auto":
-        sql = _cheapest_variant(variants, include_off=policy == "auto")
-    else:
-        sql = variants[ttl]
+    ttls = {name: s for name, s in {"5m": 300, "1h": 3600}.items() if ttl in (name, "auto")}
+    decisions = _cache_decisions("{prev}", ttls, scope, cacheable_tokens, estimated_prefix)
+    sql = _cache_sql(ttls, policy == "auto" or ttl == "auto", policy == "auto", decisions)
     assumptions = [
         f"replayed in time order per model and prompt prefix: a hit when the previous use of the "
         f"prefix is at most the TTL ago ({'5 min or 1 h, the cheaper per prefix' if ttl == 'auto' else ttl}),"
@@ -352,24 +403,6 @@ def cache(scope: Scope, ttl: str, policy: str, book_note: str, cacheable_tokens:
                                            f"/ nullif(sum(input_tokens) FILTER (WHERE {scope.sql()}), 0)"},
                      confidence="estimated" if estimated_note else "measured", risk="none",
                      effort="hours")
-
-
-def _cheapest_variant(variants: dict[str, str], include_off: bool) -> str:
-    """Per (model, prefix key): the variant (or no caching) with the lowest priced cost."""
-    cost = cost_total_sql()
-    key = ("CASE WHEN prefix_blocks IS NOT NULL THEN 'b' WHEN prefix_hash IS NOT NULL "
-           "THEN 'h:' || prefix_hash ELSE 't:' || coalesce(task_type, '') END")
-    ctes = [f"v_{name} AS ({sql})" for name, sql in variants.items()]
-    if include_off:
-        ctes.append("v_off AS (SELECT * REPLACE (false AS t_cache) FROM {prev})")
-    options = [*variants, *(["off"] if include_off else [])]
-    union = " UNION ALL ".join(f"SELECT *, {key} AS _k, '{o}' AS _v FROM v_{o}" for o in options)
-    ctes.append(f"all_v AS ({union})")
-    ctes.append(f"""pc AS (SELECT model, _k, _v, sum(coalesce({cost}, 0)) AS _c
-                           FROM ({priced_sql('all_v')}) GROUP BY ALL)""")
-    ctes.append("best AS (SELECT model, _k, arg_min(_v, _c) AS _v FROM pc GROUP BY ALL)")
-    return (f"WITH {', '.join(ctes)} SELECT all_v.* EXCLUDE (_k, _v) FROM all_v "
-            f"JOIN best USING (model, _k, _v)")
 
 
 # --- cap output --------------------------------------------------------------------------------

@@ -305,15 +305,14 @@ def _load_new(store: Store, item: PlannedFile) -> FileResult:
                         notes=list(proj.notes))
     for t in (CSV_REJECTS_TABLE, CSV_SCANS_TABLE):
         con.execute(f"DROP TABLE IF EXISTS {t}")
+    if "call_id" not in proj.columns and _load_direct(store, item, proj, result):
+        return result
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {stage_sql(item, proj)}")
     except (duckdb.OutOfMemoryException, duckdb.InterruptException):
         raise  # not the file's fault: the CLI says so (cli.common.wrap_unexpected)
     except duckdb.Error as e:
-        raise InputFileError(
-            f"{item.path} could not be read as {item.adapter.name}: {duckdb_reason(e)}",
-            "Check the file; force another format with --source NAME, or see docs/formats.md.",
-        ) from e
+        raise _unreadable(item, e) from e
     if item.ctx.uses_csv_rejects and _table_exists(store, CSV_REJECTS_TABLE):
         _renumber_past_csv_rejects(store, proj.line_offset)
     read, skipped, rejected = store.query(
@@ -473,6 +472,46 @@ def _finish(item: PlannedFile, result: FileResult) -> None:
         raise LlmcostError(
             f"Internal accounting error on {item.path}: {result}.",
             "Please report this with the file's first lines; nothing was stored.")
+
+
+def _unreadable(item: PlannedFile, e: duckdb.Error) -> InputFileError:
+    return InputFileError(
+        f"{item.path} could not be read as {item.adapter.name}: {duckdb_reason(e)}",
+        "Check the file; force another format with --source NAME, or see docs/formats.md.")
+
+
+def _load_direct(store: Store, item: PlannedFile, proj: Projection, result: FileResult) -> bool:
+    """A file without call ids has nothing to de-duplicate: count its records in one streaming
+    read, then insert the good ones straight from a second read into `calls` (and the rejected
+    ones into `rejects`), with no staged copy of the file. False (nothing written) when DuckDB's
+    CSV reader rejected records: their line numbers need the staged path."""
+    con = store.con
+    sql = stage_sql(item, proj)
+    try:
+        read, skipped, rejected = store.query(
+            f"""SELECT count(*), count(*) FILTER (WHERE __skip),
+                       count(*) FILTER (WHERE NOT __skip AND __reason IS NOT NULL) FROM ({sql})""")[0]
+        if item.ctx.uses_csv_rejects and _table_exists(store, CSV_REJECTS_TABLE) and _count(
+                store, f"SELECT count(*) FROM {CSV_REJECTS_TABLE}"):
+            return False
+        if rejected:
+            con.execute(f"""INSERT INTO rejects SELECT source_file, source_hash, source_line, __reason,
+                            __raw FROM ({sql}) WHERE NOT __skip AND __reason IS NOT NULL""")
+        cols = ", ".join(c.name for c in CALL_COLUMNS)
+        inserted = con.execute(
+            f"INSERT INTO calls SELECT {cols} FROM ({sql}) WHERE NOT __skip AND __reason IS NULL").fetchall()
+    except (duckdb.OutOfMemoryException, duckdb.InterruptException):
+        raise
+    except duckdb.Error as e:
+        raise _unreadable(item, e) from e
+    result.rows_read, result.rows_skipped, result.rows_rejected = int(read), int(skipped), int(rejected)
+    result.rows_loaded = int(inserted[0][0])
+    if result.rows_loaded != read - skipped - rejected:
+        raise InputFileError(f"{item.path} changed while it was read ({read - skipped - rejected:,} "
+                             f"good records counted, {result.rows_loaded:,} read again); nothing was stored.",
+                             "Load it again once the program writing it has finished.")
+    _finish(item, result)
+    return True
 
 
 def _renumber_past_csv_rejects(store: Store, line_offset: int) -> None:

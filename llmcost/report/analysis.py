@@ -228,6 +228,7 @@ _SETS: dict[str, str] = {
     "day": "_day", "provider": "provider", "period": "period_key",
 }
 TOP_CONVERSATIONS = 100
+FINE = "llmcost_analysis_fine"
 
 
 def analyze_calls(store: Store, book: PriceBook, scope: Scope,
@@ -237,46 +238,58 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     when there are any, reconciliation and unpriced models); only aggregated rows come back.
     `relation`: the priced calls in scope when already prepared (`prepare_priced_scope`)."""
     rel = relation or prepare_priced_scope(store, book, scope)
-    names = list(_SETS)
-    n = len(names)
-    gid = ", ".join(_SETS.values())
-    sets = ", ".join(f"({e})" for e in _SETS.values())
-    # the totals: one pass with every figure
+    # one pass to a small table: every figure per model x task x feature x day x provider x
+    # price period (thousands of rows for millions of calls); the totals and all breakdowns but
+    # the tenant one (hundreds of tenants would multiply it) are summed from it
+    fine_keys = {k: e for k, e in _SETS.items() if k != "tenant"}
+    store.con.execute(f"""CREATE OR REPLACE TEMP TABLE {FINE} AS
+        SELECT {", ".join(f"{e} AS d_{k}" for k, e in fine_keys.items())},
+               count(*) AS calls, sum(input_tokens) AS inp, sum(cache_read_tokens) AS cr,
+               sum(cache_write_5m_tokens + cache_write_1h_tokens) AS cw, sum(output_tokens) AS out,
+               sum(reasoning_tokens) AS reas, count(*) FILTER (WHERE status = 'error') AS errs,
+               count(*) FILTER (WHERE ts IS NULL) AS no_ts, min(ts) AS t0, max(ts) AS t1,
+               count(*) FILTER (WHERE cost_input IS NULL) AS unpriced,
+               sum(cost_input) AS c_in, sum(cost_cache_read) AS c_cr, sum(cost_cache_write) AS c_cw,
+               sum(cost_output) AS c_out, sum(cost_other) AS c_oth, sum(cost_usd) AS cost,
+               count(*) FILTER (WHERE logged_cost_usd IS NOT NULL AND cost_usd IS NOT NULL) AS log_n,
+               sum(web_search_requests) FILTER (WHERE web_search_unpriced) AS ws,
+               count(*) FILTER (WHERE tier_priced = false) AS tmiss
+        FROM (SELECT *, CAST(ts AS DATE) AS _day, coalesce(model_id, model) AS _model FROM {rel})
+        GROUP BY ALL""")
     (calls, inp, cr, cw, out, reas, errs, no_ts, first, last, unpriced, c_in, c_cr, c_cw, c_out, c_oth,
      log_n, ws, tmiss) = store.query(f"""
-        SELECT count(*), sum(input_tokens), sum(cache_read_tokens),
-               sum(cache_write_5m_tokens + cache_write_1h_tokens), sum(output_tokens),
-               sum(reasoning_tokens), count(*) FILTER (WHERE status = 'error'),
-               count(*) FILTER (WHERE ts IS NULL), min(ts), max(ts),
-               count(*) FILTER (WHERE cost_input IS NULL),
-               sum(cost_input), sum(cost_cache_read), sum(cost_cache_write), sum(cost_output),
-               sum(cost_other), count(*) FILTER (WHERE logged_cost_usd IS NOT NULL AND cost_usd IS NOT NULL),
-               coalesce(sum(web_search_requests) FILTER (WHERE web_search_unpriced), 0),
-               count(*) FILTER (WHERE tier_priced = false)
-        FROM {rel}""")[0]
+        SELECT coalesce(sum(calls), 0), sum(inp), sum(cr), sum(cw), sum(out), sum(reas),
+               coalesce(sum(errs), 0), coalesce(sum(no_ts), 0), min(t0), max(t1),
+               coalesce(sum(unpriced), 0), sum(c_in), sum(c_cr), sum(c_cw), sum(c_out), sum(c_oth),
+               coalesce(sum(log_n), 0), coalesce(sum(ws), 0), coalesce(sum(tmiss), 0)
+        FROM {FINE}""")[0]
     totals = Totals(int(calls), int(calls) - int(unpriced), int(unpriced), int(inp or 0),
                     int(cr or 0), int(cw or 0), int(out or 0), int(reas or 0), int(errs),
                     int(no_ts), Costs(_d(c_in), _d(c_cr), _d(c_cw), _d(c_out), _d(c_oth)))
     period = Period(first, last)
     ws_unpriced = int(ws or 0)
     tier_missing: tuple[int, list[str]] = (int(tmiss or 0), [])
-    # every breakdown in one pass (GROUPING SETS), with only the figures a breakdown shows
-    by: dict[str, list[tuple[Any, ...]]] = {k: [] for k in names}
-    rows = store.query(f"""
-        SELECT GROUPING({gid}) AS g, {", ".join(f"{e} AS d_{k}" for k, e in _SETS.items())},
-               count(*), sum(input_tokens), sum(cache_read_tokens),
-               sum(cache_write_5m_tokens + cache_write_1h_tokens), sum(output_tokens),
-               sum(cost_usd), count(*) FILTER (WHERE cost_input IS NULL)
-        FROM (SELECT *, CAST(ts AS DATE) AS _day, coalesce(model_id, model) AS _model FROM {rel})
-        GROUP BY GROUPING SETS ({sets})""") if calls else []
-    for row in rows:
+    names = list(fine_keys)
+    n = len(names)
+    gid = ", ".join(f"d_{k}" for k in names)
+    by: dict[str, list[tuple[Any, ...]]] = {k: [] for k in _SETS}
+    figures = "sum(calls), sum(inp), sum(cr), sum(cw), sum(out), sum(cost), sum(unpriced)"
+    for row in store.query(f"""
+            SELECT GROUPING({gid}) AS g, {gid}, {figures} FROM {FINE}
+            GROUP BY GROUPING SETS ({", ".join(f"(d_{k})" for k in names)})"""):
         g = row[0]
         keys = row[1:1 + n]
-        b_calls, b_inp, b_cr, b_cw, b_out, b_cost, b_unpriced = row[1 + n:]
         for i, name in enumerate(names):
             # GROUPING's bit is 0 for the column grouped on; the leftmost column is the high bit
             if not (g >> (n - 1 - i)) & 1:
-                by[name].append((keys[i], b_calls, b_inp, b_cr, b_cw, b_out, _d(b_cost), b_unpriced))
+                by[name].append((keys[i], *row[1 + n:]))
+    if calls:
+        by["tenant"] = list(store.query(f"""
+            SELECT tenant, count(*), sum(input_tokens), sum(cache_read_tokens),
+                   sum(cache_write_5m_tokens + cache_write_1h_tokens), sum(output_tokens),
+                   sum(cost_usd), count(*) FILTER (WHERE cost_input IS NULL)
+            FROM {rel} GROUP BY 1"""))
+    by = {k: [(r[0], r[1], r[2], r[3], r[4], r[5], _d(r[6]), r[7]) for r in rows] for k, rows in by.items()}
     # logged against computed cost per model, and why calls are unpriced: only when there are any
     recon_by_model = store.query(f"""
         SELECT coalesce(model_id, model), count(*), sum(logged_cost_usd), sum(cost_usd) FROM {rel}

@@ -26,6 +26,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
 PY = sys.executable
+NOTES_MARKER = "<!-- notes: kept by bench/run.py -->"
 LLMCOST = [PY, "-m", "llmcost"]
 
 
@@ -196,6 +197,10 @@ def main() -> int:
     lines += ["", "Commands (as run):", ""]
     for t in [load, query] + [r[1] for r in results] + [r[2] for r in results if r[2] and r[2] not in (load, query)]:
         lines.append(f"- {t.label}: `{t.command}`")
+    # the hand-written analysis below the marker (where the time goes, what bounds each gap) is kept
+    notes = a.out.read_text().partition(NOTES_MARKER) if a.out.exists() else ("", "", "")
+    if notes[1]:
+        lines += ["", NOTES_MARKER + notes[2].rstrip("\n")]
     a.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     shutil.rmtree(tmp, ignore_errors=True)

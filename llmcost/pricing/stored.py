@@ -44,6 +44,12 @@ def book_fingerprint(book: PriceBook) -> str:
     return h.hexdigest()
 
 
+def keeps_priced_calls(store: Store, book: PriceBook) -> bool:
+    """True when this run reads the priced calls kept in the store (the shipped book, a store on
+    disk); False when it prices on the fly (price overlays, a `:memory:` store)."""
+    return not book.overlays and store.path != ":memory:"
+
+
 def _table_exists(store: Store, name: str) -> bool:
     return bool(store.query(
         "SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND NOT temporary "

@@ -16,7 +16,7 @@ from typing import Any
 from llmcost.ingest import IngestResult
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import prepare_pricing, priced_sql
-from llmcost.pricing.stored import refresh_priced_calls
+from llmcost.pricing.stored import keeps_priced_calls, refresh_priced_calls
 from llmcost.scope import Scope
 from llmcost.store import Store
 
@@ -211,7 +211,7 @@ def prepare_priced_scope(store: Store, book: PriceBook, scope: Scope) -> str:
     """A TEMP VIEW of the calls in scope, priced. With the shipped book the priced calls kept in
     the store are brought up to date and read (`pricing.stored`); with price overlays, or in a
     `:memory:` store, every query over the view prices in one streaming pass. Returns its name."""
-    if book.overlays or store.path == ":memory:":
+    if not keeps_priced_calls(store, book):
         # a one-shot store has no next run to reuse priced calls: price as the queries read
         prepare_pricing(store.con, book, "calls")
         priced = f"({priced_sql('calls')})"

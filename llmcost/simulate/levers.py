@@ -174,22 +174,20 @@ def route(specs: list[tuple[Scope, str]], book: PriceBook,
                                           else "a call moves only where its own tokens cost less on the target"))
     when_target = " ".join(f"WHEN {s.sql()} THEN {t}" for s, t, _ in cases)
     when_forced = " ".join(f"WHEN {s.sql()} THEN {'true' if forced else 'false'}" for s, _, forced in cases)
-    cand = (f"SELECT * REPLACE ((CASE {when_target} END) AS model) FROM {{prev}} "
-            f"WHERE (CASE {when_target} END) IS NOT NULL AND (CASE {when_target} END) <> model")
-    cand_prov = ("SELECT c.* REPLACE (coalesce(mc.provider, c.provider) AS provider) FROM (" + cand
-                 + f") c LEFT JOIN {MODEL_CACHE} mc ON mc.model = c.model")
-    cost = cost_total_sql()
+    # only the calls that may move are priced, on their model and on the target
+    cand = (f"SELECT * FROM (SELECT *, (CASE {when_target} END) AS _target, "
+            f"coalesce((CASE {when_forced} END), false) AS _forced FROM {{prev}}) "
+            f"WHERE _target IS NOT NULL AND _target <> model")
+    moved = (f"(SELECT c.* REPLACE (c._target AS model, coalesce(mc.provider, c.provider) AS provider) "
+             f"FROM cand c LEFT JOIN {MODEL_CACHE} mc ON mc.model = c._target)")
     sql = f"""
-        WITH base AS (SELECT *, (CASE {when_forced} END) AS _forced FROM {{prev}}),
-        cur AS (SELECT call_id, {cost} AS _c FROM ({priced_sql('base')})),
-        alt AS (SELECT call_id, model AS _m, provider AS _p, {cost} AS _c
-                FROM ({priced_sql('(' + cand_prov + ')')})),
+        WITH cand AS ({cand}),
+        cur AS (SELECT call_id, cost_usd AS _c FROM ({priced_sql('cand')})),
+        alt AS (SELECT call_id, model AS _m, provider AS _p, _forced, cost_usd AS _c
+                FROM ({priced_sql(moved)})),
         pick AS (SELECT alt.call_id, alt._m, alt._p FROM alt JOIN cur USING (call_id)
-                 JOIN base USING (call_id)
-                 WHERE alt._c IS NOT NULL AND cur._c IS NOT NULL
-                   AND (base._forced OR alt._c < cur._c))
-        {_select('base', {'model': 'coalesce(pick._m, base.model)',
-                          'provider': 'coalesce(pick._p, base.provider)'},
+                 WHERE alt._c IS NOT NULL AND cur._c IS NOT NULL AND (alt._forced OR alt._c < cur._c))
+        {_select('{prev}', {'model': 'coalesce(pick._m, model)', 'provider': 'coalesce(pick._p, provider)'},
                  'pick.call_id IS NOT NULL', 'route', 'LEFT JOIN pick USING (call_id)')}
     """
     assumptions.append("token counts carried over unchanged to the new model; where the provider "

@@ -9,7 +9,7 @@ from llmcost.errors import UsageError
 from llmcost.pricing.book import PriceBook
 from llmcost.simulate import levers as L
 from llmcost.simulate.recommend import batch_providers, burst_tasks, cache_rules_note
-from llmcost.simulate.run import BASE, Simulation, prepare_base, price_total, run_stack
+from llmcost.simulate.run import BASE, Simulation, prepare_base, run_stack
 from llmcost.store import Store
 
 MAX_TOKENS = 1_000_000_000  # a token count option beyond this is a typo (as in the loader)
@@ -94,8 +94,7 @@ def simulate_options(store: Store, book: PriceBook, priced_scope: str, cfg: Conf
         raise UsageError("simulate needs at least one lever.",
                          "For example: llmcost simulate --cache auto --route classify=haiku --batch auto "
                          "(see llmcost simulate --help), or llmcost recommend for every lever.")
-    calls, unpriced, days = prepare_base(store, book, priced_scope)
-    baseline = price_total(store, BASE)
+    calls, unpriced, days, baseline = prepare_base(store, book, priced_scope)
     plans, notes = build_plans(store, book, cfg, o)
     scenario, results = run_stack(store, plans, baseline)
     sim = Simulation(baseline, scenario, results, days, calls, unpriced, notes)

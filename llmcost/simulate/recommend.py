@@ -21,7 +21,7 @@ from decimal import Decimal
 from llmcost.config import Config
 from llmcost.pricing.book import PriceBook
 from llmcost.simulate import levers as L
-from llmcost.simulate.run import BASE, LeverResult, Simulation, prepare_base, price_total, run_stack
+from llmcost.simulate.run import BASE, LeverResult, Simulation, prepare_base, run_stack
 from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
 
@@ -221,8 +221,7 @@ def cache_rules_note(store: Store, book: PriceBook) -> str:
 
 
 def recommend(store: Store, book: PriceBook, priced_scope: str, cfg: Config) -> RecommendResult:
-    calls, unpriced, days = prepare_base(store, book, priced_scope)
-    baseline = price_total(store, BASE)
+    calls, unpriced, days, baseline = prepare_base(store, book, priced_scope)
     plans, rules, skipped = derive_plans(store, book, cfg)
     alone: list[LeverResult] = []
     for i, plan in enumerate(plans):

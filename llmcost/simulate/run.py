@@ -12,6 +12,7 @@ from typing import Any
 
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import MODEL_MAP, cost_total_sql, prepare_pricing, priced_sql
+from llmcost.pricing.stored import keeps_priced_calls
 from llmcost.schema import COLUMN_NAMES
 from llmcost.simulate.levers import MODEL_CACHE, STACK_ORDER, LeverPlan
 from llmcost.sql_quoting import sql_str
@@ -65,13 +66,18 @@ class Simulation:
         return amount * Decimal(30) / Decimal(repr(self.days))
 
 
-def prepare_base(store: Store, book: PriceBook, priced_scope: str) -> tuple[int, int, float]:
+def prepare_base(store: Store, book: PriceBook, priced_scope: str) -> tuple[int, int, float, Decimal]:
     """The baseline scenario from the priced calls in scope; the model and cache facts tables.
-    Returns (calls, unpriced calls, days)."""
+    Returns (calls, unpriced calls, days, baseline cost). The baseline is a view over the priced
+    calls kept in the store (nothing copied), or a TEMP table when the calls in scope are priced
+    on the fly (`--pricing` overlays, `:memory:` stores: a view would price them at every read)."""
     con = store.con
     cols = ", ".join(c if c != "model_id" else "CAST(NULL AS VARCHAR) AS model_id" for c in COLUMN_NAMES)
     flags = ", ".join(f"false AS t_{f}" for f in STACK_ORDER)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {BASE} AS SELECT {cols}, {flags} FROM {priced_scope}")
+    kind = "VIEW" if keeps_priced_calls(store, book) else "TABLE"
+    con.execute(f"DROP VIEW IF EXISTS {BASE}")
+    con.execute(f"DROP TABLE IF EXISTS {BASE}")
+    con.execute(f"CREATE TEMP {kind} {BASE} AS SELECT {cols}, {flags} FROM {priced_scope}")
     prepare_pricing(con, book, BASE)
     rows = []
     for model, mid in con.execute(f"SELECT model, model_id FROM {MODEL_MAP}").fetchall():
@@ -86,11 +92,12 @@ def prepare_base(store: Store, book: PriceBook, priced_scope: str) -> tuple[int,
         provider VARCHAR, cache_mode VARCHAR, cache_step INTEGER, min_tokens INTEGER, write_priced BOOLEAN)""")
     if rows:
         con.execute(f"INSERT INTO {MODEL_CACHE} VALUES {', '.join(rows)}")
-    calls, unpriced, first, last = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE cost_input IS NULL), min(ts), max(ts) FROM {priced_scope}"
-    ).fetchall()[0]
+    # the baseline is the priced calls in scope: the same engine and book as every scenario
+    calls, unpriced, first, last, cost = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE cost_input IS NULL), min(ts), max(ts), sum(cost_usd) "
+        f"FROM {priced_scope}").fetchall()[0]
     days = (last - first).total_seconds() / 86400 if first and last else 0.0
-    return int(calls), int(unpriced), days
+    return int(calls), int(unpriced), days, (Decimal(cost) if cost is not None else ZERO)
 
 
 def price_total(store: Store, relation: str) -> Decimal:

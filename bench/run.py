@@ -11,6 +11,7 @@ bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -26,6 +27,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
 PY = sys.executable
+CCUSAGE_VERSION = "18.0.11"
 NOTES_MARKER = "<!-- notes: kept by bench/run.py -->"
 LLMCOST = [PY, "-m", "llmcost"]
 
@@ -85,10 +87,11 @@ def ccusage_command(cc_dir: Path) -> tuple[list[str], dict[str, str]] | None:
         return None
     prefix = DATA / "ccusage"
     binary = prefix / "node_modules" / ".bin" / "ccusage"
-    if not binary.exists():
+    installed = prefix / "node_modules" / "ccusage" / "package.json"
+    if not binary.exists() or json.loads(installed.read_text()).get("version") != CCUSAGE_VERSION:
         # ccusage 18.0.11 is the last release that runs as plain JavaScript; 20.x needs a native
         # binary that has no linux-x64 build ("ccusage native binary is not available")
-        r = subprocess.run([npm, "install", "--prefix", str(prefix), "ccusage@18.0.11"], capture_output=True,
+        r = subprocess.run([npm, "install", "--prefix", str(prefix), f"ccusage@{CCUSAGE_VERSION}"], capture_output=True,
                            text=True)
         if r.returncode != 0 or not binary.exists():
             print("ccusage could not be installed:", r.stderr[-500:], file=sys.stderr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from llmcost.cli import app, common
 from llmcost.cli.common import (
     ByOpt,
@@ -48,13 +50,19 @@ def analyze(
     """Where the money goes: load FILES (if any) and price and summarise their calls, or the
     whole store's."""
     common.set_debug(debug)
-    from llmcost.render import json_out, markdown, terminal
     from llmcost.report.analysis import analyze_calls
 
     dims = common.parse_by(by)
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
                              mapping, start, input_excludes_cache, pricing, None) as ctx:
         result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=ctx.relation)
-    common.emit(fmt, table=lambda: terminal.render_analysis(result, dims),
-                json=lambda: json_out.analysis_dict(result),
-                markdown=lambda: markdown.analysis_markdown(result))
+    common.emit(fmt, table=lambda: _render("terminal").render_analysis(result, dims),
+                json=lambda: _render("json_out").analysis_dict(result),
+                markdown=lambda: _render("markdown").analysis_markdown(result))
+
+
+def _render(name: str) -> Any:
+    """Only the chosen renderer is imported (the others pull in the report model and rich)."""
+    import importlib
+
+    return importlib.import_module(f"llmcost.render.{name}")

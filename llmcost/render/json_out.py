@@ -9,15 +9,17 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmcost import __version__
-from llmcost.ingest import IngestResult
 from llmcost.report.analysis import BREAKDOWN_KEYS, DIMENSIONS, Analysis
-from llmcost.report.model import Report
-from llmcost.simulate.recommend import RecommendResult
-from llmcost.simulate.run import LeverResult, Simulation
-from llmcost.store import RejectRow, SourceRow
+
+if TYPE_CHECKING:  # types only: importing them would load every log adapter and the levers
+    from llmcost.ingest import IngestResult
+    from llmcost.report.model import Report
+    from llmcost.simulate.recommend import RecommendResult
+    from llmcost.simulate.run import LeverResult, Simulation
+    from llmcost.store import RejectRow, SourceRow
 
 
 def iso(dt: datetime | None) -> str | None:

@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from llmcost.ingest import IngestResult
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import prepare_pricing, priced_sql
 from llmcost.pricing.stored import keeps_priced_calls, refresh_priced_calls
 from llmcost.scope import Scope
 from llmcost.store import Store
+
+if TYPE_CHECKING:
+    from llmcost.ingest import IngestResult
 
 PRICED = "llmcost_priced_scope"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from llmcost.errors import UsageError
+from llmcost.errors import InputFileError, UsageError
 from llmcost.ingest import IngestOptions, ingest_files
 from llmcost.ingest.claude_code import project_name
 from llmcost.ingest.files import take_sample
@@ -164,6 +164,32 @@ def test_claude_code_folder_loads_in_one_read_like_file_by_file(store, tmp_path,
         ingest_files(one_by_one, [str(projects)], IngestOptions())
         assert _stored(one_by_one) == _stored(store)
     assert len(alone) == 3
+
+
+def test_a_folder_batch_with_an_unreadable_file_names_that_file(store, tmp_path, monkeypatch):
+    """A batch is one statement: when a file in it cannot be read (here invalid UTF-8 past the
+    256 KB sample that chose the encoding), the batch rolls back and its files load one by one,
+    so the files before the bad one are stored and the error names the bad file."""
+    projects = _cc_folder(tmp_path)
+    bad = projects / "-home-zz" / "late.jsonl"
+    bad.parent.mkdir()
+    line = CC_SESSION.read_text().splitlines()[3]  # a streamed assistant line of msg_01
+    bad.write_bytes((line + "\n").encode() * (300_000 // len(line) + 1) + b'{"type": "user", "x": "\xff\xfe"}\n')
+    import llmcost.ingest.load as loader
+
+    batches: list[int] = []
+    real_load_batch = loader.load_batch
+
+    def spy(s, items):
+        batches.append(len(items))
+        return real_load_batch(s, items)
+
+    monkeypatch.setattr(loader, "load_batch", spy)
+    with pytest.raises(InputFileError, match=r"late\.jsonl"):
+        ingest_files(store, [str(projects)], IngestOptions())
+    assert batches == [4]  # tried as one batch of the four files first
+    stored = {Path(f).name for (f,) in store.query("SELECT source_file FROM sources")}
+    assert stored == {"agent-7f3e9a1b.jsonl", CC_SESSION.name, "s2.jsonl"}
 
 
 def test_claude_code_project_name_from_path():

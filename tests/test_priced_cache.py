@@ -97,3 +97,43 @@ def test_calls_the_cache_does_not_know_rebuild_it(tmp_path: Path):
         store.con.execute("INSERT INTO calls SELECT * REPLACE ('o3-copy' AS call_id) FROM calls "
                           "WHERE call_id = 'o3-after-cut'")
         assert abs(_total(store) - Decimal("0.399")) < EPS  # 0.342 + 0.057
+
+
+def test_the_daily_rollup_gives_the_same_analysis_as_every_call(tmp_path: Path, monkeypatch):
+    """`analyze` sums totals and most breakdowns from the per-file, per-day rollup kept with the
+    priced calls when the scope allows (no tenant filter, times on midnights): for every such
+    scope the result is the one computed from every priced call."""
+    from datetime import datetime as dt
+
+    import llmcost.report.analysis as analysis
+    from llmcost.render.json_out import analysis_dict
+
+    saas = Path(__file__).resolve().parents[1] / "sample_logs" / "saas_multi.csv.gz"
+    with open_store(str(tmp_path / "store.duckdb")) as store:
+        ingested = ingest_files(store, [str(saas), str(CASES)], IngestOptions())
+        book = load_book()
+        first = store.query("SELECT CAST(min(ts) AS DATE) + 3, CAST(min(ts) AS DATE) + 10 FROM calls")[0]
+        since, until = (dt(d.year, d.month, d.day) for d in first)
+        model, provider, feature, task = store.query(
+            "SELECT model, provider, feature, task_type FROM calls WHERE feature IS NOT NULL "
+            "AND task_type IS NOT NULL LIMIT 1")[0]
+        scopes = [Scope(), Scope(since=since, until=until), Scope(models=(model,)),
+                  Scope(providers=(provider,), features=(feature,)), Scope(tasks=(task,), since=since),
+                  Scope(source_hashes=(ingested.files[1].content_hash,))]
+        used: list[bool] = []
+        real = analysis.rollup_serves
+
+        def spy(*args):
+            used.append(real(*args))
+            return used[-1]
+
+        for scope in scopes:
+            rel = prepare_priced_scope(store, book, scope)
+            monkeypatch.setattr(analysis, "rollup_serves", spy)
+            from_rollup = analysis_dict(analyze_calls(store, book, scope, None, relation=rel))
+            monkeypatch.setattr(analysis, "rollup_serves", lambda *a: False)
+            from_calls = analysis_dict(analyze_calls(store, book, scope, None, relation=rel))
+            assert from_rollup == from_calls, scope
+        assert used == [True] * len(scopes)
+        assert store.query("SELECT sum(calls) FROM priced_rollup")[0][0] == store.query(
+            "SELECT count(*) FROM calls")[0][0]

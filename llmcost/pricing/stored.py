@@ -21,6 +21,7 @@ saying which file version was priced with which book:
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from pathlib import Path
 
 from llmcost.pricing.book import PriceBook
@@ -31,6 +32,7 @@ from llmcost.store import Store
 PRICED_CALLS = "priced_calls"
 PRICED_SOURCES = "priced_sources"
 STALE = "llmcost_stale_sources"
+ROLLUP = "priced_rollup"
 # the price tables the calls were priced with (TEMP table -> its copy kept in the store)
 BOOK_TABLES = {PERIODS: "priced_book_periods", ROWS: "priced_book_rows", MULTS: "priced_book_multipliers"}
 
@@ -77,6 +79,9 @@ def refresh_priced_calls(store: Store, book: PriceBook) -> str:
         for temp, copy in BOOK_TABLES.items():  # the book's tables as priced with, not rebuilt
             con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM {copy}")
         con.execute(f"DROP TABLE IF EXISTS {STALE}")
+        if not _table_exists(store, ROLLUP):
+            with store.transaction():
+                _build_rollup(store)
         return PRICED_CALLS
     prepare_pricing(con, book, "calls")
     with store.transaction():
@@ -100,8 +105,45 @@ def refresh_priced_calls(store: Store, book: PriceBook) -> str:
             con.execute(f"INSERT INTO {PRICED_SOURCES} SELECT source_hash, loaded_at, {sql_str(fp)} FROM {STALE}")
         if not _counts_agree(store):  # calls without a sources row (never made by llmcost)
             con.execute(f"CREATE OR REPLACE TABLE {PRICED_CALLS} AS SELECT * FROM ({priced_sql('calls')})")
+        _build_rollup(store)
     con.execute(f"DROP TABLE IF EXISTS {STALE}")
     return PRICED_CALLS
+
+
+# The priced calls summed per file, day and every label but the tenant (thousands of rows for
+# millions of calls): the totals and most breakdowns of `analyze` read it instead of every call.
+# Its `ts` is the day's midnight, so a scope's filters apply to it unchanged when its times fall
+# on midnights (`rollup_serves`).
+ROLLUP_KEYS = ("source_hash", "model", "model_id", "provider", "feature", "task_type", "period_key")
+ROLLUP_FIGURES = {
+    "calls": "count(*)", "inp": "sum(input_tokens)", "cr": "sum(cache_read_tokens)",
+    "cw": "sum(cache_write_5m_tokens + cache_write_1h_tokens)", "out": "sum(output_tokens)",
+    "reas": "sum(reasoning_tokens)", "errs": "count(*) FILTER (WHERE status = 'error')",
+    "no_ts": "count(*) FILTER (WHERE ts IS NULL)", "t0": "min(ts)", "t1": "max(ts)",
+    "unpriced": "count(*) FILTER (WHERE cost_input IS NULL)", "c_in": "sum(cost_input)",
+    "c_cr": "sum(cost_cache_read)", "c_cw": "sum(cost_cache_write)", "c_out": "sum(cost_output)",
+    "c_oth": "sum(cost_other)", "cost": "sum(cost_usd)",
+    "log_n": "count(*) FILTER (WHERE logged_cost_usd IS NOT NULL AND cost_usd IS NOT NULL)",
+    "ws": "sum(web_search_requests) FILTER (WHERE web_search_unpriced)",
+    "tmiss": "count(*) FILTER (WHERE tier_priced = false)",
+}
+# how the figures of several rollup rows add up
+ROLLUP_SUMS = {k: ("min" if k == "t0" else "max" if k == "t1" else "sum") for k in ROLLUP_FIGURES}
+
+
+def _build_rollup(store: Store) -> None:
+    figures = ", ".join(f"{e} AS {k}" for k, e in ROLLUP_FIGURES.items())
+    store.con.execute(f"""CREATE OR REPLACE TABLE {ROLLUP} AS
+        SELECT {", ".join(ROLLUP_KEYS)}, CAST(CAST(ts AS DATE) AS TIMESTAMP) AS ts, {figures}
+        FROM {PRICED_CALLS} GROUP BY ALL""")
+
+
+def rollup_serves(scope_since: datetime | None, scope_until: datetime | None, tenants: tuple[str, ...]) -> bool:
+    """The rollup answers exactly for a scope with no tenant filter and times on midnights."""
+    def midnight(t: datetime | None) -> bool:
+        return t is None or t == datetime(t.year, t.month, t.day)
+
+    return not tenants and midnight(scope_since) and midnight(scope_until)
 
 
 def _counts_agree(store: Store) -> bool:

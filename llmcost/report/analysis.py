@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import prepare_pricing, priced_sql
-from llmcost.pricing.stored import keeps_priced_calls, refresh_priced_calls
+from llmcost.pricing.stored import (
+    ROLLUP,
+    ROLLUP_FIGURES,
+    ROLLUP_SUMS,
+    keeps_priced_calls,
+    refresh_priced_calls,
+    rollup_serves,
+)
 from llmcost.scope import Scope
 from llmcost.store import Store
 
@@ -244,19 +251,18 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     # price period (thousands of rows for millions of calls); the totals and all breakdowns but
     # the tenant one (hundreds of tenants would multiply it) are summed from it
     fine_keys = {k: e for k, e in _SETS.items() if k != "tenant"}
+    keys_sql = ", ".join(f"{e} AS d_{k}" for k, e in fine_keys.items())
+    if rel == PRICED and keeps_priced_calls(store, book) and rollup_serves(scope.since, scope.until,
+                                                                            scope.tenants):
+        # from the per-file, per-day rollup kept with the priced calls (same filters, same sums)
+        figures = ", ".join(f"{fn}({k}) AS {k}" for k, fn in ROLLUP_SUMS.items())
+        source = f"{ROLLUP} WHERE {scope.where_literal()}"
+    else:
+        figures = ", ".join(f"{e} AS {k}" for k, e in ROLLUP_FIGURES.items())
+        source = rel
     store.con.execute(f"""CREATE OR REPLACE TEMP TABLE {FINE} AS
-        SELECT {", ".join(f"{e} AS d_{k}" for k, e in fine_keys.items())},
-               count(*) AS calls, sum(input_tokens) AS inp, sum(cache_read_tokens) AS cr,
-               sum(cache_write_5m_tokens + cache_write_1h_tokens) AS cw, sum(output_tokens) AS out,
-               sum(reasoning_tokens) AS reas, count(*) FILTER (WHERE status = 'error') AS errs,
-               count(*) FILTER (WHERE ts IS NULL) AS no_ts, min(ts) AS t0, max(ts) AS t1,
-               count(*) FILTER (WHERE cost_input IS NULL) AS unpriced,
-               sum(cost_input) AS c_in, sum(cost_cache_read) AS c_cr, sum(cost_cache_write) AS c_cw,
-               sum(cost_output) AS c_out, sum(cost_other) AS c_oth, sum(cost_usd) AS cost,
-               count(*) FILTER (WHERE logged_cost_usd IS NOT NULL AND cost_usd IS NOT NULL) AS log_n,
-               sum(web_search_requests) FILTER (WHERE web_search_unpriced) AS ws,
-               count(*) FILTER (WHERE tier_priced = false) AS tmiss
-        FROM (SELECT *, CAST(ts AS DATE) AS _day, coalesce(model_id, model) AS _model FROM {rel})
+        SELECT {keys_sql}, {figures}
+        FROM (SELECT *, CAST(ts AS DATE) AS _day, coalesce(model_id, model) AS _model FROM {source})
         GROUP BY ALL""")
     (calls, inp, cr, cw, out, reas, errs, no_ts, first, last, unpriced, c_in, c_cr, c_cw, c_out, c_oth,
      log_n, ws, tmiss) = store.query(f"""

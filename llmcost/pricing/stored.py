@@ -16,6 +16,8 @@ saying which file version was priced with which book:
   no next run: those runs price on the fly (a view) and leave the cache untouched.
 - The cache is checked against `calls` by count; any disagreement rebuilds it, so it can never
   drift from the calls it prices.
+- `priced_rollup` sums the priced calls per file, day and label (not the tenant), rebuilt in the
+  same transaction whenever they change: `analyze` reads its totals and most breakdowns there.
 """
 
 from __future__ import annotations

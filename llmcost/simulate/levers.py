@@ -131,7 +131,7 @@ def route_targets(book: PriceBook, target: str) -> dict[str, str]:
         return {"*": resolved[0]}
     word = target.strip().lower()
     out: dict[str, str] = {}
-    for provider in {m.provider for m in book.models.values()}:
+    for provider in sorted({m.provider for m in book.models.values()}):
         w = SMALL_FAMILY.get(provider, "") if word == "small" else word
         if not w:
             continue

@@ -206,7 +206,8 @@ def cache_rules_note(store: Store, book: PriceBook) -> str:
     parts = []
     for provider, mode, step, mins in store.query(
             f"""SELECT mc.provider, any_value(mc.cache_mode), any_value(mc.cache_step),
-                       string_agg(DISTINCT mc.model_id || ' ' || coalesce(CAST(mc.min_tokens AS VARCHAR), '?'), ', ')
+                       string_agg(DISTINCT mc.model_id || ' ' || coalesce(CAST(mc.min_tokens AS VARCHAR), '?'), ', '
+                                  ORDER BY mc.model_id || ' ' || coalesce(CAST(mc.min_tokens AS VARCHAR), '?'))
                 FROM (SELECT DISTINCT model FROM {BASE}) b JOIN llmcost_model_cache mc USING (model)
                 GROUP BY 1 ORDER BY 1"""):
         if mode == "explicit":

@@ -5,8 +5,11 @@ Costs are the hand-worked ones of tests/test_pricing.py (EXPECTED, arithmetic be
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from llmcost.ingest import IngestOptions, ingest_files
 from llmcost.pricing.book import load_book
@@ -34,6 +37,16 @@ def _cached(store) -> dict[str, Decimal]:
     return {k: v for k, v in store.query(
         "SELECT call_id, cost_input + cost_cache_read + cost_cache_write + cost_output + cost_other "
         "FROM priced_calls")}
+
+
+@contextmanager
+def _o3_store(tmp_path: Path) -> Iterator[Any]:
+    """A store holding the two o3 calls (0.285 + 0.057 = $0.342), analyzed once (so priced)."""
+    a = _write(tmp_path / "a.csv", ("o3-",))
+    with open_store(str(tmp_path / "store.duckdb")) as store:
+        ingest_files(store, [str(a)], IngestOptions())
+        _total(store)
+        yield store
 
 
 def test_priced_once_then_kept_in_step_with_the_files(tmp_path: Path):
@@ -64,10 +77,7 @@ def test_priced_once_then_kept_in_step_with_the_files(tmp_path: Path):
 
 
 def test_another_price_book_reprices_everything(tmp_path: Path):
-    a = _write(tmp_path / "a.csv", ("o3-",))
-    with open_store(str(tmp_path / "store.duckdb")) as store:
-        ingest_files(store, [str(a)], IngestOptions())
-        _total(store)
+    with _o3_store(tmp_path) as store:
         store.con.execute("UPDATE priced_calls SET cost_other = 1")
         store.con.execute("UPDATE priced_sources SET book = 'an older book'")
         assert abs(_total(store) - Decimal("0.342")) < EPS
@@ -75,12 +85,9 @@ def test_another_price_book_reprices_everything(tmp_path: Path):
 
 
 def test_a_price_overlay_prices_on_the_fly_and_leaves_the_cache(tmp_path: Path):
-    a = _write(tmp_path / "a.csv", ("o3-",))
     overlay = tmp_path / "half.yaml"
     overlay.write_text("discounts: [{provider: openai, percent: 50}]\n")
-    with open_store(str(tmp_path / "store.duckdb")) as store:
-        ingest_files(store, [str(a)], IngestOptions())
-        _total(store)
+    with _o3_store(tmp_path) as store:
         before = store.query("SELECT * FROM priced_sources")
         # 50 % off OpenAI: 0.342 / 2
         assert abs(_total(store, load_book([str(overlay)])) - Decimal("0.171")) < EPS
@@ -89,10 +96,7 @@ def test_a_price_overlay_prices_on_the_fly_and_leaves_the_cache(tmp_path: Path):
 
 
 def test_calls_the_cache_does_not_know_rebuild_it(tmp_path: Path):
-    a = _write(tmp_path / "a.csv", ("o3-",))
-    with open_store(str(tmp_path / "store.duckdb")) as store:
-        ingest_files(store, [str(a)], IngestOptions())
-        _total(store)
+    with _o3_store(tmp_path) as store:
         # a call written behind llmcost's back (no sources row): the counts disagree -> re-priced
         store.con.execute("INSERT INTO calls SELECT * REPLACE ('o3-copy' AS call_id) FROM calls "
                           "WHERE call_id = 'o3-after-cut'")

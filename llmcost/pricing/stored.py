@@ -89,8 +89,9 @@ def refresh_priced_calls(store: Store, book: PriceBook) -> str:
     with store.transaction():
         for temp, copy in BOOK_TABLES.items():
             con.execute(f"CREATE OR REPLACE TABLE {copy} AS SELECT * FROM {temp}")
-        kept = int(store.query(f"SELECT count(*) FROM {PRICED_SOURCES} WHERE book = {sql_str(fp)}")[0][0])
-        if not has_table or kept - gone <= 0 or (not stale and not gone):
+        still_priced = int(store.query(f"""SELECT count(*) FROM {PRICED_SOURCES} WHERE book = {sql_str(fp)}
+            AND source_hash IN (SELECT source_hash FROM sources)""")[0][0])
+        if not has_table or not still_priced or (not stale and not gone):
             # first run, a new book, or a cache that disagrees with calls: price everything
             con.execute(f"CREATE OR REPLACE TABLE {PRICED_CALLS} AS SELECT * FROM ({priced_sql('calls')})")
             con.execute(f"DELETE FROM {PRICED_SOURCES}")

@@ -100,11 +100,6 @@ def prepare_base(store: Store, book: PriceBook, priced_scope: str) -> tuple[int,
     return int(calls), int(unpriced), days, (Decimal(cost) if cost is not None else ZERO)
 
 
-def price_total(store: Store, relation: str) -> Decimal:
-    row = store.query(f"SELECT sum({cost_total_sql()}) FROM ({priced_sql(relation)})")[0][0]
-    return Decimal(row) if row is not None else ZERO
-
-
 # levers whose SQL holds window functions or joins worth computing once: their result is
 # materialised when later steps build on it; the others stay nested subqueries (nothing written)
 MATERIALISE = ("route", "dedupe", "cache")
@@ -124,11 +119,11 @@ def step_figures(store: Store, plan: LeverPlan, rel: str) -> tuple[Decimal, int,
     return (Decimal(row[0]) if row[0] is not None else ZERO), int(row[1]), metrics, per_task
 
 
-def run_stack(store: Store, plans: list[LeverPlan], baseline: Decimal | None = None,
+def run_stack(store: Store, plans: list[LeverPlan], baseline: Decimal,
               base: str = BASE, tag: str = "s") -> tuple[Decimal, list[LeverResult]]:
     """Apply `plans` in the fixed stack order on top of `base`; price after each step."""
     plans = sorted(plans, key=lambda p: STACK_ORDER.index(p.lever))
-    before = price_total(store, base) if baseline is None else baseline
+    before = baseline
     prev = base
     results = []
     for i, plan in enumerate(plans):

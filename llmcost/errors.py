@@ -33,7 +33,12 @@ class InputFileError(LlmcostError):
 
 
 class NotACallLogError(InputFileError):
-    """A readable file that holds no recognisable call records."""
+    """A readable file that holds no recognisable call records. `reason` says why in a few
+    words (for the list of files a run left alone)."""
+
+    def __init__(self, message: str, hint: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.reason = reason or message
 
 
 class StoreError(LlmcostError):

@@ -36,11 +36,18 @@ from llmcost.ingest.base import (
 )
 
 LOG_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet"}
+# text files whose content says what they hold (JSON records, SSE dumps or CSV)
+TEXT_SUFFIXES = {".txt", ".log", ".sse"}
 SAMPLE_BYTES = 256 * 1024
 
 
-def expand_paths(args: list[str]) -> list[Path]:
-    """Files named by `args`, in order, each once. Missing paths are an error."""
+def expand_paths(args: list[str], left_alone: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """Files named by `args`, in order, each once. Missing paths are an error.
+
+    A folder is read recursively: every file with a log suffix (`LOG_SUFFIXES`, `.txt` and
+    `.log` included, their content decides). Files with other suffixes are not read; when
+    `left_alone` is given, each is added to it with the reason (files and folders whose names
+    start with a dot are left out of that list)."""
     found: list[Path] = []
     seen: set[Path] = set()
 
@@ -54,8 +61,14 @@ def expand_paths(args: list[str]) -> list[Path]:
         p = Path(arg).expanduser()
         if p.is_dir():
             for child in sorted(p.rglob("*")):
-                if child.is_file() and file_kind(child) is not None:
+                if not child.is_file():
+                    continue
+                if is_log_name(child):
                     add(child)
+                elif left_alone is not None and not any(
+                        part.startswith(".") for part in child.relative_to(p).parts):
+                    left_alone.append((child.resolve(), f"not a log file name ({_suffix(child) or 'no suffix'}): "
+                                       "llmcost reads .csv .tsv .jsonl .ndjson .json .txt .log .parquet (.gz)"))
         elif p.is_file():
             add(p)
         elif any(ch in arg for ch in "*?["):
@@ -73,6 +86,18 @@ def expand_paths(args: list[str]) -> list[Path]:
                 "Check the path; llmcost reads files, directories (recursively) and globs.",
             )
     return found
+
+
+def _suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def is_log_name(path: Path) -> bool:
+    """A file name a folder scan reads: a log suffix, or `.txt` / `.log` (sniffed by content)."""
+    return _suffix(path) in LOG_SUFFIXES or _suffix(path) in TEXT_SUFFIXES
 
 
 def file_kind(path: Path) -> FileKind | None:

@@ -299,4 +299,16 @@ def not_a_call_log(sample: FileSample, missing: list[str]) -> NotACallLogError:
         f"Needed: " + "; ".join(needs[m] for m in missing) + ".",
         "Map yours with --map COLUMN=FIELD (e.g. --map amount=output_tokens), force a format "
         "with --source NAME, or see docs/formats.md for the formats read automatically.",
+        reason=_short_reason(sample, missing),
     )
+
+
+def _short_reason(sample: FileSample, missing: list[str]) -> str:
+    """A few words on why a file is not a call log, for the list of files left alone."""
+    words = {"model": "model", "input_tokens": "input tokens", "output_tokens": "output tokens"}
+    if sample.kind in ("jsonl", "json") and not sample.records:
+        return "no JSON record found in it (not a JSON log, or its records could not be parsed)"
+    shown = ", ".join(sample.columns[:8]) + (", …" if len(sample.columns) > 8 else "")
+    what = "fields" if sample.kind in ("jsonl", "json") else "columns"
+    return (f"not a call log: no {' / '.join(words[m] for m in missing)} found "
+            f"({what}: {shown or 'none'})")

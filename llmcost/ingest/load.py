@@ -34,7 +34,7 @@ from llmcost.ingest.base import (
     first_reason,
     sql_str,
 )
-from llmcost.ingest.files import content_hash, expand_paths, file_kind, take_sample
+from llmcost.ingest.files import content_hash, expand_paths, take_sample
 from llmcost.ingest.registry import detect_adapter
 from llmcost.schema import CALL_COLUMNS, TOKEN_COLUMNS
 from llmcost.store import Store
@@ -70,9 +70,17 @@ class FileResult:
 
 
 @dataclass
+class NotCallLog:
+    """A file found in a folder or glob that the run left alone, and why."""
+
+    file: str
+    reason: str
+
+
+@dataclass
 class IngestResult:
     files: list[FileResult]
-    not_logs: list[str] = field(default_factory=list)  # files in named folders that hold no calls
+    not_logs: list[NotCallLog] = field(default_factory=list)  # files found but left alone
 
     @property
     def hashes(self) -> list[str]:
@@ -90,28 +98,32 @@ class PlannedFile:
     ctx: SourceContext
 
 
-def plan_files(store: Store, args: list[str], options: IngestOptions) -> tuple[list[PlannedFile], list[str]]:
+def plan_files(store: Store, args: list[str],
+               options: IngestOptions) -> tuple[list[PlannedFile], list[NotCallLog]]:
     """Find, hash, sample and detect every file before anything is written, so a bad argument
-    stops the run before it changes the store."""
+    stops the run before it changes the store. A file the user named that cannot be read stops
+    the run; a file found in a folder or by a glob that holds no calls, or cannot be read, is
+    left alone with the reason (one bad file never costs the others)."""
     explicit = {Path(a).expanduser().resolve() for a in args if Path(a).expanduser().is_file()}
     planned: list[PlannedFile] = []
-    not_logs: list[str] = []
-    for path in expand_paths(args):
-        if path.stat().st_size == 0:
-            if path in explicit:
-                raise InputFileError(f"{path} is empty.", "Point llmcost at a file with call records.")
-            not_logs.append(str(path))
-            continue
-        sample = take_sample(path, store.con)
+    found_alone: list[tuple[Path, str]] = []
+    not_logs: list[NotCallLog] = []
+    for path in expand_paths(args, found_alone):
         try:
+            if path.stat().st_size == 0:
+                raise NotACallLogError(f"{path} is empty.", "Point llmcost at a file with call records.",
+                                       reason="empty file")
+            sample = take_sample(path, store.con)
             adapter = detect_adapter(sample, options.source, options.column_map, options.model)
-        except NotACallLogError:
-            if path in explicit or file_kind(path) is None:
+        except InputFileError as e:
+            if path in explicit:
                 raise
-            not_logs.append(str(path))
+            reason = e.reason if isinstance(e, NotACallLogError) else f"cannot be read: {e.message}"
+            not_logs.append(NotCallLog(str(path), reason))
             continue
         digest = content_hash(path)
         planned.append(PlannedFile(path, digest, adapter, SourceContext(path, digest, sample, options)))
+    not_logs.extend(NotCallLog(str(p), r) for p, r in found_alone)
     return planned, not_logs
 
 

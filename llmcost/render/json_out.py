@@ -51,7 +51,7 @@ def ingest_dict(result: IngestResult | None) -> dict[str, Any]:
         | {k: getattr(f, k) for k in keys} | {"notes": f.notes}
         for f in result.files
     ]
-    doc["not_call_logs"] = result.not_logs
+    doc["not_call_logs"] = [{"file": x.file, "reason": x.reason} for x in result.not_logs]
     return doc
 
 

@@ -49,8 +49,9 @@ def render_ingest(result: IngestResult) -> RenderableType:
         for note in f.notes:
             parts.append(Text(f"  ⚠ {_short(f.file, 40)}: {note}", style="yellow"))
     if result.not_logs:
-        parts.append(Text(f"  {len(result.not_logs)} files in the folders given are not call logs "
-                          "and were left alone", style="dim"))
+        parts.append(Text(f"  {len(result.not_logs)} files left alone (not read as call logs):", style="dim"))
+        for x in result.not_logs:
+            parts.append(Text(f"    {_short(x.file)}: {x.reason}", style="dim"))
     if result.total("rows_rejected"):
         parts.append(Text("  See why rows were rejected: llmcost rejects", style="dim"))
     return Group(*parts)

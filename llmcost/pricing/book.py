@@ -144,11 +144,25 @@ class PriceBook:
 
 _DATE_SUFFIX = re.compile(r"(-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8}|@\d{4}-\d{2}-\d{2}|@latest|-latest)$")
 _BEDROCK_TAIL = re.compile(r"-v\d+(:\d+)?$")
+# prefixes gateways and LiteLLM put before a model id (`openrouter/…`, `groq/…`, `together_ai/…`);
+# the rest may itself be a host's id with a slash (`meta-llama/Llama-3.3-70B-Instruct-Turbo`)
+_GATEWAY_PREFIX = re.compile(
+    r"^(openrouter|together_ai|together|groq|fireworks_ai|fireworks|litellm_proxy|openai|anthropic|"
+    r"gemini|vertex_ai|bedrock|bedrock_converse|azure|azure_ai|mistral|deepseek|zai|meta_llama)/")
+_DOTTED_VERSION = re.compile(r"(?<=\d)\.(?=\d)")
 
 
 def name_candidates(name: str) -> list[str]:
+    """The names to look up for a logged model name, most specific first: the name itself, then
+    without a gateway prefix (`openrouter/`, `groq/` …), then its last path segment, then without
+    a Bedrock version tail and date suffixes; last, the same names with dotted versions written
+    with hyphens (OpenRouter's `anthropic/claude-sonnet-4.5` is `claude-sonnet-4-5`). An exact id
+    or alias therefore always wins over a stripped family name."""
     s = name.strip().lower()
     out = [s]
+    while (t := _GATEWAY_PREFIX.sub("", s, count=1)) != s:
+        out.append(t)
+        s = t
     if "/" in s:
         s = s.rsplit("/", 1)[1]
         out.append(s)
@@ -161,7 +175,9 @@ def name_candidates(name: str) -> list[str]:
         if t != s:
             out.append(t)
             s = t
-    return out
+    dotted = [_DOTTED_VERSION.sub("-", c) for c in out if _DOTTED_VERSION.search(c)]
+    out += [c for c in dotted if c not in out]
+    return list(dict.fromkeys(out))
 
 
 def dec(value: Any, what: str, where: str) -> Decimal:

@@ -388,12 +388,17 @@ def _litellm_match(m: Model, index: Mapping[str, tuple[str, Mapping[str, Any]]]
 def compare_with_litellm(book: PriceBook, litellm_json: str | Path | Mapping[str, Any],
                          at: date | datetime | None = None) -> list[Finding]:
     """Where the book's period in force at `at` (default: the LiteLLM file's `last_updated`
-    date, else 2026-07-24, the snapshot in shared/reference) disagrees with LiteLLM
-    by more than 0.5 % on input, output, cache read or the 5m/1h cache writes. A component LiteLLM
-    does not list (nor a write price of 0, LiteLLM's "no separate write charge") is not compared.
-    Findings are warnings: LiteLLM has known
-    data bugs, and the book's notes say where it departs on purpose."""
-    from llmcost.pricing.litellm import is_priced_text_model, read_litellm, snapshot_date, standard_prices
+    date, else 2026-07-24, the snapshot in shared/reference) disagrees with LiteLLM by more than
+    0.5 %, on every price LiteLLM lists: the standard input, output, cache read and 5m/1h cache
+    writes; the batch, flex and priority tiers (`*_batches`, `*_flex`, `*_priority`); the long
+    context threshold and the prices above it (`*_above_{N}k_tokens`, and their priority tier).
+    The book's side is what the engine bills (`engine.price_set`: explicit tier prices, else the
+    standard price × the provider's tier multiplier), so a tier the book prices by a multiplier is
+    compared too; a tier or long-context band LiteLLM lists and the book does not bill is reported
+    as such. A component LiteLLM does not list (nor a write price of 0, LiteLLM's "no separate
+    write charge") is not compared. Findings are warnings with code `litellm`: LiteLLM has known
+    data bugs, the book's notes say where it departs on purpose, and they never fail a check."""
+    from llmcost.pricing.litellm import is_priced_text_model, read_litellm, snapshot_date
 
     doc = read_litellm(litellm_json)
     if at is None:
@@ -406,24 +411,83 @@ def compare_with_litellm(book: PriceBook, litellm_json: str | Path | Mapping[str
         match = _litellm_match(m, index)
         if p is None or match is None:
             continue
-        key, entry = match
-        theirs = standard_prices(entry)
-        ours = filled(p.prices)
+        out += _compare_entry(book, m, p, at, *match)
+    return out
+
+
+def _litellm_bands(entry: Mapping[str, Any]) -> list[tuple[str, bool, dict[str, Decimal], int | None]]:
+    """LiteLLM's prices of one key by (tier, above-threshold): [(tier, long_context, prices,
+    threshold)], the standard band first."""
+    from llmcost.pricing.litellm import _ABOVE, _with_suffix, mtok, standard_prices
+
+    bands: list[tuple[str, bool, dict[str, Decimal], int | None]] = [("standard", False, standard_prices(entry), None)]
+    for tier, suffix in (("batch", "_batches"), ("flex", "_flex"), ("priority", "_priority")):
+        prices = _with_suffix(entry, "", suffix)
+        if prices:
+            bands.append((tier, False, prices, None))
+    thresholds = sorted({int(g.group(1)) for k in entry if (g := _ABOVE.match(str(k)))})
+    usable = [t for t in thresholds if mtok(entry.get(f"input_cost_per_token_above_{t}k_tokens")) is not None]
+    if usable:
+        t = usable[0]
+        for tier, suffix in (("standard", ""), ("batch", "_batches"), ("flex", "_flex"), ("priority", "_priority")):
+            prices = _with_suffix(entry, f"_above_{t}k_tokens", suffix)
+            if tier != "standard":
+                prices.pop("cache_write_1h", None)
+            if prices:
+                bands.append((tier, True, prices, t * 1000))
+    return bands
+
+
+def _compare_entry(book: PriceBook, m: Model, p: Period, at: date | datetime, key: str,
+                   entry: Mapping[str, Any]) -> list[Finding]:
+    from llmcost.pricing.engine import Segment, price_set
+
+    out: list[Finding] = []
+    seg = Segment(m, p, p.effective_from, p.effective_to, Decimal(1), latest=False)
+
+    def band_name(tier: str, lc: bool) -> str:
+        words = ([] if tier == "standard" else [tier]) + (["long-context"] if lc else [])
+        return " ".join(words)
+
+    for tier, lc, theirs, threshold in _litellm_bands(entry):
+        name = band_name(tier, lc)
+        label = f"{name} " if name else ""
+        base = {"tier": tier, "long_context": lc, "litellm_key": key}
+        if lc:
+            if p.long_context_threshold is None:
+                out.append(Finding(WARNING, m.id, f"{label}prices: the book has no long-context tier; LiteLLM "
+                                   f"bills above {threshold:,} tokens at input {_usd(theirs.get('input', Decimal(0)))} "
+                                   f"[{key}]", "litellm", p.effective_from, {**base, "component": "threshold",
+                                                                             "litellm_threshold": threshold}))
+                break  # one finding for the whole missing band
+            if tier == "standard" and threshold != p.long_context_threshold:
+                out.append(Finding(WARNING, m.id, f"long-context threshold: book {p.long_context_threshold:,} vs "
+                                   f"LiteLLM {threshold:,} tokens [{key}]", "litellm", p.effective_from,
+                                   {**base, "component": "threshold", "book_threshold": p.long_context_threshold,
+                                    "litellm_threshold": threshold}))
+        ours, tier_ok = price_set(book, seg, tier, lc, False)
+        if not tier_ok:
+            out.append(Finding(WARNING, m.id, f"{label}tier: the book has no {tier} price (calls bill as "
+                               f"standard); LiteLLM lists input {_usd(theirs.get('input', Decimal(0)))} [{key}]",
+                               "litellm", p.effective_from, {**base, "component": "tier"}))
+            continue
+        explicit = p.prices if (tier == "standard" and not lc) else None
         for comp in TOKEN_PRICES:
             if comp not in theirs or comp not in ours:
                 continue
             mine, other = ours[comp], theirs[comp]
-            diff = abs(mine - other)
-            if (mine == 0 and other != 0) or (mine != 0 and diff / mine > TOLERANCE):
+            if (mine == 0 and other != 0) or (mine != 0 and abs(mine - other) / mine > TOLERANCE):
                 pct = None if mine == 0 else float((other - mine) / mine * 100)
                 shown = "" if pct is None else f" ({pct:+.1f} %)"
-                note = "" if comp in p.prices else " (not in the book: billed as input)" \
-                    if comp != "cache_write_1h" else " (not in the book: billed as the 5m write)"
+                note = ""
+                if explicit is not None and comp not in explicit:
+                    note = " (not in the book: billed as input)" if comp != "cache_write_1h" \
+                        else " (not in the book: billed as the 5m write)"
                 out.append(Finding(
-                    WARNING, m.id, f"{comp}: book {_usd(mine)}{note} vs LiteLLM {_usd(other)}{shown} "
+                    WARNING, m.id, f"{label}{comp}: book {_usd(mine)}{note} vs LiteLLM {_usd(other)}{shown} "
                     f"[{key}]", "litellm", p.effective_from,
-                    {"component": comp, "book_usd_per_mtok": mine, "litellm_usd_per_mtok": other,
-                     "litellm_key": key, "difference_pct": pct}))
+                    {**base, "component": comp, "book_usd_per_mtok": mine, "litellm_usd_per_mtok": other,
+                     "difference_pct": pct}))
     return out
 
 
@@ -498,7 +562,9 @@ class CheckReport:
 
     @property
     def warnings(self) -> int:
-        return sum(f.severity == WARNING for f in self.findings)
+        """Warnings about the book itself: disagreements with an outside table (`--against`,
+        code `litellm`) are reported, never counted here, so `--strict` does not fail on them."""
+        return sum(f.severity == WARNING and f.code != "litellm" for f in self.findings)
 
 
 def run_check(overlays: list[str] | None = None, directory: Path | None = None,

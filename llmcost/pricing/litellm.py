@@ -80,6 +80,10 @@ PROVIDER_MAP = {
     "text-completion-codestral": "mistral",
     "zai": "zhipu",
     "meta_llama": "meta",
+    "groq": "groq",
+    "together_ai": "together",
+    "fireworks_ai": "fireworks",
+    "openrouter": "openrouter",
 }
 
 # For each of our providers, the LiteLLM platforms whose keys price the book's models at the
@@ -90,13 +94,19 @@ SAME_PRICE_PLATFORMS: dict[str, tuple[str, ...]] = {
     "google": ("gemini", "vertex_ai-language-models", "vertex_ai-text-models"),
     "deepseek": ("deepseek",),
     "mistral": ("mistral", "codestral", "text-completion-codestral"),
-    "meta": ("bedrock", "bedrock_converse", "together_ai", "meta_llama"),
+    "meta": ("bedrock", "bedrock_converse", "meta_llama"),
     "zhipu": ("zai",),
+    "amazon": ("bedrock_converse", "bedrock"),
+    "together": ("together_ai",),
+    "groq": ("groq",),
+    "fireworks": ("fireworks_ai",),
+    "openrouter": ("openrouter",),
 }
 
 # prefixes LiteLLM puts before a provider's own model names (used to find book models in LiteLLM)
 KEY_PREFIXES = ("", "anthropic/", "openai/", "gemini/", "deepseek/", "mistral/", "zai/",
-                "vertex_ai/", "bedrock/", "bedrock_converse/", "together_ai/", "meta_llama/")
+                "vertex_ai/", "bedrock/", "bedrock_converse/", "together_ai/", "meta_llama/", "groq/",
+                "fireworks_ai/", "openrouter/")
 
 # LiteLLM key -> our component, standard prices
 COMPONENT_KEYS: dict[str, tuple[str, ...]] = {

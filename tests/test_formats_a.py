@@ -65,8 +65,9 @@ def test_openai_rows(store):
         # failed response, usage null: an errored call, not billed, tokens 0
         ("resp_0a6", d(2026, 10, 1, 8, 25), "gpt-4.1-2025-04-14", "openai",
          0, 0, 0, 0, 0, None, "standard", "error", False),
-        # an OpenRouter-style object: the model names another provider; no tier -> standard
-        ("gen-1790843400-OR12", d(2026, 10, 1, 8, 30), "anthropic/claude-sonnet-4.5", "anthropic",
+        # an OpenRouter object (`gen-` id and a `provider` field): OpenRouter served and billed
+        # it, so it is the provider (issue 12); no tier -> standard
+        ("gen-1790843400-OR12", d(2026, 10, 1, 8, 30), "anthropic/claude-sonnet-4.5", "openrouter",
          1200, 1024, 0, 0, 80, None, "standard", "ok", True),
     ]
     # input 5000+2048+3000+6000+2500+0+1200 = 19748
@@ -234,7 +235,8 @@ def test_gemini_rows(store):
                                    "cache_write": 0, "output": 11885}
     assert store.query("SELECT source_line FROM calls WHERE call_id = 'stream-4'") == [(5,)]
     assert store.query("SELECT line, reason FROM rejects ORDER BY line") == [
-        (6, "no usageMetadata"), (7, "not valid JSON")]
+        (6, "no usageMetadata in this response (nor in any chunk of its stream): its tokens are "
+            "unknown"), (7, "not valid JSON")]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -513,10 +513,12 @@ garbage_lines = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size
 
 
 def _spoil(draw: st.DrawFn, rec: dict[str, Any], counts_at: list[str], time_at: str | None,
-           model_at: str) -> dict[str, Any] | str:
-    """One way to break a record: a bad count, a bad time, no model, or broken JSON text."""
-    how = draw(st.sampled_from(["count", "time", "model", "truncate", "garbage"]
-                               if time_at else ["count", "model", "truncate", "garbage"]))
+           model_at: str | None) -> dict[str, Any] | str:
+    """One way to break a record: a bad count, a bad time, no model (where a model is required:
+    an API response without one is still a call, issue 12), or broken JSON text."""
+    ways = ["count", "time", "model", "truncate", "garbage"]
+    ways = [w for w in ways if (w != "time" or time_at) and (w != "model" or model_at)]
+    how = draw(st.sampled_from(ways))
     rec = json.loads(json.dumps(rec))
     if how == "count":
         _set(rec, draw(st.sampled_from(counts_at)), draw(st.sampled_from(BAD_COUNTS)))
@@ -575,14 +577,14 @@ def _generic_one(draw: st.DrawFn, i: int) -> tuple[dict[str, Any], Expected]:
 
 
 BROKEN_FORMATS: dict[str, tuple[Callable[[st.DrawFn, int], tuple[dict[str, Any], Expected]],
-                                Callable[[dict[str, Any]], tuple[list[str], str | None, str]]]] = {
+                                Callable[[dict[str, Any]], tuple[list[str], str | None, str | None]]]] = {
     "openai": (_openai_one, lambda r: (
         ["usage.prompt_tokens", "usage.completion_tokens"] if "prompt_tokens" in r["usage"]
         else ["usage.input_tokens", "usage.output_tokens"],
-        "created" if "created" in r else "created_at", "model")),
+        "created" if "created" in r else "created_at", None)),
     "anthropic": (_anthropic_one, lambda r: (
         ["usage.input_tokens", "usage.output_tokens", "usage.cache_read_input_tokens",
-         "usage.cache_creation_input_tokens"], "created_at", "model")),
+         "usage.cache_creation_input_tokens"], "created_at", None)),
     "generic": (_generic_one, lambda r: (
         ["prompt_tokens", "completion_tokens", "cached_tokens"], "timestamp", "model")),
 }

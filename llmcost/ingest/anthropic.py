@@ -53,6 +53,16 @@ from llmcost.ingest.base import (
 TIME_KEYS = ("created_at", "timestamp")
 
 
+STREAM_PARTS = ("message_start", "content_block_start", "content_block_delta", "content_block_stop",
+                "message_stop", "ping")
+
+
+def is_stream_event(rec: Any) -> bool:
+    """A Messages streaming event that opens a message (`message_start` with its usage)."""
+    return (isinstance(rec, dict) and rec.get("type") == "message_start"
+            and is_anthropic_message(rec.get("message")))
+
+
 def is_anthropic_message(rec: Any) -> bool:
     """A parsed record that has the shape of an Anthropic Message with usage."""
     if not isinstance(rec, dict):
@@ -90,7 +100,7 @@ def anthropic_columns(msg: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
         f"'cache_creation split (5m ' || {e5} || ' + 1h ' || {e1} || ') does not add up to "
         f"cache_creation_input_tokens (' || {total} || ')'"))
     typ = jtext(msg, "type")
-    checks.append((f"{typ} IS NOT NULL AND {typ} NOT IN ('message', 'error')",
+    checks.append((f"{typ} IS NOT NULL AND {typ} NOT IN ('message', 'error', 'message_delta')",
                    f"'not an Anthropic message: type = ' || left({typ}, 40)"))
     obj = jtext(msg, "object")
     checks.append((f"{obj} IS NOT NULL",
@@ -129,19 +139,61 @@ class AnthropicAdapter:
     def sniff(self, sample: FileSample) -> int:
         if sample.kind not in ("jsonl", "json"):
             return 0
-        return 60 if any_record(sample.records, is_anthropic_message) else 0
+        return 60 if any_record(sample.records, lambda r: is_anthropic_message(r)
+                                or is_stream_event(r)) else 0
 
     def project(self, ctx: SourceContext) -> Projection:
-        cols, checks = anthropic_columns("_json")
+        stream = any_record(ctx.sample.records, is_stream_event)
+        doc = "_msg" if stream else "_json"
+        cols, checks = anthropic_columns(doc)
         ts, ts_check = wrapper_time("_json")
         cols["ts"] = ts
-        skip = never_null(f"_json IS NOT NULL AND json_type(_json) = 'OBJECT' AND "
-                          f"{jtext('_json', 'type')} = 'error'")
+        skip = f"{jtext('_json', 'type')} = 'error'"
+        source = ctx.json_records()
+        notes = no_time_note(ctx.sample.records, TIME_KEYS, "Anthropic Message objects")
+        if stream:
+            source, stream_skip, stream_checks = _stream_source(source)
+            skip = f"({skip} OR {stream_skip})"
+            checks = [*stream_checks, *checks]
+            notes = ["a streamed message is one call: message_start gives its input usage, "
+                     "message_delta its final output; the other events are skipped parts of it"]
         return Projection(
-            source=ctx.json_records(),
+            source=source,
             columns=cols,
             raw="_raw",
-            skip=skip,
+            skip=never_null(f"_json IS NOT NULL AND json_type(_json) = 'OBJECT' AND {skip}"),
             reason=first_reason([*json_record_checks(), *checks, ts_check]),
-            notes=no_time_note(ctx.sample.records, TIME_KEYS, "Anthropic Message objects"),
+            notes=notes,
+            model_optional=True,
         )
+
+
+def _stream_source(records: str) -> tuple[str, str, list[tuple[str, str]]]:
+    """A Messages stream saved as records (SSE `data:` payloads, or one event per line): the
+    call is the `message_delta` event, read as the message of the `message_start` before it with
+    the delta's usage laid over the start's (the delta's `output_tokens` is the final count;
+    newer API versions repeat the input and cache counts there too). A message_start with no
+    message_delta after it (a stream cut short) is rejected: its output is unknown. Content
+    block events, pings and message_stop are skipped parts of the call."""
+    typ = jtext("_json", "type")
+    start = f"(CASE WHEN {typ} = 'message_start' THEN json_extract(_json, '$.message') END)"
+    merged = ("json_merge_patch(__start, json_object('usage', json_merge_patch("
+              "coalesce(json_extract(__start, '$.usage'), '{}'), "
+              "coalesce(json_extract(_json, '$.usage'), '{}'))))")
+    source = (
+        f"(SELECT *, CASE WHEN __type = 'message_delta' AND __start IS NOT NULL THEN {merged} "
+        f"WHEN __type = 'message_start' THEN __start ELSE _json END AS _msg, "
+        f"bool_or(__type = 'message_delta') OVER (PARTITION BY __start_pos) AS __delivered FROM ("
+        f"SELECT *, {typ} AS __type, "
+        f"last_value({start} IGNORE NULLS) OVER (ORDER BY _pos ROWS UNBOUNDED PRECEDING) AS __start, "
+        f"last_value(CASE WHEN {typ} = 'message_start' THEN _pos END IGNORE NULLS) "
+        f"OVER (ORDER BY _pos ROWS UNBOUNDED PRECEDING) AS __start_pos "
+        f"FROM {records}))")
+    parts = ", ".join(f"'{p}'" for p in STREAM_PARTS)
+    skip = (f"(__type IN ({parts}) AND NOT (__type = 'message_start' AND NOT "
+            f"coalesce(__delivered, false)))")
+    checks = [("__type = 'message_start'",
+               "'a streamed message that ended before message_delta: its output tokens are unknown'"),
+              ("__type = 'message_delta' AND __start IS NULL",
+               "'a message_delta with no message_start before it: its model and input are unknown'")]
+    return source, skip, checks

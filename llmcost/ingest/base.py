@@ -21,6 +21,7 @@ from llmcost.sql_quoting import sql_ident, sql_str
 __all__ = ["sql_ident", "sql_str"]  # re-exported for adapters
 
 FileKind = Literal["csv", "jsonl", "json", "parquet"]
+JsonLayout = Literal["lines", "array", "values", "sse"]
 
 # Names used for DuckDB's CSV rejects tables (TEMP tables, one pair per connection).
 CSV_REJECTS_TABLE = "llmcost_csv_rejects"
@@ -109,6 +110,11 @@ def infer_provider(model_sql: str) -> str:
     """SQL: the provider a model name belongs to, for logs that do not say."""
     m = f"lower({model_sql})"
     rules = [
+        # a host's prefix (LiteLLM's, or the host's own id scheme) names who served and billed it
+        ("^groq/", "groq"),
+        ("^openrouter/", "openrouter"),
+        ("^together(_ai)?/", "together"),
+        ("^(fireworks_ai/|accounts/fireworks/)", "fireworks"),
         ("claude", "anthropic"),
         ("(^|[/.:])(gpt|o1|o3|o4|chatgpt|text-embedding|davinci|babbage)", "openai"),
         ("gemini|gemma|palm", "google"),
@@ -116,7 +122,9 @@ def infer_provider(model_sql: str) -> str:
         ("mistral|mixtral|codestral|magistral|ministral|pixtral", "mistral"),
         ("glm|zhipu|chatglm", "zhipu"),
         ("llama", "meta"),
-        ("qwen", "alibaba"),
+        ("qwen|qwq", "alibaba"),
+        ("kimi|moonshot", "moonshot"),
+        ("minimax|abab", "minimax"),
         ("grok", "xai"),
         ("command", "cohere"),
     ]
@@ -215,6 +223,8 @@ class FileSample:
     head: str  # the first bytes of the (decompressed) file, decoded leniently
     encoding: str = "utf-8"  # utf-8, or utf-16 (a BOM says so) / latin-1 (the head is not UTF-8)
     delimiter: str | None = None  # CSV: the delimiter found in the head (None: DuckDB sniffs)
+    layout: JsonLayout = "lines"  # JSON kinds: how the records are laid out (`json_layout`)
+    cut: bool = False  # the head is only the start of the file
 
     def has_any(self, *names: str) -> bool:
         cols = {normalize_name(c) for c in self.columns}
@@ -268,6 +278,9 @@ class SourceContext:
     uses_csv_rejects: bool = False
     batch: list[Path] | None = None
     file_values: dict[str, Callable[[Path], str | None]] = field(default_factory=dict)
+    # a JSON file DuckDB could not read whole (a broken or truncated record, another encoding),
+    # rewritten as one record per line by `llmcost.ingest.json_values.normalise`
+    normalised: Path | None = None
 
     @property
     def path_sql(self) -> str:
@@ -291,47 +304,69 @@ class SourceContext:
         return (f"(SELECT row_number() OVER () AS _pos, * "
                 f"FROM {read_csv_sql(self.path, self.sample.encoding, self.sample.delimiter)})")
 
-    def json_lines(self) -> str:
-        """Every non-blank line of a JSON-lines file as text `_raw` plus `_pos` (its line number).
+    def json_lines(self, sse: bool = False) -> str:
+        """Every non-blank line of a JSON-lines file as text `_raw` plus `_pos` (its line number);
+        with `sse`, only the `data:` lines of a Server-Sent-Events dump, `_raw` being the JSON
+        after `data:` (`event:` lines, comments and the closing `data: [DONE]` are not records).
 
         A line longer than SLIM_BYTES (a log keeping whole prompts) is parsed with every string
         value cut to its first 200 characters, and only its first KEPT_RAW characters are kept as
         `_raw`: ids, models, times and counts are short, and the full text of thousands of such
         lines would not fit in memory."""
+        path_sql = sql_str(str(self.normalised)) if self.normalised else self.path_sql
+        encoding = "utf-8" if self.normalised else self.sample.encoding
         big = f"strlen(line) > {SLIM_BYTES}"
         raw = "ltrim(line, chr(65279))"
+        keep = "trim(_raw) <> ''"
+        if sse:
+            raw = "trim(regexp_replace(ltrim(line, chr(65279)), '^data:', ''))"
+            keep = "__data AND _raw NOT IN ('', '[DONE]')"
         slim = f"regexp_replace({raw}, {sql_str(_LONG_JSON_STRING)}, '\"\\1\"', 'g')"
         # several files: the reader keeps their order, so lines are numbered per file in read order
         pos, name, many = ("row_number() OVER ()", "", "")
         if self.batch:
             pos = "row_number() OVER (PARTITION BY __filename ORDER BY __g)"
             name, many = "filename AS __filename, row_number() OVER () AS __g, ", ", filename=true"
+        data = "starts_with(ltrim(line, chr(65279)), 'data:') AS __data, " if sse else ""
         return (
-            f"(SELECT * EXCLUDE (__g) FROM (SELECT {pos} AS _pos, * FROM ("
-            f"SELECT {name or '0 AS __g, '}"
+            f"(SELECT * EXCLUDE (__g{', __data' if sse else ''}) FROM (SELECT {pos} AS _pos, * FROM ("
+            f"SELECT {name or '0 AS __g, '}{data}"
             f"CASE WHEN {big} THEN left({raw}, {KEPT_RAW}) || ' …' ELSE {raw} END AS _raw, "
             f"CASE WHEN NOT json_valid({raw}) THEN NULL WHEN {big} THEN CAST({slim} AS JSON) "
             f"ELSE CAST({raw} AS JSON) END AS _json "
-            f"FROM read_csv({self.path_sql}, columns={{'line': 'VARCHAR'}}, header=false, "
+            f"FROM read_csv({path_sql}, columns={{'line': 'VARCHAR'}}, header=false, "
             f"delim=chr(0), quote='', escape='', auto_detect=false, strict_mode=false{many}"
-            f"{reader_options(self.sample.encoding)}))) "
-            f"WHERE trim(_raw) <> '')"
+            f"{reader_options(encoding)}))) "
+            f"WHERE {keep})"
+        )
+
+    def json_values(self, layout: str) -> str:
+        """Every element of a top-level JSON array (`array`), or every JSON value of a file of
+        values spread over lines (`values`: pretty-printed objects, one or several), as text
+        `_raw` plus `_pos` (1-based record number)."""
+        fmt = "array" if layout == "array" else "unstructured"
+        return (
+            f"(SELECT *, {_JSON_OR_NULL} AS _json FROM "
+            f"(SELECT row_number() OVER () AS _pos, CAST(json AS VARCHAR) AS _raw "
+            f"FROM read_json_objects({self.path_sql}, format={sql_str(fmt)}, "
+            f"maximum_object_size={MAX_LINE_BYTES})))"
         )
 
     def json_array(self) -> str:
         """Every element of a top-level JSON array as text `_raw` plus `_pos` (1-based index)."""
-        return (
-            f"(SELECT *, {_JSON_OR_NULL} AS _json FROM "
-            f"(SELECT row_number() OVER () AS _pos, CAST(json AS VARCHAR) AS _raw "
-            f"FROM read_json_objects({self.path_sql}, format='array')))"
-        )
+        return self.json_values("array")
 
     def json_records(self) -> str:
-        """JSON lines or a JSON array, whichever the file is, as `_pos`, `_raw` (the text) and
-        `_json` (the parsed record, NULL when the text is not valid JSON: reject those with
-        `_json IS NULL`; extract fields from `_json` so broken records never stop the read)."""
-        array = self.sample.head.lstrip("\ufeff \t\r\n").startswith("[")
-        return self.json_array() if array else self.json_lines()
+        """The file's JSON records, whatever its layout (JSON lines, an array, pretty-printed
+        values, an SSE dump), as `_pos`, `_raw` (the text) and `_json` (the parsed record, NULL
+        when the text is not valid JSON: reject those with `_json IS NULL`; extract fields from
+        `_json` so broken records never stop the read)."""
+        layout = self.sample.layout
+        if self.normalised is not None or layout == "lines":
+            return self.json_lines()
+        if layout == "sse":
+            return self.json_lines(sse=True)
+        return self.json_values(layout)
 
     def parquet_rows(self) -> str:
         return (
@@ -355,6 +390,9 @@ class Projection:
     - `variants_expected`: copies of one id with different usage are normal for this format
       (streamed transcripts) and are not reported as conflicting.
     - `notes`: assumptions made reading this file, printed beside the results.
+    - `alternative`: see the field.
+    - `model_optional`: a record that names no model is still a call (an API response saved
+      without its model field): it loads unpriced, with no model, unless `--model` names one.
     """
 
     source: str
@@ -366,6 +404,11 @@ class Projection:
     keep_order: str | None = None
     variants_expected: bool = False
     notes: list[str] = field(default_factory=list)
+    model_optional: bool = False
+    # another reading of the same file (e.g. input tokens excluding the cache), used instead
+    # when this one rejects records for "cache tokens exceed input tokens"; its notes may hold
+    # `{n}`, the number of such records
+    alternative: Projection | None = None
 
 
 class Adapter(Protocol):
@@ -382,14 +425,56 @@ class Adapter(Protocol):
     def project(self, ctx: SourceContext) -> Projection: ...
 
 
-def parse_json_records(text: str, limit: int = 50) -> list[dict[str, Any]]:
-    """The first JSON objects of a JSON-lines or JSON-array head (lenient: broken lines are
+_SSE_FIELD = re.compile(r"^(data|event|id|retry)\s*:|^:")
+
+
+def json_layout(text: str) -> JsonLayout:
+    """How a JSON file holds its records, from its head:
+    - `array`: one top-level JSON array (pretty or compact);
+    - `sse`: a Server-Sent-Events dump (`event:` / `data: {...}` lines, `data: [DONE]`);
+    - `lines`: one JSON value per line (JSON lines), found when a line of the head parses alone;
+    - `values`: JSON values spread over lines (`json.dump(indent=2)`, `jq .` output), one or
+      several, one after the other."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("["):
+        return "array"
+    lines = [ln.strip() for ln in stripped.splitlines()[:200]]
+    first = next((ln for ln in lines if ln), "")
+    if _SSE_FIELD.match(first):
+        return "sse"
+    if not stripped.startswith("{"):
+        return "lines"
+    complete = stripped.splitlines()[:-1] if not stripped.endswith("\n") else stripped.splitlines()
+    if not complete:
+        return "lines"  # the first line is longer than the head: one record per line
+    for line in complete[:50]:
+        line = line.strip()
+        if line.startswith("{") and line.endswith("}"):
+            try:
+                json.loads(line)
+                return "lines"
+            except json.JSONDecodeError:
+                continue
+    return "values"
+
+
+def sse_payload(line: str) -> str | None:
+    """The JSON text of an SSE `data:` line, None for any other line and for `[DONE]`."""
+    if not line.startswith("data:"):
+        return None
+    payload = line[5:].strip()
+    return None if payload == "[DONE]" or not payload else payload
+
+
+def parse_json_records(text: str, limit: int = 50, layout: JsonLayout | None = None) -> list[dict[str, Any]]:
+    """The first JSON objects of a file's head in any layout (lenient: broken records are
     ignored here; the loader rejects them with a reason)."""
     stripped = text.lstrip("\ufeff \t\r\n")
+    layout = layout or json_layout(text)
     records: list[dict[str, Any]] = []
-    if stripped.startswith("["):
+    if layout in ("array", "values"):
         decoder = json.JSONDecoder()
-        pos = 1
+        pos = 1 if layout == "array" else 0
         while len(records) < limit:
             while pos < len(stripped) and stripped[pos] in " \t\r\n,":
                 pos += 1
@@ -406,6 +491,8 @@ def parse_json_records(text: str, limit: int = 50) -> list[dict[str, Any]]:
         if len(records) >= limit:
             break
         line = line.strip()
+        if layout == "sse":
+            line = sse_payload(line) or ""
         if not line:
             continue
         try:

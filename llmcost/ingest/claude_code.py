@@ -27,8 +27,17 @@ One JSON object per line; only some lines are API calls:
 - `costUSD` (older Claude Code versions) -> logged_cost_usd; `usage.speed` (`fast`) -> speed;
   `usage.service_tier` -> service_tier; `usage.inference_geo` -> inference_geo;
   `usage.server_tool_use.web_search_requests` -> web_search_requests.
+- Other backends behind Anthropic-compatible endpoints (GLM, DeepSeek, Kimi, MiniMax, Qwen):
+  their first copy of a message carries an estimated input and 0 output, later copies the real
+  counts. The copy kept is the one with the most output tokens, then the largest input (for
+  Anthropic's own streamed copies, whose input is the same on every copy, this is the last one).
+  The provider comes from the model name (`glm-5` is Zhipu), `anthropic` when it names none.
+- Recognised by any of Claude Code's record types (`user`, `assistant`, `summary`, `system`,
+  `queue-operation`, `permission-mode`, `attachment`, `file-history-snapshot`, `progress`, …)
+  carrying its session fields, so a session whose first lines are not messages, or whose first
+  prompt is a 300 KB pasted screenshot, is still recognised (the sample grows until it decides).
 - `sessionId` -> conversation_id; the project folder name (Claude Code's encoding of the working
-  directory, e.g. `-home-ana-src-shop`) -> feature; provider is `anthropic`.
+  directory, e.g. `-home-ana-src-shop`) -> feature.
 - A line that is not valid JSON (e.g. a half-written last line) is rejected with its line number.
 """
 
@@ -41,6 +50,7 @@ from llmcost.ingest.base import (
     Projection,
     SourceContext,
     first_reason,
+    infer_provider,
     int_check,
     int_value,
     json_path,
@@ -50,6 +60,13 @@ from llmcost.ingest.base import (
 )
 
 _LINE_TYPES = {"user", "assistant", "system", "summary"}
+# every record type Claude Code writes (any of them, with its session fields, says "transcript")
+_RECORD_TYPES = _LINE_TYPES | {"queue-operation", "permission-mode", "attachment",
+                               "file-history-snapshot", "progress", "custom-title", "agent-name",
+                               "last-prompt", "tag", "mode"}
+# fields only Claude Code's records carry
+_SESSION_KEYS = ("sessionId", "leafUuid", "parentUuid", "isSidechain", "isSnapshotUpdate",
+                 "permissionMode", "userType")
 
 
 def project_name(path: Path) -> str | None:
@@ -79,7 +96,9 @@ class ClaudeCodeAdapter:
             kind = rec.get("type")
             if kind in _LINE_TYPES and "sessionId" in rec and ("message" in rec or "uuid" in rec):
                 return 90
-            if kind == "summary" and "leafUuid" in rec:
+            if kind in _RECORD_TYPES and any(k in rec for k in _SESSION_KEYS):
+                return 90
+            if kind == "file-history-snapshot" and "snapshot" in rec:
                 return 90
         return 0
 
@@ -115,7 +134,7 @@ class ClaudeCodeAdapter:
         cols = {
             "call_id": f"NULLIF(trim({_field('message.id')}), '')",
             "ts": timestamp_value(_field("timestamp")),
-            "provider": "'anthropic'",
+            "provider": f"coalesce({infer_provider(model)}, 'anthropic')",
             "model": model,
             "feature": ctx.per_file("feature", project_name),
             "conversation_id": f"NULLIF(trim({_field('sessionId')}), '')",
@@ -138,6 +157,6 @@ class ClaudeCodeAdapter:
             raw="_raw",
             skip=skip,
             reason=first_reason(checks),
-            keep_order="(input_tokens + output_tokens) DESC",
+            keep_order="output_tokens DESC NULLS LAST, input_tokens DESC NULLS LAST",
             variants_expected=True,
         )

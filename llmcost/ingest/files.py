@@ -3,8 +3,11 @@
 - Arguments may be files, directories (read recursively: every file with a log suffix) or globs.
 - The content hash (SHA-256 of the bytes on disk) identifies a file version: the same content
   under any path is ingested once.
-- The sample is the first 256 KB (more when the first JSON record is longer), decompressed when
-  the name ends in `.gz`.
+- The sample is the first 256 KB, decompressed when the name ends in `.gz`; when its records do
+  not decide the format (a first record longer than the sample, or only records that say
+  nothing), the caller reads 8x more, up to 64 MB.
+- JSON files are read in any layout (`base.json_layout`): JSON lines, an array, pretty-printed
+  values one after another, or an SSE dump.
 - Encoding: UTF-8 (a BOM is fine); a UTF-16 BOM reads the file as UTF-16; a head that is not
   valid UTF-8 reads the file as Latin-1 (every byte is a character), with a note.
 """
@@ -25,11 +28,11 @@ import duckdb
 
 from llmcost.errors import InputFileError
 from llmcost.ingest.base import (
-    MAX_LINE_BYTES,
     FileKind,
     FileSample,
     duckdb_reason,
     flatten_keys,
+    json_layout,
     parse_json_records,
     read_csv_sql,
     sql_str,
@@ -39,6 +42,9 @@ LOG_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet"}
 # text files whose content says what they hold (JSON records, SSE dumps or CSV)
 TEXT_SUFFIXES = {".txt", ".log", ".sse"}
 SAMPLE_BYTES = 256 * 1024
+# how far detection reads when the first records do not decide (a pasted screenshot makes one
+# transcript line 300 KB): the sample grows 8x at a time up to this
+MAX_SAMPLE_BYTES = 64 * 1024 * 1024
 
 
 def expand_paths(args: list[str], left_alone: list[tuple[Path, str]] | None = None) -> list[Path]:
@@ -140,12 +146,15 @@ def sniff_kind(head: str) -> FileKind:
     s = head.lstrip("\ufeff \t\r\n")
     if s.startswith("["):
         return "json"
-    if s.startswith("{"):
+    if s.startswith("{") or json_layout(s) == "sse":
         return "jsonl"
     return "csv"
 
 
-def take_sample(path: Path, con: duckdb.DuckDBPyConnection) -> FileSample:
+def take_sample(path: Path, con: duckdb.DuckDBPyConnection, size: int = SAMPLE_BYTES) -> FileSample:
+    """The first `size` bytes of a file (decompressed), its kind, layout, columns and first
+    records. `cut` says the file goes on past the sample (a caller that cannot decide may ask
+    again with a larger size)."""
     compressed = path.suffix.lower() == ".gz"
     kind = file_kind(path)
     if kind == "parquet":
@@ -161,8 +170,9 @@ def take_sample(path: Path, con: duckdb.DuckDBPyConnection) -> FileSample:
             ) from e
         records = [dict(zip(cols, row, strict=False)) for row in first]
         return FileSample(path, "parquet", compressed, cols, records, "")
-    raw = _read_head(path, compressed)
-    encoding = detect_encoding(raw, complete=len(raw) < SAMPLE_BYTES)
+    raw = _read_head(path, compressed, size)
+    cut = len(raw) == size
+    encoding = detect_encoding(raw, complete=not cut)
     if encoding != "utf-16" and b"\x00" in raw:
         raise binary_file_error(path, raw)
     if encoding == "latin-1" and any(0x80 <= b <= 0x9F for b in raw):
@@ -175,27 +185,23 @@ def take_sample(path: Path, con: duckdb.DuckDBPyConnection) -> FileSample:
         # no telling suffix, or `.json` (which may hold one object per line): look inside
         kind = sniff_kind(head)
     if kind in ("jsonl", "json"):
-        records = parse_json_records(head)
-        if not records and len(raw) == SAMPLE_BYTES:
-            # the first record is longer than the sample (a log keeping whole prompts)
-            raw = _read_head(path, compressed, MAX_LINE_BYTES)
-            head = raw.decode(encoding, errors="replace")
-            records = parse_json_records(head, limit=5)
-            if not records and len(raw) == MAX_LINE_BYTES and b"\n" not in raw:
-                raise InputFileError(
-                    f"{path}: its first record is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, "
-                    "more than llmcost reads in one record.",
-                    "Drop the bulky fields (prompts, outputs) from the export; llmcost needs the "
-                    "model, times and token counts.")
+        layout = json_layout(head)
+        records = parse_json_records(head, limit=50 if size <= SAMPLE_BYTES else 400, layout=layout)
+        if not records and cut and size >= MAX_SAMPLE_BYTES and layout == "lines" and b"\n" not in raw:
+            raise InputFileError(
+                f"{path}: its first record is longer than {MAX_SAMPLE_BYTES // (1024 * 1024)} MB, "
+                "more than llmcost reads in one record.",
+                "Drop the bulky fields (prompts, outputs) from the export; llmcost needs the "
+                "model, times and token counts.")
         keys: list[str] = []
         for rec in records:
             for k in flatten_keys(rec):
                 if k not in keys:
                     keys.append(k)
-        return FileSample(path, kind, compressed, keys, records, head, encoding)
-    delimiter = sniff_delimiter(head, complete=len(raw) < SAMPLE_BYTES)
+        return FileSample(path, kind, compressed, keys, records, head, encoding, layout=layout, cut=cut)
+    delimiter = sniff_delimiter(head, complete=not cut)
     columns = _csv_columns(path, con, encoding, delimiter)
-    return FileSample(path, "csv", compressed, columns, [], head, encoding, delimiter)
+    return FileSample(path, "csv", compressed, columns, [], head, encoding, delimiter, cut=cut)
 
 
 DELIMITERS = (",", "\t", ";", "|")

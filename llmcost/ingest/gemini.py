@@ -18,6 +18,14 @@ Quirks and rules (provider-facts.md B3, C):
 - call_id = `responseId`. The chunks of one streamed response share it and carry growing usage:
   the copy with the largest usage is kept, the others count as duplicates (expected, not
   conflicting).
+- Streams (a `streamGenerateContent` array, an `alt=sse` dump, or chunks one per line): often
+  only the last chunk carries `usageMetadata`. Chunks without it are skipped as parts of their
+  call when another chunk of the call has it. A call is the chunks sharing a `responseId`; with
+  no `responseId` (older responses), the chunks up to and including the one that finishes
+  (a candidate with `finishReason`, or no candidates at all). A call none of whose chunks has
+  `usageMetadata` is rejected once (its last chunk), saying so.
+- A response without `modelVersion` (older API versions) is still a call: it loads with no
+  model, unpriced, unless `--model NAME` names it.
 - Vertex `trafficType` (`ON_DEMAND`, `PROVISIONED_THROUGHPUT`) is ignored: every call is read at
   the standard tier (Provisioned Throughput is paid by subscription, which llmcost does not
   model). Explicit-cache storage charges are not in the response and are not counted.
@@ -42,6 +50,7 @@ from llmcost.ingest.base import (
     Projection,
     SourceContext,
     first_reason,
+    sql_str,
     timestamp_check,
     timestamp_value,
 )
@@ -68,6 +77,12 @@ def _is_gemini_response(rec: dict[str, Any]) -> bool:
     return False
 
 
+def _is_gemini_chunk(rec: dict[str, Any]) -> bool:
+    cands = rec.get("candidates")
+    return (isinstance(cands, list) and bool(cands) and isinstance(cands[0], dict)
+            and isinstance(cands[0].get("content"), dict) and "parts" in cands[0]["content"])
+
+
 class GeminiAdapter:
     name = "gemini"
     description = "Gemini API / Vertex AI generateContent responses (usageMetadata), one per line"
@@ -75,7 +90,10 @@ class GeminiAdapter:
     def sniff(self, sample: FileSample) -> int:
         if sample.kind not in ("jsonl", "json"):
             return 0
-        return 60 if any_record(sample.records, _is_gemini_response) else 0
+        if any_record(sample.records, _is_gemini_response):
+            return 60
+        # stream chunks before the one with usage: candidates with content parts
+        return 55 if any_record(sample.records, _is_gemini_chunk) else 0
 
     def project(self, ctx: SourceContext) -> Projection:
         doc = "_json"
@@ -88,8 +106,21 @@ class GeminiAdapter:
             return f"coalesce({v[name]}, 0)"
 
         created = jfirst(doc, *TIME_KEYS)
+        finish = (f"len(list_filter(coalesce(json_extract_string({doc}, '$.candidates[*].finishReason'), []) || "
+                  f"coalesce(json_extract_string({doc}, '$.candidates[*].finish_reason'), []), "
+                  f"lambda x: x IS NOT NULL)) > 0")
+        finished = (f"coalesce({finish} OR NOT ({jset(doc, 'candidates')}), true)")
+        rid = jlabel(jfirst(doc, "responseId", "response_id"))
+        source = (
+            f"(SELECT *, bool_or(__usage) OVER (PARTITION BY __call) AS __call_usage, "
+            f"row_number() OVER (PARTITION BY __call ORDER BY _pos DESC) = 1 AS __call_last FROM ("
+            f"SELECT *, coalesce(__rid, {sql_str(ctx.content_hash[:16] + ':g')} || coalesce(sum(CASE WHEN "
+            f"__rid IS NULL AND __finished THEN 1 ELSE 0 END) OVER (ORDER BY _pos ROWS BETWEEN "
+            f"UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS __call FROM ("
+            f"SELECT *, {rid} AS __rid, {finished} AS __finished, coalesce({has_usage}, false) AS __usage "
+            f"FROM {ctx.json_records()})))")
         cols = {
-            "call_id": jlabel(jfirst(doc, "responseId", "response_id")),
+            "call_id": "__call",
             "ts": timestamp_value(created),
             "model": jlabel(jfirst(doc, "modelVersion", "model_version", "model")),
             "provider": "'google'",
@@ -100,12 +131,17 @@ class GeminiAdapter:
             "reasoning_tokens": v["thoughtsTokenCount"],
         }
         checks.append(timestamp_check("createTime", created))
-        reasons = [*json_record_checks(), (f"NOT {has_usage}", "'no usageMetadata'"), *checks]
+        no_usage = ("'no usageMetadata in this response (nor in any chunk of its stream): "
+                    "its tokens are unknown'")
+        reasons = [*json_record_checks(), ("NOT __usage", no_usage), *checks]
+        skip = ("(_json IS NOT NULL AND json_type(_json) = 'OBJECT' AND NOT __usage "
+                "AND (__call_usage OR NOT __call_last))")
         return Projection(
-            source=ctx.json_records(),
+            source=source,
             columns=cols,
             raw="_raw",
-            skip="false",
+            skip=skip,
+            model_optional=True,
             reason=first_reason(reasons),
             keep_order="output_tokens DESC NULLS LAST, input_tokens DESC NULLS LAST",
             variants_expected=True,

@@ -15,6 +15,10 @@ Quirks and rules:
   (`cache_creation_input_tokens` / `cache_read_input_tokens`) follows Anthropic; one with other
   cache columns follows OpenAI (stated as an assumption); `--input-excludes-cache` /
   `--input-includes-cache` flips it; `--map x=uncached_input_tokens` says it per column.
+  Neutral names (`input_tokens` with `cache_read_tokens` / `cache_write_tokens`, which say
+  neither) are decided by the data: when reading the input as including the cache would reject
+  rows for "cache tokens exceed input tokens" (and reading it as excluding rejects none, as it
+  never can), the file follows the excluding convention, and a note says so.
 - Cache writes without a TTL split are 5-minute writes (Anthropic's default TTL).
 - Times: ISO-8601 with or without offset (none = UTC), epoch seconds or milliseconds.
 - Provider: a provider column, else inferred from the model name.
@@ -26,6 +30,8 @@ Quirks and rules:
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from llmcost.errors import NotACallLogError, UsageError
 from llmcost.ingest.base import (
@@ -101,6 +107,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 # Anthropic's usage names: a file with these follows Anthropic's input convention.
 ANTHROPIC_CACHE_NAMES = {"cache_creation_input_tokens", "cache_read_input_tokens"}
+# Names that say the prompt count includes the cache (OpenAI's, Gemini's, DeepSeek's usage names)
+INCLUDING_INPUT_NAMES = {"prompt_tokens", "prompttokens", "prompt_token_count", "prompttokencount",
+                         "n_prompt_tokens"}
+INCLUDING_CACHE_NAMES = {"cached_tokens", "prompt_cache_hit_tokens", "cached_content_token_count",
+                         "cachedcontenttokencount"}
 
 TEXT_FIELDS = ("model", "provider", "task_type", "feature", "tenant", "conversation_id",
                "call_id", "inference_geo", "speed", "prefix_hash", "prompt_hash")
@@ -231,12 +242,16 @@ class GenericAdapter:
             f in matched for f in ("cache_read_tokens", "cache_write_tokens",
                                    "cache_write_5m_tokens", "cache_write_1h_tokens"))
 
+        alternative_input: str | None = None  # the excluding reading, tried when the data asks
+        alternative_note = ""
         if "input_tokens" in v:
             excludes = ctx.options.input_excludes_cache
             input_col = normalize_name(matched["input_tokens"])
-            anthropic_names = any(
-                normalize_name(matched.get(f, "")) in ANTHROPIC_CACHE_NAMES
-                for f in ("cache_read_tokens", "cache_write_tokens"))
+            cache_cols = {normalize_name(matched[f]) for f in ("cache_read_tokens", "cache_write_tokens",
+                                                               "cache_write_5m_tokens", "cache_write_1h_tokens")
+                          if f in matched}
+            anthropic_names = bool(cache_cols & ANTHROPIC_CACHE_NAMES)
+            says_includes = input_col in INCLUDING_INPUT_NAMES or bool(cache_cols & INCLUDING_CACHE_NAMES)
             if excludes is None:
                 excludes = anthropic_names and input_col == "input_tokens"
                 if has_cache_cols:
@@ -250,6 +265,13 @@ class GenericAdapter:
                             f"{matched['input_tokens']} taken to INCLUDE cached tokens (OpenAI "
                             "convention); pass --input-excludes-cache if this log follows "
                             "Anthropic's")
+                        if not says_includes:
+                            alternative_input = f"({v['input_tokens']} + {cache_sum})"
+                            alternative_note = (
+                                f"{matched['input_tokens']} taken to EXCLUDE cache tokens: the column "
+                                "names do not say, and read as including them {n} rows would have "
+                                "more cache than input tokens; pass --input-includes-cache to read "
+                                "it the other way")
             if excludes:
                 cols["input_tokens"] = f"({v['input_tokens']} + {cache_sum})"
             else:
@@ -275,7 +297,7 @@ class GenericAdapter:
                        ("logged_cost_usd", "DECIMAL(18,9)")):
             if f in src:
                 cols[f] = f"TRY_CAST({src[f]} AS {typ})"
-        return Projection(
+        proj = Projection(
             source=source,
             columns=cols,
             raw=raw_record,
@@ -283,6 +305,11 @@ class GenericAdapter:
             line_offset=line_offset,
             notes=notes,
         )
+        if alternative_input is not None:
+            proj.alternative = replace(
+                proj, columns=cols | {"input_tokens": alternative_input},
+                notes=[n for n in notes if "taken to INCLUDE" not in n] + [alternative_note])
+        return proj
 
 
 def not_a_call_log(sample: FileSample, missing: list[str]) -> NotACallLogError:

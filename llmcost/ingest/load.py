@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from llmcost.errors import InputFileError, LlmcostError, NotACallLogError
+from llmcost.ingest import json_values
 from llmcost.ingest.base import (
     CSV_REJECTS_TABLE,
     CSV_SCANS_TABLE,
     Adapter,
+    FileSample,
     IngestOptions,
     Projection,
     SourceContext,
@@ -34,12 +36,13 @@ from llmcost.ingest.base import (
     first_reason,
     sql_str,
 )
-from llmcost.ingest.files import content_hash, expand_paths, take_sample
+from llmcost.ingest.files import MAX_SAMPLE_BYTES, SAMPLE_BYTES, content_hash, expand_paths, take_sample
 from llmcost.ingest.registry import detect_adapter
 from llmcost.schema import CALL_COLUMNS, TOKEN_COLUMNS
 from llmcost.store import Store
 
 MAX_TOKENS = 1_000_000_000  # more than this in one call is a broken record, not a call
+CACHE_EXCEEDS_INPUT = "cache tokens exceed input tokens"
 
 STAGE = "llmcost_stage"
 KEPT = "llmcost_kept"
@@ -113,8 +116,7 @@ def plan_files(store: Store, args: list[str],
             if path.stat().st_size == 0:
                 raise NotACallLogError(f"{path} is empty.", "Point llmcost at a file with call records.",
                                        reason="empty file")
-            sample = take_sample(path, store.con)
-            adapter = detect_adapter(sample, options.source, options.column_map, options.model)
+            sample, adapter = sample_and_detect(store, path, options)
         except InputFileError as e:
             if path in explicit:
                 raise
@@ -125,6 +127,21 @@ def plan_files(store: Store, args: list[str],
         planned.append(PlannedFile(path, digest, adapter, SourceContext(path, digest, sample, options)))
     not_logs.extend(NotCallLog(str(p), r) for p, r in found_alone)
     return planned, not_logs
+
+
+def sample_and_detect(store: Store, path: Path, options: IngestOptions) -> tuple[FileSample, Adapter]:
+    """Sample a file and find its adapter, reading further (8x at a time, up to
+    MAX_SAMPLE_BYTES) while a JSON file's records do not decide: a first record longer than the
+    sample, or first records that could belong to anything."""
+    size = SAMPLE_BYTES
+    while True:
+        sample = take_sample(path, store.con, size)
+        try:
+            return sample, detect_adapter(sample, options.source, options.column_map, options.model)
+        except NotACallLogError:
+            if sample.kind == "csv" or not sample.cut or size >= MAX_SAMPLE_BYTES:
+                raise
+            size = min(size * 8, MAX_SAMPLE_BYTES)
 
 
 def ingest_files(store: Store, args: list[str], options: IngestOptions,
@@ -153,6 +170,7 @@ def _batches(store: Store, planned: list[PlannedFile]) -> list[list[PlannedFile]
     def fits(item: PlannedFile) -> bool:
         sample = item.ctx.sample
         return (getattr(item.adapter, "batch_files", False) and sample.kind == "jsonl"
+                and sample.layout == "lines"
                 and sample.encoding == "utf-8" and not sample.compressed
                 and item.content_hash not in stored)
 
@@ -179,17 +197,25 @@ def load_file(store: Store, item: PlannedFile) -> FileResult:
         [item.content_hash])
     if stored:
         return _already_stored(store, item, stored[0])
-    with store.transaction():
-        older = store.query(
-            "SELECT source_hash FROM sources WHERE source_file = ? AND source_hash <> ?",
-            [path, item.content_hash])
-        for (old_hash,) in older:
-            store.remove_source(path, old_hash)
-        result = _load_new(store, item)
-        if older:
-            result.status = "replaced"
-            result.notes.append("an earlier version of this file was replaced")
-        _record_source(store, item, result)
+    json_values.prepare(item.ctx, store.con)  # before the transaction: it may read the file whole
+    try:
+        with store.transaction():
+            older = store.query(
+                "SELECT source_hash FROM sources WHERE source_file = ? AND source_hash <> ?",
+                [path, item.content_hash])
+            for (old_hash,) in older:
+                store.remove_source(path, old_hash)
+            result = _load_new(store, item)
+            if older:
+                result.status = "replaced"
+                result.notes.append("an earlier version of this file was replaced")
+            if item.ctx.normalised is not None:
+                result.notes.append(
+                    "DuckDB could not read this JSON file whole (a broken or cut-off record, or "
+                    "not UTF-8): its records were read one by one, positions are record numbers")
+            _record_source(store, item, result)
+    finally:
+        json_values.cleanup(item.ctx)
     return result
 
 
@@ -242,6 +268,8 @@ def stage_sql(item: PlannedFile, proj: Projection, batch: bool = False) -> str:
             expr = status
         elif name == "billed":
             expr = f"coalesce({col('billed')}, {status} = 'ok')"
+        elif name == "model" and item.ctx.options.model:
+            expr = f"coalesce({col('model')}, {sql_str(item.ctx.options.model)})"
         elif name == "service_tier":
             expr = f"coalesce({col('service_tier')}, 'standard')"
         elif name in ("cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens"):
@@ -255,13 +283,13 @@ def stage_sql(item: PlannedFile, proj: Projection, batch: bool = False) -> str:
     inp, out = t["input_tokens"], t["output_tokens"]
     cache = " + ".join(t[n] for n in ("cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens"))
     checks = [("__areason IS NOT NULL", "__areason"),
-              (f"{t['model']} IS NULL", "'no model name'"),
+              *([] if proj.model_optional else [(f"{t['model']} IS NULL", "'no model name'")]),
               (f"{inp} IS NULL", "'no input token count'"),
               (f"{out} IS NULL", "'no output token count'")]
     for tc in TOKEN_COLUMNS:
         checks.append((f"{t[tc]} < 0", f"'negative {tc}'"))
         checks.append((f"{t[tc]} > {MAX_TOKENS}", f"'implausible {tc} (over {MAX_TOKENS:,})'"))
-    checks.append((f"{cache} > {inp}", "'cache tokens exceed input tokens'"))
+    checks.append((f"{cache} > {inp}", sql_str(CACHE_EXCEEDS_INPUT)))
     checks.append((f"{t['reasoning_tokens']} > {out}", "'reasoning tokens exceed output tokens'"))
     sources = proj.source
     inner, extracted = _extract_once(inner)
@@ -317,10 +345,20 @@ def _load_new(store: Store, item: PlannedFile) -> FileResult:
                         notes=list(proj.notes))
     for t in (CSV_REJECTS_TABLE, CSV_SCANS_TABLE):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    if "call_id" not in proj.columns and _load_direct(store, item, proj, result):
-        return result
+    if "call_id" not in proj.columns:
+        loaded, proj = _load_direct(store, item, proj, result)
+        if loaded:
+            return result
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {stage_sql(item, proj)}")
+        alternative = _alternative(proj, _count(
+            store, f"SELECT count(*) FROM {STAGE} WHERE __reason = {sql_str(CACHE_EXCEEDS_INPUT)}"))
+        if alternative is not None:
+            proj = alternative
+            result.notes = list(proj.notes)
+            for t in (CSV_REJECTS_TABLE, CSV_SCANS_TABLE):
+                con.execute(f"DROP TABLE IF EXISTS {t}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS {stage_sql(item, proj)}")
     except (duckdb.OutOfMemoryException, duckdb.InterruptException):
         raise  # not the file's fault: the CLI says so (cli.common.wrap_unexpected)
     except duckdb.Error as e:
@@ -492,20 +530,38 @@ def _unreadable(item: PlannedFile, e: duckdb.Error) -> InputFileError:
         "Check the file; force another format with --source NAME, or see docs/formats.md.")
 
 
-def _load_direct(store: Store, item: PlannedFile, proj: Projection, result: FileResult) -> bool:
+def _alternative(proj: Projection, exceeding: int) -> Projection | None:
+    """The projection's other reading, when this one rejected records for cache tokens
+    exceeding input tokens (the other reading never does), its note counting them."""
+    if proj.alternative is None or not exceeding:
+        return None
+    alt = proj.alternative
+    return replace(alt, notes=[n.replace("{n}", f"{exceeding:,}") for n in alt.notes])
+
+
+def _load_direct(store: Store, item: PlannedFile, proj: Projection,
+                 result: FileResult) -> tuple[bool, Projection]:
     """A file without call ids has nothing to de-duplicate: count its records in one streaming
     read, then insert the good ones straight from a second read into `calls` (and the rejected
     ones into `rejects`), with no staged copy of the file. False (nothing written) when DuckDB's
-    CSV reader rejected records: their line numbers need the staged path."""
+    CSV reader rejected records: their line numbers need the staged path. Returns the projection
+    used (the alternative reading when the first one asked for it)."""
     con = store.con
     sql = stage_sql(item, proj)
     try:
-        read, skipped, rejected = store.query(
+        read, skipped, rejected, exceeding = store.query(
             f"""SELECT count(*), count(*) FILTER (WHERE __skip),
-                       count(*) FILTER (WHERE NOT __skip AND __reason IS NOT NULL) FROM ({sql})""")[0]
+                       count(*) FILTER (WHERE NOT __skip AND __reason IS NOT NULL),
+                       count(*) FILTER (WHERE __reason = {sql_str(CACHE_EXCEEDS_INPUT)}) FROM ({sql})""")[0]
+        alternative = _alternative(proj, exceeding)
+        if alternative is not None:
+            result.notes = list(alternative.notes)
+            for t in (CSV_REJECTS_TABLE, CSV_SCANS_TABLE):
+                con.execute(f"DROP TABLE IF EXISTS {t}")
+            return _load_direct(store, item, alternative, result)
         if item.ctx.uses_csv_rejects and _table_exists(store, CSV_REJECTS_TABLE) and _count(
                 store, f"SELECT count(*) FROM {CSV_REJECTS_TABLE}"):
-            return False
+            return False, proj
         if rejected:
             con.execute(f"""INSERT INTO rejects SELECT source_file, source_hash, source_line, __reason,
                             __raw FROM ({sql}) WHERE NOT __skip AND __reason IS NOT NULL""")
@@ -523,7 +579,7 @@ def _load_direct(store: Store, item: PlannedFile, proj: Projection, result: File
                              f"good records counted, {result.rows_loaded:,} read again); nothing was stored.",
                              "Load it again once the program writing it has finished.")
     _finish(item, result)
-    return True
+    return True, proj
 
 
 def _renumber_past_csv_rejects(store: Store, line_offset: int) -> None:

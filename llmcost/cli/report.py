@@ -119,14 +119,29 @@ def _size(nbytes: int) -> str:
 
 
 def summary_line(report: Report, output: str, kind: str, nbytes: int) -> str:
+    from llmcost.render import words
     from llmcost.render.html import pct, usd
 
+    a = report.analysis
+    t = a.totals
+    if report.nothing_priced:
+        return (f"Wrote {output} ({KINDS[kind]}, {_size(nbytes)}): "
+                f"{words.nothing_priced(t.unpriced_calls, a.unpriced_models)}" + _left_alone(report))
     line = f"Wrote {output} ({KINDS[kind]}, {_size(nbytes)}): {usd(report.spend_usd)} in period"
     monthly = report.savings_monthly_usd
     if report.recommend.recommendations:
         saving = f"{usd(monthly)} / month" if monthly is not None else f"{usd(report.savings_usd)} in period"
         line += f" · {saving} savings available (−{pct(report.savings_pct)})"
-    return line
+    if t.errored_calls:
+        line += f" · {words.calls_phrase(t.calls, t.errored_calls)}"
+    if t.unpriced_calls:
+        line += f" · {words.unpriced_beside(t.unpriced_calls, a.unpriced_models)}"
+    return line + _left_alone(report)
+
+
+def _left_alone(report: Report) -> str:
+    k = len(report.files_left_alone)
+    return f" · {k:,} file{'s' if k != 1 else ''} left alone (listed in the report)" if k else ""
 
 
 @app.command()

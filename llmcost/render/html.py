@@ -23,6 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from llmcost.render import words
 from llmcost.render.json_out import iso
 from llmcost.report.analysis import BREAKDOWN_KEYS, BreakdownRow
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
@@ -246,13 +247,15 @@ def _bars(page: Page, charts: Charts, dim: str, rows: list[BreakdownRow]) -> str
     shown = rows[:MAX_BARS]
     labels = _unique([chart_label(r.key) for r in shown])
     costs = [_f(r.cost_usd) for r in shown]
+    texts = [usd(r.cost_usd) if r.priced else "unpriced" for r in shown]
     if len(rows) > MAX_BARS:
         rest = rows[MAX_BARS:]
         labels.append(f"{len(rest)} other {many}")
         costs.append(_f(sum((r.cost_usd for r in rest), Decimal(0))))
+        texts.append(usd(costs[-1]))
     trace = charts.go.Bar(
         x=costs[::-1], y=labels[::-1], orientation="h", marker={"color": "#2563eb"},
-        text=[usd(c) for c in costs[::-1]], textposition="auto",
+        text=texts[::-1], textposition="auto",
         hovertemplate="%{y}: $%{x:,.2f}<extra></extra>")
     return charts.add(f"chart-by-{dim.replace('_', '-')}", [trace], _layout(
         f"Spend by {one}, USD in the period", height=max(170, 90 + 28 * len(labels)), showlegend=False,
@@ -335,8 +338,21 @@ def _headline(page: Page) -> str:
     t = a.totals
     sim = r.recommend.simulation
     cards = []
-    cards.append(("Spend in period", page.money(r.spend_usd, "analyze.totals.cost_usd"),
-                  f"{n(t.calls)} calls · {n(t.priced_calls)} priced"))
+    calls = esc(words.calls_phrase(t.calls, t.errored_calls))
+    if r.nothing_priced:
+        # no call could be priced: the spend is unknown, never $0.00
+        cards.append(("Spend in period", '<span class="warn">unpriced</span>',
+                      esc(f"{words.unpriced_calls_of(t.unpriced_calls, a.unpriced_models)} — {words.ADD_PRICES}")))
+        cards.append(("Monthly run rate", "–", f"{calls}: none priced"))
+        cards.append(("Savings available", "–", "nothing priced to save on"))
+        cards.append(("Saved", "–", "add prices to see the plan"))
+        body = "".join(f'<div class="card"><div class="label">{label}</div><div class="big">{big}</div>'
+                       f'<div class="sub">{sub}</div></div>' for label, big, sub in cards)
+        return f'<section class="headline" aria-label="Headline figures">{body}</section>'
+    sub = f"{calls} · {n(t.priced_calls)} priced"
+    if t.unpriced_calls:
+        sub += f' · <span class="warn">{esc(words.unpriced_beside(t.unpriced_calls, a.unpriced_models))}</span>'
+    cards.append(("Spend in period", page.money(r.spend_usd, "analyze.totals.cost_usd"), sub))
     if r.monthly_usd is not None:
         rate = page.money(r.monthly_usd, "analyze.totals.monthly_usd", " / mo")
         rate_note = f"period × 30 / {a.period.days:.1f} days"
@@ -363,6 +379,10 @@ def _plan(page: Page, charts: Charts) -> str:
     res = r.recommend
     sim = res.simulation
     parts = ['<section id="plan"><h2>Savings plan</h2>']
+    if r.nothing_priced:
+        parts.append(f'<p class="warn">No call could be priced, so there is nothing to plan: '
+                     f"{esc(words.ADD_PRICES)}.</p></section>")
+        return "".join(parts)
     if not res.recommendations:
         parts.append('<p class="note">Nothing to recommend: no lever saves money on this traffic '
                      "(see the methodology for what was evaluated).</p></section>")
@@ -402,26 +422,38 @@ def _plan(page: Page, charts: Charts) -> str:
 
 
 def _breakdown_table(page: Page, key: str, rows: list[BreakdownRow], label: str, limit: int = 12) -> str:
+    """A breakdown; when calls errored, their count beside the calls (not billed)."""
+    errored = page.r.analysis.totals.errored_calls > 0
+
+    def calls(c: int, e: int) -> str:
+        return n(c) + (f' <span class="note">({n(e)} errored)</span>' if e else "")
+
     body = []
     for i, row in enumerate(rows[:limit]):
-        body.append([esc(row.key), n(row.calls), page.money(row.cost_usd, f"analyze.{key}.{i}.cost_usd")
-                     + (' <span class="warn">+ unpriced</span>' if row.unpriced_calls else ""),
-                     pct(row.share_pct), n(row.input_tokens), n(row.output_tokens)])
+        cost = (page.money(row.cost_usd, f"analyze.{key}.{i}.cost_usd")
+                + (' <span class="warn">+ unpriced</span>' if row.unpriced_calls else "")) if row.priced \
+            else '<span class="warn">unpriced</span>'
+        body.append([esc(row.key), calls(row.calls, row.errored_calls), cost,
+                     pct(row.share_pct) if row.priced else "–", n(row.input_tokens), n(row.output_tokens)])
     if len(rows) > limit:
         rest = rows[limit:]
-        body.append([f"<em>{len(rest)} more</em>", n(sum(r.calls for r in rest)),
+        body.append([f"<em>{len(rest)} more</em>",
+                     calls(sum(r.calls for r in rest), sum(r.errored_calls for r in rest)),
                      page.money(sum((r.cost_usd for r in rest), Decimal(0))),
                      pct(sum(r.share_pct for r in rest)), n(sum(r.input_tokens for r in rest)),
                      n(sum(r.output_tokens for r in rest))])
+    caption = "Errored calls are counted, not billed" if errored else None
     return _table([label, "Calls", "Cost", "Share", "Input tokens", "Output tokens"], body,
-                  numeric={1, 2, 3, 4, 5}, cls="compact")
+                  numeric={1, 2, 3, 4, 5}, cls="compact", caption=caption)
 
 
 def _over_time(page: Page, charts: Charts) -> str:
     a = page.r.analysis
     chart = _area(page, charts)
     parts = ['<section id="over-time"><h2>Spend over time by model</h2>']
-    parts.append(chart or '<p class="note">No dated calls: nothing to draw over time.</p>')
+    empty = ("No call could be priced: no spend to draw over time." if page.r.nothing_priced
+             else "No dated calls: nothing to draw over time.")
+    parts.append(chart or f'<p class="note">{empty}</p>')
     parts.append(_breakdown_table(page, "by_model", a.breakdowns["by_model"], "Model"))
     parts.append("</section>")
     return "".join(parts)
@@ -438,7 +470,8 @@ def _by_dimension(page: Page, charts: Charts) -> str:
             continue
         shown += 1
         one, _ = DIM_TITLES[dim]
-        parts.append(f'<div class="dim">{_bars(page, charts, dim, rows)}'
+        chart = "" if page.r.nothing_priced else _bars(page, charts, dim, rows)
+        parts.append(f'<div class="dim">{chart}'
                      f"{_breakdown_table(page, key, rows, one.capitalize())}</div>")
     if not shown:
         parts.append('<p class="note">The log labels no task type, feature or tenant.</p>')
@@ -472,10 +505,20 @@ def _quality(page: Page) -> str:
                  n(f.rows_duplicate), n(f.rows_skipped)] for f in r.files]
         parts.append(_table(["File", "Format", "Rows read", "Loaded", "Rejected", "Duplicate", "Skipped"], rows,
                             numeric={2, 3, 4, 5, 6}, caption=which))
+    if r.files_left_alone:
+        folder, groups, hidden = words.left_alone(r.files_left_alone, names_per_reason=20, reasons=20)
+        rows = [[esc(words.names_phrase(g)), esc(g.reason)] for g in groups]
+        if hidden:
+            rows.append([f"<em>{n(hidden)} more</em>", "other reasons (the JSON report lists every one)"])
+        count = len(r.files_left_alone)
+        parts.append(_table(["Files", "Why"], rows, caption=esc(
+            f"{count:,} file{'s' if count != 1 else ''} found by this run and left alone (not read as call logs)"
+            + (f", in {folder}" if folder else ""))))
     rej = r.rows_rejected
+    calls = esc(words.calls_phrase(t.calls, t.errored_calls))
     parts.append(f"<p>{n(rej)} rows rejected" + (" (see <code>llmcost rejects</code> for line and reason)"
-                                                 if rej else "") + f"; {n(t.calls)} calls in scope, "
-                 f"{n(t.priced_calls)} priced, {n(t.unpriced_calls)} unpriced, {n(t.error_calls)} errored.</p>")
+                                                 if rej else "") + f"; {calls} in scope, "
+                 f"{n(t.priced_calls)} priced, {n(t.unpriced_calls)} unpriced.</p>")
     if a.unpriced_models:
         rows = [[esc(u.model), n(u.calls), esc(u.reason)] for u in a.unpriced_models]
         parts.append(_table(["Unpriced model", "Calls", "Why"], rows, numeric={1},

@@ -61,6 +61,8 @@ def money(v: Decimal | None) -> float | None:
 
 def analysis_dict(a: Analysis) -> dict[str, Any]:
     t = a.totals
+    # calls in scope but none priced: the spend is unknown (null), not $0
+    known = not t.nothing_priced
     doc: dict[str, Any] = {
         "llmcost_version": __version__,
         "command": "analyze",
@@ -69,8 +71,14 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
             "calls": t.calls,
             "priced_calls": t.priced_calls,
             "unpriced_calls": t.unpriced_calls,
-            "cost_usd": money(t.cost_usd),
-            "monthly_usd": money(a.monthly_usd),
+            "errored_calls": t.errored_calls,
+            "billed_calls": t.billed_calls,
+            "nothing_priced": t.nothing_priced,
+            "cost_usd": money(t.cost_usd) if known else None,
+            "monthly_usd": money(a.monthly_usd) if known else None,
+            "cost_per_call_usd": money(t.cost_per_call),
+            "avg_input_tokens": t.avg_input_tokens,
+            "avg_output_tokens": t.avg_output_tokens,
             "input_tokens": t.input_tokens,
             "output_tokens": t.output_tokens,
             "cache_read_tokens": t.cache_read_tokens,
@@ -81,9 +89,10 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
             "cache_hit_ratio": t.cache_hit_ratio,
             "output_share_pct": t.output_share_pct,
             "cost_by_component_usd": {
-                "uncached_input": money(t.costs.input), "cache_read": money(t.costs.cache_read),
-                "cache_write": money(t.costs.cache_write), "output": money(t.costs.output),
-                "other": money(t.costs.other)},
+                k: money(v) if known else None
+                for k, v in (("uncached_input", t.costs.input), ("cache_read", t.costs.cache_read),
+                             ("cache_write", t.costs.cache_write), ("output", t.costs.output),
+                             ("other", t.costs.other))},
         },
         "ingest": ingest_dict(a.ingest),
     }
@@ -95,7 +104,10 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
              "monthly_usd": money(a.period.monthly(r.cost_usd)) if r.priced else None,
              "unpriced_calls": r.unpriced_calls, "input_tokens": r.input_tokens,
              "cache_read_tokens": r.cache_read_tokens, "cache_write_tokens": r.cache_write_tokens,
-             "output_tokens": r.output_tokens, "calls_share_pct": r.calls_share_pct}
+             "output_tokens": r.output_tokens, "calls_share_pct": r.calls_share_pct,
+             "errored_calls": r.errored_calls, "billed_calls": r.billed_calls,
+             "cost_per_call_usd": money(r.cost_per_call),
+             "avg_input_tokens": r.avg_input_tokens, "avg_output_tokens": r.avg_output_tokens}
             for r in a.breakdowns[BREAKDOWN_KEYS[name]]
         ]
     doc["unpriced_models"] = [{"model": u.model, "calls": u.calls, "reason": u.reason}
@@ -153,20 +165,36 @@ def lever_dict(r: LeverResult, sim: Simulation) -> dict[str, Any]:
 
 
 def _whatif_header(command: str, sim: Simulation) -> dict[str, Any]:
-    """What simulate and recommend documents share: the scope's size and the baseline."""
+    """What simulate and recommend documents share: the scope's size and the baseline (null when
+    no call in scope could be priced: unknown, not $0)."""
+    known = not _nothing_priced(sim)
     return {
         "llmcost_version": __version__,
         "command": command,
         "period": {"days": sim.days},
         "calls": sim.calls,
         "unpriced_calls": sim.unpriced_calls,
-        "baseline": {"cost_usd": money(sim.baseline_usd), "monthly_usd": money(sim.monthly(sim.baseline_usd))},
+        "priced_calls": sim.calls - sim.unpriced_calls,
+        "nothing_priced": not known,
+        "baseline": {"cost_usd": money(sim.baseline_usd) if known else None,
+                     "monthly_usd": money(sim.monthly(sim.baseline_usd)) if known else None},
     }
+
+
+def _nothing_priced(sim: Simulation) -> bool:
+    return sim.calls > 0 and sim.unpriced_calls >= sim.calls
+
+
+def _cost(sim: Simulation, v: Decimal) -> dict[str, float | None]:
+    """A scenario's cost in the period and per month; null when nothing in scope is priced."""
+    if _nothing_priced(sim):
+        return {"cost_usd": None, "monthly_usd": None}
+    return {"cost_usd": money(v), "monthly_usd": money(sim.monthly(v))}
 
 
 def simulation_dict(sim: Simulation) -> dict[str, Any]:
     return _whatif_header("simulate", sim) | {
-        "scenario": {"cost_usd": money(sim.scenario_usd), "monthly_usd": money(sim.monthly(sim.scenario_usd))},
+        "scenario": _cost(sim, sim.scenario_usd),
         "savings": {"usd": money(sim.savings_usd), "monthly_usd": money(sim.monthly(sim.savings_usd)),
                     "pct": sim.savings_pct},
         "levers": [lever_dict(r, sim) for r in sim.levers],
@@ -184,7 +212,7 @@ def recommend_dict(res: RecommendResult) -> dict[str, Any]:
              "confidence": r.result.confidence, "risk": r.result.risk, "effort": r.result.effort,
              "assumptions": r.result.assumptions, **r.result.metrics}
             for r in res.recommendations],
-        "plan": {"cost_usd": money(sim.scenario_usd), "monthly_usd": money(sim.monthly(sim.scenario_usd)),
+        "plan": {**_cost(sim, sim.scenario_usd),
                  "savings_usd": money(sim.savings_usd),
                  "savings_monthly_usd": money(sim.monthly(sim.savings_usd)),
                  "savings_pct": sim.savings_pct,
@@ -199,8 +227,12 @@ def report_dict(r: Report) -> dict[str, Any]:
     """`llmcost report -o report.json`: the analyze and recommend documents, unchanged, with the
     report's metadata and its spend lines (day × provider × model × token class)."""
     cur = r.currency
+    known = not r.nothing_priced  # nothing priced: the spend is unknown, not $0
     headline: dict[str, Any] = {
-        "spend_usd": money(r.spend_usd), "monthly_usd": money(r.monthly_usd),
+        "spend_usd": money(r.spend_usd) if known else None,
+        "monthly_usd": money(r.monthly_usd) if known else None,
+        "calls": r.analysis.totals.calls, "errored_calls": r.analysis.totals.errored_calls,
+        "unpriced_calls": r.analysis.totals.unpriced_calls,
         "savings_monthly_usd": money(r.savings_monthly_usd), "savings_usd": money(r.savings_usd),
         "savings_pct": r.savings_pct}
     doc: dict[str, Any] = {
@@ -218,11 +250,13 @@ def report_dict(r: Report) -> dict[str, Any]:
     if cur:
         doc["headline_converted"] = {"currency": cur.code} | {
             k.removesuffix("_usd"): money(cur.convert(v))
-            for k, v in (("spend_usd", r.spend_usd), ("monthly_usd", r.monthly_usd),
+            for k, v in (("spend_usd", r.spend_usd if known else None),
+                         ("monthly_usd", r.monthly_usd if known else None),
                          ("savings_monthly_usd", r.savings_monthly_usd)) if v is not None}
     doc["analyze"] = analysis_dict(r.analysis)
     doc["recommend"] = recommend_dict(r.recommend)
     doc["files"] = [f.__dict__ for f in r.files]
+    doc["files_left_alone"] = [{"file": x.file, "reason": x.reason} for x in r.files_left_alone]
     doc["spend_lines"] = [
         {"day": ln.day, "provider": ln.provider, "model": ln.model, "token_class": ln.token_class,
          "priced": ln.priced, "calls": ln.calls, "quantity": ln.quantity, "unit": ln.consumed_unit.lower(),

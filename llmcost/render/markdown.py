@@ -4,11 +4,17 @@ Text from logs is escaped so that it cannot break the table or inject markup."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from llmcost.render import words
 from llmcost.render.json_out import iso
 from llmcost.report.analysis import Analysis, BreakdownRow
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
 from llmcost.simulate.recommend import RecommendResult
+
+if TYPE_CHECKING:
+    from llmcost.ingest import IngestResult
+    from llmcost.ingest.load import NotCallLog
 
 
 def md_escape(text: object) -> str:
@@ -22,35 +28,93 @@ def usd(v: Decimal | None) -> str:
     return "–" if v is None else f"${v:,.2f}"
 
 
-def _table(title: str, key: str, rows: list[BreakdownRow]) -> list[str]:
-    out = [f"### {title}", "", f"| {key} | calls | cost | share | input tokens | output tokens |",
-           "|---|---:|---:|---:|---:|---:|"]
+def usd4(v: Decimal) -> str:
+    """A per-call figure: four decimals below a cent."""
+    return f"${v:,.4f}" if abs(v) < Decimal("0.01") else f"${v:,.2f}"
+
+
+def _avg(r: BreakdownRow) -> str:
+    if r.avg_input_tokens is None or r.avg_output_tokens is None:
+        return "–"
+    return f"{r.avg_input_tokens:,.0f} / {r.avg_output_tokens:,.0f}"
+
+
+def _table(title: str, key: str, rows: list[BreakdownRow], errored: bool = False) -> list[str]:
+    """A breakdown; with `errored`, a column of errored calls (the averages leave them out)."""
+    err_head, err_rule = (" errored |", "---:|") if errored else ("", "")
+    avg = "billed avg in / out" if errored else "avg in / out tokens"
+    out = [f"### {title}", "",
+           f"| {key} | calls |{err_head} cost | share | input tokens | output tokens | {avg} |",
+           f"|---|---:|{err_rule}---:|---:|---:|---:|---:|"]
     for r in rows:
         cost = usd(r.cost_usd) if r.priced else "unpriced"
-        out.append(f"| {md_escape(r.key)} | {r.calls:,} | {cost} | {r.share_pct:.1f} % | "
-                   f"{r.input_tokens:,} | {r.output_tokens:,} |")
+        share = f"{r.share_pct:.1f} %" if r.priced else "–"
+        err = f" {r.errored_calls:,} |" if errored else ""
+        out.append(f"| {md_escape(r.key)} | {r.calls:,} |{err} {cost} | {share} | "
+                   f"{r.input_tokens:,} | {r.output_tokens:,} | {_avg(r)} |")
     return [*out, ""]
 
 
-def analysis_markdown(a: Analysis) -> str:
+def ingest_markdown(result: IngestResult) -> list[str]:
+    """The files of this run with their accounting, then every file left alone and why."""
+    lines: list[str] = []
+    if result.files:
+        lines += ["### Files read", "", "| file | format | rows read | loaded | rejected | duplicate | skipped |",
+                  "|---|---|---:|---:|---:|---:|---:|"]
+        lines += [f"| {md_escape(f.file)} | {md_escape(f.adapter)} | {f.rows_read:,} | {f.rows_loaded:,} | "
+                  f"{f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |" for f in result.files]
+        lines.append("")
+    lines += not_logs_markdown(result.not_logs)
+    return lines
+
+
+def not_logs_markdown(not_logs: list[NotCallLog]) -> list[str]:
+    """Every file a run left alone, grouped by why."""
+    if not not_logs:
+        return []
+    folder, groups, hidden = words.left_alone(not_logs)
+    count = len(not_logs)
+    lines = [f"{count:,} file{'s' if count != 1 else ''} left alone (not read as call logs)"
+             + (f" in {md_escape(folder)}:" if folder else ":"), ""]
+    lines += [f"- {md_escape(words.names_phrase(g))} — {md_escape(g.reason)}" for g in groups]
+    if hidden:
+        lines.append(f"- … and {hidden:,} more for other reasons (`--format json` lists every one)")
+    return [*lines, ""]
+
+
+def analysis_markdown(a: Analysis, with_ingest: bool = True) -> str:
     t = a.totals
     lines = ["## LLM spend", "",
-             f"Period: {iso(a.period.start)} → {iso(a.period.end)} ({a.period.days:.1f} days)", "",
-             f"- Spend in period: **{usd(t.cost_usd)}**; monthly run rate: **{usd(a.monthly_usd)}**",
-             f"- Calls: {t.calls:,} ({t.priced_calls:,} priced, {t.unpriced_calls:,} unpriced, "
-             f"{t.error_calls:,} errored)",
-             f"- Cost by component: uncached input {usd(t.costs.input)}, cache reads "
-             f"{usd(t.costs.cache_read)}, cache writes {usd(t.costs.cache_write)}, output "
-             f"{usd(t.costs.output)}, other {usd(t.costs.other)}",
-             f"- Input tokens: {t.input_tokens:,} (cache reads {t.cache_read_tokens:,}, "
-             f"cache writes {t.cache_write_tokens:,}); output tokens: {t.output_tokens:,}", ""]
+             f"Period: {iso(a.period.start)} → {iso(a.period.end)} ({a.period.days:.1f} days)", ""]
+    if t.nothing_priced:
+        lines.append(f"- Spend: **{md_escape(words.nothing_priced(t.unpriced_calls, a.unpriced_models))}**")
+    else:
+        beside = (f"; {md_escape(words.unpriced_beside(t.unpriced_calls, a.unpriced_models))}"
+                  if t.unpriced_calls else "")
+        lines.append(f"- Spend in period: **{usd(t.cost_usd)}**; monthly run rate: **{usd(a.monthly_usd)}**"
+                     + beside)
+    lines.append(f"- Calls: {words.calls_phrase(t.calls, t.errored_calls)}; {t.priced_calls:,} priced, "
+                 f"{t.unpriced_calls:,} unpriced")
+    per_call = []
+    if t.cost_per_call is not None:
+        per_call.append(f"{usd4(t.cost_per_call)}")
+    if t.avg_input_tokens is not None and t.avg_output_tokens is not None:
+        per_call.append(f"avg in / out tokens {t.avg_input_tokens:,.0f} / {t.avg_output_tokens:,.0f}")
+    if per_call:
+        lines.append(f"- Per {'billed ' if t.errored_calls else ''}call: " + "; ".join(per_call))
+    if not t.nothing_priced:
+        lines.append(f"- Cost by component: uncached input {usd(t.costs.input)}, cache reads "
+                     f"{usd(t.costs.cache_read)}, cache writes {usd(t.costs.cache_write)}, output "
+                     f"{usd(t.costs.output)}, other {usd(t.costs.other)}")
+    lines += [f"- Input tokens: {t.input_tokens:,} (cache reads {t.cache_read_tokens:,}, "
+              f"cache writes {t.cache_write_tokens:,}); output tokens: {t.output_tokens:,}", ""]
     for key, title, name in (("by_model", "By model", "model"),
                              ("by_task_type", "By task type", "task type"),
                              ("by_feature", "By feature", "feature"),
                              ("by_tenant", "By tenant", "tenant")):
         rows = a.breakdowns[key]
         if key == "by_model" or any(r.key is not None for r in rows):
-            lines += _table(title, name, rows)
+            lines += _table(title, name, rows, errored=t.errored_calls > 0)
     for u in a.unpriced_models:
         lines.append(f"> ⚠ unpriced: {md_escape(u.model)} ({u.calls:,} calls): {md_escape(u.reason)}")
     if a.reconciliation:
@@ -59,6 +123,8 @@ def analysis_markdown(a: Analysis) -> str:
                      f"(difference {usd(r.difference_usd)})")
     for note in a.notes:
         lines.append(f"> ⚠ {md_escape(note)}")
+    if with_ingest and a.ingest is not None and (a.ingest.files or a.ingest.not_logs):
+        lines += ["", *ingest_markdown(a.ingest)]
     return "\n".join(lines)
 
 
@@ -71,6 +137,8 @@ def recommend_markdown(res: RecommendResult) -> str:
         return f"{usd(m)} / month" if m is not None else f"{usd(v)} in the period"
 
     lines = ["## Savings plan", ""]
+    if sim.calls and sim.unpriced_calls >= sim.calls:
+        return "\n".join([*lines, f"No call could be priced, so there is nothing to plan: {words.ADD_PRICES}.", ""])
     if not res.recommendations:
         return "\n".join([*lines, "Nothing to recommend: no lever saves money on this traffic.", ""])
     lines += ["| # | lever | scope | calls affected | saves alone | % of spend | confidence | risk | effort |",
@@ -107,12 +175,22 @@ def report_markdown(r: Report) -> str:
     if r.scope_description:
         lines += [f"Filters: {md_escape(r.scope_description)}", ""]
     monthly_sav = r.savings_monthly_usd
-    lines += ["| spend in period | monthly run rate | savings available | saved |", "|---:|---:|---:|---:|",
-              f"| {both(r.spend_usd)} | {both(r.monthly_usd)} | "
-              f"{both(monthly_sav) + ' / month' if monthly_sav is not None else both(r.savings_usd)} | "
-              f"{r.savings_pct:.1f} % |", ""]
+    t = a.totals
+    if r.nothing_priced:  # the spend is unknown, not $0, and there is nothing to save on
+        spend, monthly, saving, saved = "unpriced", "–", "–", "–"
+    else:
+        spend, monthly = both(r.spend_usd), both(r.monthly_usd)
+        saving = both(monthly_sav) + " / month" if monthly_sav is not None else both(r.savings_usd)
+        saved = f"{r.savings_pct:.1f} %"
+    lines += ["| spend in period | monthly run rate | calls | savings available | saved |",
+              "|---:|---:|---:|---:|---:|",
+              f"| {spend} | {monthly} | {words.calls_phrase(t.calls, t.errored_calls)} | {saving} | {saved} |", ""]
+    if r.nothing_priced:
+        lines += [f"**{md_escape(words.nothing_priced(t.unpriced_calls, a.unpriced_models))}**", ""]
+    elif t.unpriced_calls:
+        lines += [md_escape(words.unpriced_beside(t.unpriced_calls, a.unpriced_models)), ""]
     lines.append(recommend_markdown(res))
-    lines.append(analysis_markdown(a))
+    lines.append(analysis_markdown(a, with_ingest=False))
     lines += ["", "## Data quality", ""]
     if r.files:
         lines += ["| file | format | rows read | loaded | rejected | duplicate | skipped |",
@@ -120,8 +198,9 @@ def report_markdown(r: Report) -> str:
         lines += [f"| {md_escape(f.file)} | {md_escape(f.adapter)} | {f.rows_read:,} | {f.rows_loaded:,} | "
                   f"{f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |" for f in r.files]
         lines.append("")
+    lines += not_logs_markdown(r.files_left_alone)
     lines.append(f"- {r.rows_rejected:,} rows rejected; {a.totals.unpriced_calls:,} calls unpriced "
-                 "(in no total)")
+                 f"(in no total); {a.totals.errored_calls:,} calls errored (counted, not billed)")
     lines += [f"- unpriced component: {md_escape(c)}" for c in a.unpriced_components]
     lines += ["", "## Methodology", ""]
     if a.prices_used:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from llmcost.ingest import FileResult, IngestResult
+from llmcost.render import words
 from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow
 from llmcost.simulate.recommend import RecommendResult
 from llmcost.simulate.run import LeverResult, Simulation
@@ -25,33 +27,87 @@ def _short(path: str, width: int = 60) -> str:
     return path if len(path) <= width else "…" + path[-(width - 1):]
 
 
-def file_line(f: FileResult) -> Text:
+class Flow:
+    """Lines of items laid out left to right, `sep` spaces apart; a line too long for the width
+    continues on the next (indented by `indent`) between two items, never inside one: a headline
+    that breaks between its figures."""
+
+    def __init__(self, lines: list[list[Text]], sep: int = 4, indent: int = 0) -> None:
+        self.lines = [items for items in ([i for i in line if i.cell_len] for line in lines) if items]
+        self.sep = sep
+        self.indent = indent
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        items = [i.cell_len for line in self.lines for i in line] or [0]
+        longest = max((sum(i.cell_len for i in line) + self.sep * (len(line) - 1) for line in self.lines),
+                      default=0)
+        return Measurement(max(items) + (self.indent if len(items) > 1 else 0), longest)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        for items in self.lines:
+            line = Text()
+            for item in items:
+                if line.cell_len and line.cell_len + self.sep + item.cell_len > width:
+                    yield line
+                    line = Text(" " * self.indent)
+                elif line.cell_len:
+                    line.append(" " * self.sep)
+                line.append_text(item)
+            yield line
+
+
+def hang(text: str | Text, indent: int = 2, marker: str = "", style: str = "") -> RenderableType:
+    """One line of text after `indent` spaces and a marker (`⚠ `, `· `); where it wraps, it wraps
+    under its own start rather than at the left edge."""
+    body = text if isinstance(text, Text) else Text(text, style=style)
+    head = " " * indent + marker
+    grid = Table.grid(padding=0)
+    grid.add_column(width=len(head), no_wrap=True)
+    grid.add_column()
+    grid.add_row(Text(head, style=style), body)
+    return grid
+
+
+def file_line(f: FileResult) -> RenderableType:
     verb = {"loaded": "Ingested", "replaced": "Re-ingested", "unchanged": "Already stored"}[f.status]
-    text = Text(f" {verb} ", style="bold")
-    text.append(_short(f.file), style="cyan")
-    text.append(f"  [{f.adapter}]  ", style="dim")
-    text.append(f"{n(f.rows_read)} rows read · {n(f.rows_loaded)} loaded · "
-                f"{n(f.rows_rejected)} rejected · {n(f.rows_duplicate)} duplicate")
+    name = Text(f" {verb} ", style="bold")
+    name.append(_short(f.file), style="cyan")
+    counts = (f"{n(f.rows_read)} rows read · {n(f.rows_loaded)} loaded · "
+              f"{n(f.rows_rejected)} rejected · {n(f.rows_duplicate)} duplicate")
     if f.rows_skipped:
-        text.append(f" · {n(f.rows_skipped)} skipped")
-    return text
+        counts += f" · {n(f.rows_skipped)} skipped"
+    return Flow([[name, Text(f"[{f.adapter}]", style="dim"), Text(counts)]], sep=2, indent=3)
+
+
+def render_not_logs(result: IngestResult) -> list[RenderableType]:
+    """Every file the run left alone, with why: grouped by reason, a few names each."""
+    if not result.not_logs:
+        return []
+    folder, groups, hidden = words.left_alone(result.not_logs)
+    count = len(result.not_logs)
+    head = f"  {count:,} file{'s' if count != 1 else ''} left alone (not read as call logs)"
+    parts: list[RenderableType] = [Text(head + (f" in {folder}:" if folder else ":"))]
+    for g in groups:
+        parts.append(hang(f"{words.names_phrase(g)} — {g.reason}", indent=4, marker="· "))
+    if hidden:
+        parts.append(hang(f"… and {hidden:,} more for other reasons (--format json lists every one)",
+                          indent=4, marker="· ", style="dim"))
+    return parts
 
 
 def render_ingest(result: IngestResult) -> RenderableType:
     parts: list[RenderableType] = [file_line(f) for f in result.files]
     if len(result.files) > 1:
-        parts.append(Text(
-            f" Total: {n(result.total('rows_read'))} rows read · "
+        parts.append(hang(
+            f"Total: {n(result.total('rows_read'))} rows read · "
             f"{n(result.total('rows_loaded'))} loaded · {n(result.total('rows_rejected'))} rejected"
             f" · {n(result.total('rows_duplicate'))} duplicate · "
-            f"{n(result.total('rows_skipped'))} skipped", style="bold"))
+            f"{n(result.total('rows_skipped'))} skipped", indent=1, style="bold"))
     for f in result.files:
         for note in f.notes:
-            parts.append(Text(f"  ⚠ {_short(f.file, 40)}: {note}", style="yellow"))
-    if result.not_logs:
-        parts.append(Text(f"  {len(result.not_logs)} files left alone (not read as call logs):", style="dim"))
-        for x in result.not_logs:
-            parts.append(Text(f"    {_short(x.file)}: {x.reason}", style="dim"))
+            parts.append(hang(f"{_short(f.file, 40)}: {note}", marker="⚠ ", style="yellow"))
+    parts += render_not_logs(result)
     if result.total("rows_rejected"):
         parts.append(Text("  See why rows were rejected: llmcost rejects", style="dim"))
     return Group(*parts)
@@ -69,19 +125,29 @@ DIM_LABELS = {"model": "model", "task_type": "task type", "feature": "feature", 
               "day": "day", "conversation": "conversation", "provider": "provider"}
 
 
-def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12) -> Table:
+def _avg(r: BreakdownRow) -> str:
+    if r.avg_input_tokens is None or r.avg_output_tokens is None:
+        return "–"
+    return f"{n(r.avg_input_tokens)} / {n(r.avg_output_tokens)}"
+
+
+def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12, errored: bool = False) -> Table:
+    """One breakdown; with `errored`, a column of the errored calls (averages leave them out)."""
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column(f"  By {DIM_LABELS[dim]}", no_wrap=True, max_width=36)
-    for col in ("calls", "cost", "share", "avg in / out tokens"):
+    cols = ["calls", *(["errored"] if errored else []), "cost", "share",
+            "billed avg in / out" if errored else "avg in / out tokens"]
+    for col in cols:
         table.add_column(col, justify="right", no_wrap=True)
     for r in rows[:limit]:
-        avg = f"{n(r.input_tokens / r.calls)} / {n(r.output_tokens / r.calls)}" if r.calls else "–"
         cost = "unpriced" if not r.priced else usd(r.cost_usd) + (" + unpriced" if r.unpriced_calls else "")
-        table.add_row(f"  {r.key if r.key is not None else '(none)'}", n(r.calls), cost,
-                      f"{r.share_pct:.1f} %", avg)
+        table.add_row(f"  {r.key if r.key is not None else '(none)'}", n(r.calls),
+                      *([n(r.errored_calls) if r.errored_calls else ""] if errored else []), cost,
+                      f"{r.share_pct:.1f} %" if r.priced else "–", _avg(r))
     if len(rows) > limit:
         rest = rows[limit:]
         table.add_row(f"  … {len(rest)} more", n(sum(r.calls for r in rest)),
+                      *([n(sum(r.errored_calls for r in rest))] if errored else []),
                       usd(sum((r.cost_usd for r in rest), Decimal(0))),
                       f"{sum(r.share_pct for r in rest):.1f} %", "")
     return table
@@ -94,9 +160,27 @@ def default_dims(a: Analysis) -> list[str]:
         else dims[:2]
 
 
+def headline(a: Analysis) -> list[list[Text]]:
+    """The figures in the panel: spend, run rate, calls (errored beside), cost per billed call, and
+    the unpriced calls on a line of their own; or, when nothing could be priced, that (never $0.00)."""
+    t = a.totals
+    calls = Text(words.calls_phrase(t.calls, t.errored_calls))
+    if t.nothing_priced:
+        return [[Text(words.nothing_priced(t.unpriced_calls, a.unpriced_models), style="bold yellow")],
+                [calls] if t.errored_calls else []]
+    monthly = a.monthly_usd
+    items = [Text(f"{usd(t.cost_usd)} in period", style="bold"),
+             Text(f"{usd(monthly)} / month" if monthly is not None else "– / month"), calls]
+    if t.cost_per_call is not None:
+        items.append(Text(f"{usd(t.cost_per_call, 4)} / {'billed ' if t.errored_calls else ''}call"))
+    unpriced = [Text(words.unpriced_beside(t.unpriced_calls, a.unpriced_models), style="yellow")] \
+        if t.unpriced_calls else []
+    return [items, unpriced]
+
+
 def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
     parts: list[RenderableType] = []
-    if a.ingest and a.ingest.files:
+    if a.ingest and (a.ingest.files or a.ingest.not_logs):
         parts.append(render_ingest(a.ingest))
         parts.append(Text(""))
     t = a.totals
@@ -110,67 +194,68 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
     start = a.period.start.strftime("%Y-%m-%d") if a.period.start else "?"
     end = a.period.end.strftime("%Y-%m-%d") if a.period.end else "?"
     title = f"LLM spend · {start} → {end} ({a.period.days:.1f} days)"
-    head = Text()
-    head.append(f"{usd(t.cost_usd)} in period", style="bold")
-    monthly = a.monthly_usd
-    head.append(f"    {usd(monthly)} / month" if monthly is not None else "    – / month")
-    head.append(f"    {n(t.calls)} calls")
-    if t.priced_calls:
-        head.append(f"    {usd(t.cost_usd / t.priced_calls, 4)} / call")
-    parts.append(Panel(head, title=title, title_align="left", expand=False))
+    parts.append(Panel(Flow(headline(a)), title=title, title_align="left", expand=False))
     for dim in by or default_dims(a):
         rows = a.breakdowns[BREAKDOWN_KEYS[dim]]
         if rows:
-            parts.append(_breakdown_table(dim, rows))
+            parts.append(_breakdown_table(dim, rows, errored=t.errored_calls > 0))
             parts.append(Text(""))
     summary = []
-    for p in a.pareto[:1]:
-        summary.append(f"{p.keys} of {p.of_keys} {DIM_LABELS[p.dimension]}s = "
-                       f"{p.share_pct:.0f} % of spend")
-    summary.append(f"output is {t.output_share_pct:.0f} % of spend")
+    if not t.nothing_priced:
+        for p in a.pareto[:1]:
+            summary.append(f"{p.keys} of {p.of_keys} {DIM_LABELS[p.dimension]}s = "
+                           f"{p.share_pct:.0f} % of spend")
+        summary.append(f"output is {t.output_share_pct:.0f} % of spend")
     summary.append(f"cache hit rate {100 * t.cache_hit_ratio:.0f} % of input tokens")
-    parts.append(Text("  " + " · ".join(summary)))
+    parts.append(hang(" · ".join(summary)))
     c = t.costs
-    parts.append(Text(f"  Cost by component: uncached input {usd(c.input)} · cache reads "
-                      f"{usd(c.cache_read)} · cache writes {usd(c.cache_write)} · output "
-                      f"{usd(c.output)}" + (f" · other {usd(c.other)}" if c.other else "")))
+    if not t.nothing_priced:
+        parts.append(hang(f"Cost by component: uncached input {usd(c.input)} · cache reads "
+                          f"{usd(c.cache_read)} · cache writes {usd(c.cache_write)} · output "
+                          f"{usd(c.output)}" + (f" · other {usd(c.other)}" if c.other else "")))
     if a.top_calls:
         top = a.top_calls[0]
-        parts.append(Text(f"  Most expensive call: {usd(top.cost_usd, 4)} ({top.detail})", style="dim"))
+        parts.append(hang(f"Most expensive call: {usd(top.cost_usd, 4)} ({top.detail})", style="dim"))
     if a.top_conversations:
         tc = a.top_conversations[0]
-        parts.append(Text(f"  Most expensive conversation: {tc.key} {usd(tc.cost_usd, 4)} "
+        parts.append(hang(f"Most expensive conversation: {tc.key} {usd(tc.cost_usd, 4)} "
                           f"({tc.detail})", style="dim"))
     if a.prices_used:
         used = ", ".join(f"{p.model_id} from {p.effective_from:%Y-%m-%d}" for p in a.prices_used[:4])
         more = f" and {len(a.prices_used) - 4} more" if len(a.prices_used) > 4 else ""
         checked = max((p.checked for p in a.prices_used), default="")
-        parts.append(Text(f"  Priced with: {used}{more} (book checked {checked})", style="dim"))
+        parts.append(hang(f"Priced with: {used}{more} (book checked {checked})", style="dim"))
+    if t.errored_calls:
+        parts.append(hang(f"{n(t.errored_calls)} errored calls are counted but not billed; per-call "
+                          "figures are over the billed calls", style="dim"))
     if a.unpriced_models:
         share = 100 * t.unpriced_calls / t.calls
-        parts.append(Text(f"  ⚠ {n(t.unpriced_calls)} calls ({share:.1f} %) use models not in the "
-                          "price book and are not in the totals:", style="yellow"))
+        parts.append(hang(f"{n(t.unpriced_calls)} calls ({share:.1f} %) use models not in the "
+                          "price book and are not in the totals:", marker="⚠ ", style="yellow"))
         for u in a.unpriced_models[:8]:
-            parts.append(Text(f"      {u.model} ({n(u.calls)}): {u.reason}", style="yellow"))
-        parts.append(Text("      → add them with --pricing my-prices.yaml (see docs/pricing-format.md)",
-                          style="yellow"))
+            parts.append(hang(f"{u.model} ({n(u.calls)}): {u.reason}", indent=6, style="yellow"))
+        if len(a.unpriced_models) > 8:
+            parts.append(hang(f"… and {len(a.unpriced_models) - 8} more models (--format json lists "
+                              "every one)", indent=6, style="yellow"))
+        parts.append(hang("→ add them with --pricing my-prices.yaml (see docs/pricing-format.md)",
+                          indent=6, style="yellow"))
     for comp in a.unpriced_components:
-        parts.append(Text(f"  ⚠ {comp}", style="yellow"))
+        parts.append(hang(comp, marker="⚠ ", style="yellow"))
     r = a.reconciliation
     if r:
         style = "yellow" if any(m.disagrees for m in r.by_model) else "dim"
-        parts.append(Text(f"  Logged cost {usd(r.logged_cost_usd)} vs computed "
+        parts.append(hang(f"Logged cost {usd(r.logged_cost_usd)} vs computed "
                           f"{usd(r.computed_cost_usd)} on {n(r.calls)} calls "
                           f"(difference {usd(r.difference_usd)})", style=style))
         for m in r.by_model:
             if m.disagrees:
-                parts.append(Text(f"      ⚠ {m.model}: logged {usd(m.logged_cost_usd)}, computed "
-                                  f"{usd(m.computed_cost_usd)}", style="yellow"))
+                parts.append(hang(f"{m.model}: logged {usd(m.logged_cost_usd)}, computed "
+                                  f"{usd(m.computed_cost_usd)}", indent=6, marker="⚠ ", style="yellow"))
     scope = a.scope.describe()
     if scope:
-        parts.append(Text(f"  Filters: {scope}", style="dim"))
+        parts.append(hang(f"Filters: {scope}", style="dim"))
     for note in a.notes:
-        parts.append(Text(f"  ⚠ {note}", style="yellow"))
+        parts.append(hang(note, marker="⚠ ", style="yellow"))
     parts.append(Text(""))
     parts.append(Text("  Next: `llmcost recommend` to see what would save the most.", style="dim"))
     return Group(*parts)
@@ -234,7 +319,21 @@ def _lever_extra(r: LeverResult) -> str:
     return " · ".join(bits)
 
 
+def _nothing_priced(sim: Simulation, title: str) -> RenderableType | None:
+    """The baseline when no call in scope could be priced: unknown, not $0 (nothing to save on)."""
+    if not sim.calls or sim.unpriced_calls < sim.calls:
+        return None
+    return Group(
+        Text(f" {title} · {words.nothing_priced(sim.unpriced_calls, [])}", style="bold yellow"),
+        hang("No call in scope is on a model the price book knows: there is no baseline to save on. "
+             "`llmcost analyze` names the models; docs/pricing-format.md shows how to price them.",
+             style="dim"))
+
+
 def render_simulation(sim: Simulation) -> RenderableType:
+    unknown = _nothing_priced(sim, "What if")
+    if unknown is not None:
+        return unknown
     parts: list[RenderableType] = []
     head = Text()
     head.append(f"Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
@@ -256,14 +355,17 @@ def render_simulation(sim: Simulation) -> RenderableType:
     parts.append(Text("  Assumptions:", style="bold"))
     for r in sim.levers:
         for a in r.assumptions:
-            parts.append(Text(f"   · {LEVER_LABELS[r.lever]}: {a}", style="dim"))
+            parts.append(hang(f"{LEVER_LABELS[r.lever]}: {a}", indent=3, marker="· ", style="dim"))
     for note in sim.notes:
-        parts.append(Text(f"  ⚠ {note}", style="yellow"))
+        parts.append(hang(note, marker="⚠ ", style="yellow"))
     return Group(*parts)
 
 
 def render_recommend(res: RecommendResult) -> RenderableType:
     sim = res.simulation
+    unknown = _nothing_priced(sim, "Savings plan")
+    if unknown is not None:
+        return unknown
     parts: list[RenderableType] = []
     parts.append(Text(f" Savings plan · baseline {_per_month(sim, sim.baseline_usd)} / month "
                       f"({n(sim.calls)} calls over {sim.days:.1f} days)", style="bold"))
@@ -301,14 +403,14 @@ def render_recommend(res: RecommendResult) -> RenderableType:
         for a in rec.result.assumptions:
             if a not in seen:
                 seen.add(a)
-                parts.append(Text(f"   · {LEVER_LABELS[rec.result.lever]}: {a}", style="dim"))
+                parts.append(hang(f"{LEVER_LABELS[rec.result.lever]}: {a}", indent=3, marker="· ", style="dim"))
     for rule in res.rules:
-        parts.append(Text(f"   · {rule}", style="dim"))
+        parts.append(hang(rule, indent=3, marker="· ", style="dim"))
     if res.not_evaluated:
         parts.append(Text("  Not evaluated:", style="bold"))
         for s in res.not_evaluated:
-            parts.append(Text(f"   · {s}", style="dim"))
+            parts.append(hang(s, indent=3, marker="· ", style="dim"))
     for note in sim.notes:
-        parts.append(Text(f"  ⚠ {note}", style="yellow"))
+        parts.append(hang(note, marker="⚠ ", style="yellow"))
     parts.append(Text("  Report for finance: llmcost report -o savings.html", style="dim"))
     return Group(*parts)

@@ -93,10 +93,45 @@ class Totals:
     error_calls: int = 0
     calls_without_time: int = 0
     costs: Costs = field(default_factory=Costs)
+    errored_input_tokens: int = 0  # tokens logged on errored calls (usually none)
+    errored_output_tokens: int = 0
+    errored_unpriced_calls: int = 0  # errored calls on models the book does not know
 
     @property
     def cost_usd(self) -> Decimal:
         return self.costs.total
+
+    @property
+    def errored_calls(self) -> int:
+        """Calls whose status is an error: counted in `calls`, not billed."""
+        return self.error_calls
+
+    @property
+    def billed_calls(self) -> int:
+        """Calls that got an answer (every call but the errored ones): what per-call figures divide by."""
+        return self.calls - self.error_calls
+
+    @property
+    def nothing_priced(self) -> bool:
+        """Calls in scope, none of them priced: the spend is unknown, not $0."""
+        return self.calls > 0 and self.priced_calls == 0
+
+    @property
+    def cost_per_call(self) -> Decimal | None:
+        """Cost per billed call of a priced model (None when there is none)."""
+        n = self.priced_calls - (self.error_calls - self.errored_unpriced_calls)
+        return self.cost_usd / n if n > 0 else None
+
+    @property
+    def avg_input_tokens(self) -> float | None:
+        """Input tokens per billed call (cache tokens included)."""
+        b = self.billed_calls
+        return (self.input_tokens - self.errored_input_tokens) / b if b > 0 else None
+
+    @property
+    def avg_output_tokens(self) -> float | None:
+        b = self.billed_calls
+        return (self.output_tokens - self.errored_output_tokens) / b if b > 0 else None
 
     @property
     def cache_hit_ratio(self) -> float:
@@ -120,11 +155,36 @@ class BreakdownRow:
     share_pct: float
     calls_share_pct: float
     unpriced_calls: int
+    errored_calls: int = 0  # of `calls`: errored, not billed
+    errored_input_tokens: int = 0
+    errored_output_tokens: int = 0
+    errored_unpriced_calls: int = 0
 
     @property
     def priced(self) -> bool:
         """False when every call of the row is unpriced: its cost is unknown, not $0."""
         return self.unpriced_calls < self.calls
+
+    @property
+    def billed_calls(self) -> int:
+        return self.calls - self.errored_calls
+
+    @property
+    def cost_per_call(self) -> Decimal | None:
+        """Cost per billed call of a priced model (None when there is none)."""
+        n = self.calls - self.unpriced_calls - (self.errored_calls - self.errored_unpriced_calls)
+        return self.cost_usd / n if n > 0 else None
+
+    @property
+    def avg_input_tokens(self) -> float | None:
+        """Input tokens per billed call (None when every call of the row errored)."""
+        b = self.billed_calls
+        return (self.input_tokens - self.errored_input_tokens) / b if b > 0 else None
+
+    @property
+    def avg_output_tokens(self) -> float | None:
+        b = self.billed_calls
+        return (self.output_tokens - self.errored_output_tokens) / b if b > 0 else None
 
 
 @dataclass
@@ -298,6 +358,11 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
                    sum(cost_usd), count(*) FILTER (WHERE cost_input IS NULL)
             FROM {rel} GROUP BY 1"""))
     by = {k: [(r[0], r[1], r[2], r[3], r[4], r[5], _d(r[6]), r[7]) for r in rows] for k, rows in by.items()}
+    # errored calls per breakdown key (calls, input, output, unpriced): only when there are any
+    errored = _errored(store, rel) if errs else {}
+    e_in, e_out, e_unpriced = errored.get(("", None), (0, 0, 0, 0))[1:]
+    totals.errored_input_tokens, totals.errored_output_tokens = e_in, e_out
+    totals.errored_unpriced_calls = e_unpriced
     # logged against computed cost per model, and why calls are unpriced: only when there are any
     recon_by_model = store.query(f"""
         SELECT coalesce(model_id, model), count(*), sum(logged_cost_usd), sum(cost_usd) FROM {rel}
@@ -326,12 +391,13 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     for name, out_key in BREAKDOWN_KEYS.items():
         items = []
         for key, calls, inp, cr, cw, out, c, unpriced, *_ in by[name]:
+            err = errored.get((name, key), (0, 0, 0, 0))
             if name == "day" and key is not None:
                 key = key.isoformat()
             items.append(BreakdownRow(
                 key, int(calls), int(inp or 0), int(cr or 0), int(cw or 0), int(out or 0), c,
                 float(100 * c / total_cost) if total_cost else 0.0,
-                100.0 * calls / totals.calls if totals.calls else 0.0, int(unpriced)))
+                100.0 * calls / totals.calls if totals.calls else 0.0, int(unpriced), *err))
         if name == "day":
             items.sort(key=lambda r: (r.key is None, r.key or ""))
         else:
@@ -378,6 +444,32 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     return Analysis(period, totals, breakdowns, ingest, scope, unpriced_models, recon, prices_used,
                     _pareto(breakdowns, total_cost), top_calls, top_convs, unpriced_components,
                     book_files=[], notes=notes)
+
+
+_ERRORED_SETS = {"": "()", "model": "(_model)", "task_type": "(task_type)", "feature": "(feature)",
+                 "tenant": "(tenant)", "day": "(_day)", "provider": "(provider)"}
+
+
+def _errored(store: Store, rel: str) -> dict[tuple[str, Any], tuple[int, int, int, int]]:
+    """The errored calls in scope, in total ("") and per key of every breakdown but conversations:
+    (dimension, key) -> (calls, input tokens, output tokens, calls on unpriced models). One pass
+    over the errored calls only, so that per-call figures can leave them out."""
+    cols = ["_model", "task_type", "feature", "tenant", "_day", "provider"]
+    names = ["model", "task_type", "feature", "tenant", "day", "provider"]
+    gid = ", ".join(cols)
+    out: dict[tuple[str, Any], tuple[int, int, int, int]] = {}
+    for row in store.query(f"""
+            SELECT GROUPING({gid}), {gid}, count(*), sum(input_tokens), sum(output_tokens),
+                   count(*) FILTER (WHERE cost_input IS NULL)
+            FROM (SELECT *, CAST(ts AS DATE) AS _day, coalesce(model_id, model) AS _model
+                  FROM {rel} WHERE status = 'error')
+            GROUP BY GROUPING SETS ({", ".join(_ERRORED_SETS.values())})"""):
+        g, keys, figures = row[0], row[1:1 + len(cols)], row[1 + len(cols):]
+        calls, inp, outp, unpriced = (int(v or 0) for v in figures)
+        grouped = [i for i in range(len(cols)) if not (g >> (len(cols) - 1 - i)) & 1]
+        where = (names[grouped[0]], keys[grouped[0]]) if grouped else ("", None)
+        out[where] = (calls, inp, outp, unpriced)
+    return out
 
 
 def _pareto(breakdowns: dict[str, list[BreakdownRow]], total: Decimal) -> list[Pareto]:

@@ -26,6 +26,7 @@ from llmcost import __version__
 from llmcost.config import Config
 from llmcost.errors import UsageError
 from llmcost.ingest import IngestResult
+from llmcost.ingest.load import NotCallLog
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import PERIODS
 from llmcost.report.analysis import Analysis, analyze_calls
@@ -152,11 +153,17 @@ class Report:
     daily_by_model: list[DayModelCost]
     files: list[SourceFile]
     files_from_this_run: bool  # False: the store's record of the files (no FILES given)
+    files_left_alone: list[NotCallLog] = field(default_factory=list)  # found by this run, not call logs
 
     # --- headline figures: the same objects the analyze / recommend JSON print -----------------
     @property
     def spend_usd(self) -> Decimal:
+        """The priced spend (see `nothing_priced`: with no call priced it is unknown, not $0)."""
         return self.analysis.totals.cost_usd
+
+    @property
+    def nothing_priced(self) -> bool:
+        return self.analysis.totals.nothing_priced
 
     @property
     def monthly_usd(self) -> Decimal | None:
@@ -216,7 +223,8 @@ def build_report(store: Store, book: PriceBook, relation: str, cfg: Config, inge
         version=REPORT_VERSION, title=title, generated_at=now.astimezone(UTC), llmcost_version=__version__,
         command_line=command_line, price_book_files=sorted(used_files), price_book_checked=checked,
         currency=cur, scope_description=scope.describe(), analysis=analysis, recommend=rec,
-        spend_lines=lines, daily_by_model=_daily_by_model(lines), files=files, files_from_this_run=from_run)
+        spend_lines=lines, daily_by_model=_daily_by_model(lines), files=files, files_from_this_run=from_run,
+        files_left_alone=list(ingest.not_logs) if ingest is not None else [])
 
 
 def _class_sql() -> dict[str, tuple[str, str, str, str]]:

@@ -29,6 +29,9 @@ Quirks and rules (provider-facts.md B3, C):
 - Vertex `trafficType` (`ON_DEMAND`, `PROVISIONED_THROUGHPUT`) is ignored: every call is read at
   the standard tier (Provisioned Throughput is paid by subscription, which llmcost does not
   model). Explicit-cache storage charges are not in the response and are not counted.
+- Google Search grounding: `candidates[0].groundingMetadata.webSearchQueries` ->
+  web_search_requests, priced by the book as a per-request charge: Gemini 3 models bill each
+  query, earlier models each grounded prompt (1 per response that searched).
 - Records that are not valid JSON are rejected with their line.
 """
 
@@ -83,6 +86,19 @@ def _is_gemini_chunk(rec: dict[str, Any]) -> bool:
             and isinstance(cands[0].get("content"), dict) and "parts" in cands[0]["content"])
 
 
+def _grounding_charges(doc: str) -> str:
+    """SQL: the billable Google Search grounding units of a response: Gemini 3 models bill each
+    search query (`groundingMetadata.webSearchQueries`), earlier models each grounded prompt
+    (1 when the response ran any query). NULL when the response was not grounded."""
+    queries = " + ".join(
+        f"coalesce(json_array_length(json_extract({doc}, '$.candidates[0].{meta}.{key}')), 0)"
+        for meta, key in (("groundingMetadata", "webSearchQueries"),
+                          ("grounding_metadata", "web_search_queries")))
+    model = f"lower(coalesce({jfirst(doc, 'modelVersion', 'model_version', 'model')}, ''))"
+    return (f"(CASE WHEN ({queries}) = 0 THEN NULL WHEN regexp_matches({model}, '^(models/)?gemini-[3-9]') "
+            f"THEN ({queries}) ELSE 1 END)")
+
+
 class GeminiAdapter:
     name = "gemini"
     description = "Gemini API / Vertex AI generateContent responses (usageMetadata), one per line"
@@ -129,6 +145,7 @@ class GeminiAdapter:
             "output_tokens": (f"(CASE WHEN {has_usage} THEN {count('candidatesTokenCount')} + "
                               f"{count('thoughtsTokenCount')} END)"),
             "reasoning_tokens": v["thoughtsTokenCount"],
+            "web_search_requests": _grounding_charges(doc),
         }
         checks.append(timestamp_check("createTime", created))
         no_usage = ("'no usageMetadata in this response (nor in any chunk of its stream): "

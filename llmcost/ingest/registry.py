@@ -13,6 +13,7 @@ from llmcost.ingest.anthropic import AnthropicAdapter
 from llmcost.ingest.anthropic_batch import AnthropicBatchAdapter
 from llmcost.ingest.base import Adapter, FileSample
 from llmcost.ingest.bedrock import BedrockAdapter
+from llmcost.ingest.bedrock_converse import BedrockConverseAdapter
 from llmcost.ingest.claude_code import ClaudeCodeAdapter
 from llmcost.ingest.gemini import GeminiAdapter
 from llmcost.ingest.generic import GenericAdapter, match_columns, not_a_call_log
@@ -34,6 +35,7 @@ ADAPTERS: list[Adapter] = [
     LangfuseAdapter(),
     HeliconeAdapter(),
     BedrockAdapter(),
+    BedrockConverseAdapter(),
     ServingTraceAdapter(),
     GenericAdapter(),
 ]

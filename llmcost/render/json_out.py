@@ -104,10 +104,12 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
              "monthly_usd": money(a.period.monthly(r.cost_usd)) if r.priced else None,
              "unpriced_calls": r.unpriced_calls, "input_tokens": r.input_tokens,
              "cache_read_tokens": r.cache_read_tokens, "cache_write_tokens": r.cache_write_tokens,
-             "output_tokens": r.output_tokens, "calls_share_pct": r.calls_share_pct,
-             "errored_calls": r.errored_calls, "billed_calls": r.billed_calls,
-             "cost_per_call_usd": money(r.cost_per_call),
-             "avg_input_tokens": r.avg_input_tokens, "avg_output_tokens": r.avg_output_tokens}
+             "output_tokens": r.output_tokens, "calls_share_pct": r.calls_share_pct}
+            # per billed call (errored calls left out); conversations are summed without them
+            | ({} if name == "conversation" else {
+                "errored_calls": r.errored_calls, "billed_calls": r.billed_calls,
+                "cost_per_call_usd": money(r.cost_per_call),
+                "avg_input_tokens": r.avg_input_tokens, "avg_output_tokens": r.avg_output_tokens})
             for r in a.breakdowns[BREAKDOWN_KEYS[name]]
         ]
     doc["unpriced_models"] = [{"model": u.model, "calls": u.calls, "reason": u.reason}

@@ -358,11 +358,10 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
                    sum(cost_usd), count(*) FILTER (WHERE cost_input IS NULL)
             FROM {rel} GROUP BY 1"""))
     by = {k: [(r[0], r[1], r[2], r[3], r[4], r[5], _d(r[6]), r[7]) for r in rows] for k, rows in by.items()}
-    # errored calls per breakdown key (calls, input, output, unpriced): only when there are any
+    # errored calls per breakdown key, only when there are any: per-call figures leave them out
     errored = _errored(store, rel) if errs else {}
-    e_in, e_out, e_unpriced = errored.get(("", None), (0, 0, 0, 0))[1:]
-    totals.errored_input_tokens, totals.errored_output_tokens = e_in, e_out
-    totals.errored_unpriced_calls = e_unpriced
+    (totals.errored_input_tokens, totals.errored_output_tokens,
+     totals.errored_unpriced_calls) = errored.get(("", None), (0, 0, 0, 0))[1:]
     # logged against computed cost per model, and why calls are unpriced: only when there are any
     recon_by_model = store.query(f"""
         SELECT coalesce(model_id, model), count(*), sum(logged_cost_usd), sum(cost_usd) FROM {rel}
@@ -446,29 +445,33 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
                     book_files=[], notes=notes)
 
 
-_ERRORED_SETS = {"": "()", "model": "(_model)", "task_type": "(task_type)", "feature": "(feature)",
-                 "tenant": "(tenant)", "day": "(_day)", "provider": "(provider)"}
+ERRORED = "llmcost_errored_calls"
+_ERRORED_KEYS = {"model": "_model", "task_type": "task_type", "feature": "feature", "tenant": "tenant",
+                 "day": "_day", "provider": "provider"}
 
 
 def _errored(store: Store, rel: str) -> dict[tuple[str, Any], tuple[int, int, int, int]]:
-    """The errored calls in scope, in total ("") and per key of every breakdown but conversations:
-    (dimension, key) -> (calls, input tokens, output tokens, calls on unpriced models). One pass
-    over the errored calls only, so that per-call figures can leave them out."""
-    cols = ["_model", "task_type", "feature", "tenant", "_day", "provider"]
-    names = ["model", "task_type", "feature", "tenant", "day", "provider"]
+    """The errored calls in scope, in total (`("", None)`) and per key of every breakdown but
+    conversations: (dimension, key) -> (calls, input tokens, output tokens, calls on models the
+    book lacks). The errored calls (a few) are copied first, then grouped: far less work than
+    grouping every call."""
+    store.con.execute(f"""CREATE OR REPLACE TEMP TABLE {ERRORED} AS
+        SELECT coalesce(model_id, model) AS _model, task_type, feature, tenant, CAST(ts AS DATE) AS _day,
+               provider, input_tokens, output_tokens, cost_input IS NULL AS unpriced
+        FROM {rel} WHERE status = 'error'""")
+    names, cols = list(_ERRORED_KEYS), list(_ERRORED_KEYS.values())
     gid = ", ".join(cols)
     out: dict[tuple[str, Any], tuple[int, int, int, int]] = {}
     for row in store.query(f"""
             SELECT GROUPING({gid}), {gid}, count(*), sum(input_tokens), sum(output_tokens),
-                   count(*) FILTER (WHERE cost_input IS NULL)
-            FROM (SELECT *, CAST(ts AS DATE) AS _day, coalesce(model_id, model) AS _model
-                  FROM {rel} WHERE status = 'error')
-            GROUP BY GROUPING SETS ({", ".join(_ERRORED_SETS.values())})"""):
-        g, keys, figures = row[0], row[1:1 + len(cols)], row[1 + len(cols):]
-        calls, inp, outp, unpriced = (int(v or 0) for v in figures)
+                   count(*) FILTER (WHERE unpriced)
+            FROM {ERRORED} GROUP BY GROUPING SETS ((), {", ".join(f"({c})" for c in cols)})"""):
+        g, keys = row[0], row[1:1 + len(cols)]
+        calls, inp, outp, unpriced = (int(v or 0) for v in row[1 + len(cols):])
+        # GROUPING's bit is 0 for the column grouped on; the leftmost column is the high bit
         grouped = [i for i in range(len(cols)) if not (g >> (len(cols) - 1 - i)) & 1]
-        where = (names[grouped[0]], keys[grouped[0]]) if grouped else ("", None)
-        out[where] = (calls, inp, outp, unpriced)
+        out[(names[grouped[0]], keys[grouped[0]]) if grouped else ("", None)] = (calls, inp, outp, unpriced)
+    store.con.execute(f"DROP TABLE {ERRORED}")
     return out
 
 

@@ -358,3 +358,18 @@ def test_files_left_alone_are_named_with_the_reason(tmp_path, store):
     assert alone["empty.jsonl"] == "empty file"
     assert alone["README.md"].startswith("not a log file name (.md)")
     assert alone["notes.txt"].startswith("not a call log: no model / input tokens / output tokens found")
+
+
+def test_a_log_that_names_no_model_says_so_and_model_prices_it(cli):
+    path = str(SHAPES / "gemini_no_model.json")
+    out = cli("analyze", path).stdout
+    assert "unpriced: 1 call of (no model named) — name the model with --model NAME" in out
+    assert "$0.00" not in out
+    doc = cli("analyze", path, "--format", "json").json()
+    assert doc["totals"]["cost_usd"] is None
+    assert doc["unpriced_models"] == [{"model": None, "calls": 1, "reason":
+                                       "the log names no model (name it with --model NAME)"}]
+    # a new store: --model names the model of the calls that name none, which are then priced
+    # 4 in × $0.10/M + 2 out × $0.40/M = 0.0000004 + 0.0000008 = 0.0000012
+    doc = cli("analyze", path, "--model", "gemini-2.0-flash", "--db", ":memory:", "--format", "json").json()
+    assert doc["totals"]["cost_usd"] == pytest.approx(0.0000012, abs=1e-15)

@@ -279,7 +279,8 @@ def priced_sql(source: str) -> str:
     SELECT f.* EXCLUDE (_mult), f._mult AS price_multiplier,
            r.p_input, r.p_output, r.p_cache_read, r.p_cache_write_5m, r.p_cache_write_1h,
            r.tier_priced,
-           CASE WHEN f.model_id IS NULL THEN 'model not in the price book'
+           CASE WHEN f.model IS NULL THEN 'the log names no model (name it with --model NAME)'
+                WHEN f.model_id IS NULL THEN 'model not in the price book'
                 WHEN f.period_key IS NULL THEN 'no price in force at the call''s time'
            END AS unpriced_reason,
            {cost(uncached, 'r.p_input')} AS cost_input,

@@ -342,7 +342,8 @@ def _headline(page: Page) -> str:
     if r.nothing_priced:
         # no call could be priced: the spend is unknown, never $0.00
         cards.append(("Spend in period", '<span class="warn">unpriced</span>',
-                      esc(f"{words.unpriced_calls_of(t.unpriced_calls, a.unpriced_models)} — {words.ADD_PRICES}")))
+                      esc(f"{words.unpriced_calls_of(t.unpriced_calls, a.unpriced_models)} — "
+                          f"{words.unpriced_hint(a.unpriced_models)}")))
         cards.append(("Monthly run rate", "–", f"{calls}: none priced"))
         cards.append(("Savings available", "–", "nothing priced to save on"))
         cards.append(("Saved", "–", "add prices to see the plan"))
@@ -520,7 +521,7 @@ def _quality(page: Page) -> str:
                                                  if rej else "") + f"; {calls} in scope, "
                  f"{n(t.priced_calls)} priced, {n(t.unpriced_calls)} unpriced.</p>")
     if a.unpriced_models:
-        rows = [[esc(u.model), n(u.calls), esc(u.reason)] for u in a.unpriced_models]
+        rows = [[esc(words.model_label(u.model)), n(u.calls), esc(u.reason)] for u in a.unpriced_models]
         parts.append(_table(["Unpriced model", "Calls", "Why"], rows, numeric={1},
                             caption="Calls on models the price book does not know: not in any total"))
     else:

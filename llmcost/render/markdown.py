@@ -116,7 +116,8 @@ def analysis_markdown(a: Analysis, with_ingest: bool = True) -> str:
         if key == "by_model" or any(r.key is not None for r in rows):
             lines += _table(title, name, rows, errored=t.errored_calls > 0)
     for u in a.unpriced_models:
-        lines.append(f"> ⚠ unpriced: {md_escape(u.model)} ({u.calls:,} calls): {md_escape(u.reason)}")
+        lines.append(f"> ⚠ unpriced: {md_escape(words.model_label(u.model))} ({u.calls:,} calls): "
+                     f"{md_escape(u.reason)}")
     if a.reconciliation:
         r = a.reconciliation
         lines.append(f"> Logged cost {usd(r.logged_cost_usd)} vs computed {usd(r.computed_cost_usd)} "

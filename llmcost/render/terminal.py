@@ -193,7 +193,8 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
         return Group(*parts)
     start = a.period.start.strftime("%Y-%m-%d") if a.period.start else "?"
     end = a.period.end.strftime("%Y-%m-%d") if a.period.end else "?"
-    title = f"LLM spend · {start} → {end} ({a.period.days:.1f} days)"
+    title = (f"LLM spend · {start} → {end} ({a.period.days:.1f} days)" if a.period.start
+             else "LLM spend · no call times logged")
     parts.append(Panel(Flow(headline(a)), title=title, title_align="left", expand=False))
     for dim in by or default_dims(a):
         rows = a.breakdowns[BREAKDOWN_KEYS[dim]]
@@ -233,7 +234,8 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
         parts.append(hang(f"{n(t.unpriced_calls)} calls ({share:.1f} %) use models not in the "
                           "price book and are not in the totals:", marker="⚠ ", style="yellow"))
         for u in a.unpriced_models[:8]:
-            parts.append(hang(f"{u.model} ({n(u.calls)}): {u.reason}", indent=6, style="yellow"))
+            parts.append(hang(f"{words.model_label(u.model)} ({n(u.calls)}): {u.reason}", indent=6,
+                              style="yellow"))
         if len(a.unpriced_models) > 8:
             parts.append(hang(f"… and {len(a.unpriced_models) - 8} more models (--format json lists "
                               "every one)", indent=6, style="yellow"))

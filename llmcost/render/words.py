@@ -22,15 +22,29 @@ def calls_phrase(calls: int, errored: int) -> str:
     return out + (f" ({errored:,} errored, not billed)" if errored else "")
 
 
-def _model(name: str | None) -> str:
+NAME_MODELS = "name the model with --model NAME"
+
+
+def model_label(name: str | None) -> str:
+    """A model as people read it: the logged name, or `(no model named)` for calls whose log
+    named none."""
     return name if name is not None else "(no model named)"
+
+
+def unpriced_hint(models: list[UnpricedModel]) -> str:
+    """What to do about unpriced calls: add prices, and/or name the model a log left out."""
+    unnamed = any(u.model is None for u in models)
+    named = any(u.model is not None for u in models)
+    if unnamed and not named:
+        return NAME_MODELS
+    return f"{ADD_PRICES}; {NAME_MODELS} for calls that name none" if unnamed else ADD_PRICES
 
 
 def models_phrase(models: list[UnpricedModel], limit: int = 3) -> str:
     """`qwen3.5:27b` or `a (9), b (3) and 2 more models`."""
     if len(models) == 1:
-        return _model(models[0].model)
-    shown = ", ".join(f"{_model(u.model)} ({u.calls:,})" for u in models[:limit])
+        return model_label(models[0].model)
+    shown = ", ".join(f"{model_label(u.model)} ({u.calls:,})" for u in models[:limit])
     rest = len(models) - limit
     return shown + (f" and {rest} more model{'s' if rest != 1 else ''}" if rest > 0 else "")
 
@@ -43,7 +57,7 @@ def unpriced_calls_of(unpriced_calls: int, models: list[UnpricedModel]) -> str:
 
 def nothing_priced(unpriced_calls: int, models: list[UnpricedModel]) -> str:
     """The headline when no call in scope could be priced: the spend is unknown, not $0."""
-    return f"unpriced: {unpriced_calls_of(unpriced_calls, models)} — {ADD_PRICES}"
+    return f"unpriced: {unpriced_calls_of(unpriced_calls, models)} — {unpriced_hint(models)}"
 
 
 def unpriced_beside(unpriced_calls: int, models: list[UnpricedModel]) -> str:

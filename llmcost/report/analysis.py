@@ -434,7 +434,7 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
             f"{tier_missing[0]:,} calls on a service tier their provider has no price for "
             f"({', '.join(tier_missing[1])}), priced at standard")
     notes: list[str] = []
-    if totals.calls and period.days < 1:
+    if totals.calls and period.start is not None and period.days < 1:
         notes.append(f"the calls in scope span {period.days * 24:.1f} hours: monthly figures "
                      "extrapolate from less than a day")
     if totals.calls_without_time:

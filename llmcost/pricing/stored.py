@@ -40,8 +40,10 @@ BOOK_TABLES = {PERIODS: "priced_book_periods", ROWS: "priced_book_rows", MULTS: 
 
 
 def book_fingerprint(book: PriceBook) -> str:
-    """SHA-256 of the pricing SQL and of every file of the book, in load order."""
+    """SHA-256 of the pricing SQL, the rollup's figures and every file of the book, in load
+    order (a change to any of them rebuilds what is kept)."""
     h = hashlib.sha256(priced_sql("calls").encode())
+    h.update(repr(sorted(ROLLUP_FIGURES.items())).encode())
     for f in book.files:
         h.update(b"\0" + f.encode() + b"\0")
         h.update(Path(f).read_bytes())
@@ -129,6 +131,10 @@ ROLLUP_FIGURES = {
     "log_n": "count(*) FILTER (WHERE logged_cost_usd IS NOT NULL AND cost_usd IS NOT NULL)",
     "ws": "sum(web_search_requests) FILTER (WHERE web_search_unpriced)",
     "tmiss": "count(*) FILTER (WHERE tier_priced = false)",
+    # errored calls' tokens and those on models the book lacks: per-call figures leave them out
+    "e_inp": "sum(input_tokens) FILTER (WHERE status = 'error')",
+    "e_out": "sum(output_tokens) FILTER (WHERE status = 'error')",
+    "e_unp": "count(*) FILTER (WHERE status = 'error' AND cost_input IS NULL)",
 }
 # how the figures of several rollup rows add up
 ROLLUP_SUMS = {k: ("min" if k == "t0" else "max" if k == "t1" else "sum") for k in ROLLUP_FIGURES}

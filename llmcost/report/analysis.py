@@ -325,11 +325,12 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
         FROM (SELECT *, CAST(ts AS DATE) AS _day, coalesce(model_id, model) AS _model FROM {source})
         GROUP BY ALL""")
     (calls, inp, cr, cw, out, reas, errs, no_ts, first, last, unpriced, c_in, c_cr, c_cw, c_out, c_oth,
-     log_n, ws, tmiss) = store.query(f"""
+     log_n, ws, tmiss, e_inp, e_out, e_unp) = store.query(f"""
         SELECT coalesce(sum(calls), 0), sum(inp), sum(cr), sum(cw), sum(out), sum(reas),
                coalesce(sum(errs), 0), coalesce(sum(no_ts), 0), min(t0), max(t1),
                coalesce(sum(unpriced), 0), sum(c_in), sum(c_cr), sum(c_cw), sum(c_out), sum(c_oth),
-               coalesce(sum(log_n), 0), coalesce(sum(ws), 0), coalesce(sum(tmiss), 0)
+               coalesce(sum(log_n), 0), coalesce(sum(ws), 0), coalesce(sum(tmiss), 0),
+               sum(e_inp), sum(e_out), sum(e_unp)
         FROM {FINE}""")[0]
     totals = Totals(int(calls), int(calls) - int(unpriced), int(unpriced), int(inp or 0),
                     int(cr or 0), int(cw or 0), int(out or 0), int(reas or 0), int(errs),
@@ -341,7 +342,8 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     n = len(names)
     gid = ", ".join(f"d_{k}" for k in names)
     by: dict[str, list[tuple[Any, ...]]] = {k: [] for k in _SETS}
-    figures = "sum(calls), sum(inp), sum(cr), sum(cw), sum(out), sum(cost), sum(unpriced)"
+    figures = ("sum(calls), sum(inp), sum(cr), sum(cw), sum(out), sum(cost), sum(unpriced), "
+               "sum(errs), sum(e_inp), sum(e_out), sum(e_unp)")
     for row in store.query(f"""
             SELECT GROUPING({gid}) AS g, {gid}, {figures} FROM {FINE}
             GROUP BY GROUPING SETS ({", ".join(f"(d_{k})" for k in names)})"""):
@@ -355,13 +357,16 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
         by["tenant"] = list(store.query(f"""
             SELECT tenant, count(*), sum(input_tokens), sum(cache_read_tokens),
                    sum(cache_write_5m_tokens + cache_write_1h_tokens), sum(output_tokens),
-                   sum(cost_usd), count(*) FILTER (WHERE cost_input IS NULL)
+                   sum(cost_usd), count(*) FILTER (WHERE cost_input IS NULL),
+                   {", ".join(ROLLUP_FIGURES[k] for k in ("errs", "e_inp", "e_out", "e_unp"))}
             FROM {rel} GROUP BY 1"""))
-    by = {k: [(r[0], r[1], r[2], r[3], r[4], r[5], _d(r[6]), r[7]) for r in rows] for k, rows in by.items()}
-    # errored calls per breakdown key, only when there are any: per-call figures leave them out
-    errored = _errored(store, rel) if errs else {}
-    (totals.errored_input_tokens, totals.errored_output_tokens,
-     totals.errored_unpriced_calls) = errored.get(("", None), (0, 0, 0, 0))[1:]
+    by = {k: [(r[0], r[1], r[2], r[3], r[4], r[5], _d(r[6]), r[7], *r[8:]) for r in rows]
+          for k, rows in by.items()}
+    # errored calls per breakdown key (from the same passes): per-call figures leave them out
+    errored = {(name, r[0]): tuple(int(v or 0) for v in r[8:12]) for name, rows in by.items()
+               for r in rows if len(r) >= 12 and r[8]}
+    totals.errored_input_tokens, totals.errored_output_tokens, totals.errored_unpriced_calls = (
+        int(e_inp or 0), int(e_out or 0), int(e_unp or 0))
     # logged against computed cost per model, and why calls are unpriced: only when there are any
     recon_by_model = store.query(f"""
         SELECT coalesce(model_id, model), count(*), sum(logged_cost_usd), sum(cost_usd) FROM {rel}
@@ -443,36 +448,6 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     return Analysis(period, totals, breakdowns, ingest, scope, unpriced_models, recon, prices_used,
                     _pareto(breakdowns, total_cost), top_calls, top_convs, unpriced_components,
                     book_files=[], notes=notes)
-
-
-ERRORED = "llmcost_errored_calls"
-_ERRORED_KEYS = {"model": "_model", "task_type": "task_type", "feature": "feature", "tenant": "tenant",
-                 "day": "_day", "provider": "provider"}
-
-
-def _errored(store: Store, rel: str) -> dict[tuple[str, Any], tuple[int, int, int, int]]:
-    """The errored calls in scope, in total (`("", None)`) and per key of every breakdown but
-    conversations: (dimension, key) -> (calls, input tokens, output tokens, calls on models the
-    book lacks). The errored calls (a few) are copied first, then grouped: far less work than
-    grouping every call."""
-    store.con.execute(f"""CREATE OR REPLACE TEMP TABLE {ERRORED} AS
-        SELECT coalesce(model_id, model) AS _model, task_type, feature, tenant, CAST(ts AS DATE) AS _day,
-               provider, input_tokens, output_tokens, cost_input IS NULL AS unpriced
-        FROM {rel} WHERE status = 'error'""")
-    names, cols = list(_ERRORED_KEYS), list(_ERRORED_KEYS.values())
-    gid = ", ".join(cols)
-    out: dict[tuple[str, Any], tuple[int, int, int, int]] = {}
-    for row in store.query(f"""
-            SELECT GROUPING({gid}), {gid}, count(*), sum(input_tokens), sum(output_tokens),
-                   count(*) FILTER (WHERE unpriced)
-            FROM {ERRORED} GROUP BY GROUPING SETS ((), {", ".join(f"({c})" for c in cols)})"""):
-        g, keys = row[0], row[1:1 + len(cols)]
-        calls, inp, outp, unpriced = (int(v or 0) for v in row[1 + len(cols):])
-        # GROUPING's bit is 0 for the column grouped on; the leftmost column is the high bit
-        grouped = [i for i in range(len(cols)) if not (g >> (len(cols) - 1 - i)) & 1]
-        out[(names[grouped[0]], keys[grouped[0]]) if grouped else ("", None)] = (calls, inp, outp, unpriced)
-    store.con.execute(f"DROP TABLE {ERRORED}")
-    return out
 
 
 def _pareto(breakdowns: dict[str, list[BreakdownRow]], total: Decimal) -> list[Pareto]:

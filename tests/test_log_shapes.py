@@ -373,3 +373,31 @@ def test_a_log_that_names_no_model_says_so_and_model_prices_it(cli):
     # 4 in × $0.10/M + 2 out × $0.40/M = 0.0000004 + 0.0000008 = 0.0000012
     doc = cli("analyze", path, "--model", "gemini-2.0-flash", "--db", ":memory:", "--format", "json").json()
     assert doc["totals"]["cost_usd"] == pytest.approx(0.0000012, abs=1e-15)
+
+
+def _observation(i: int) -> dict:
+    return {"id": f"obs-{i}", "traceId": "trace-1", "type": "GENERATION", "name": "classify",
+            "startTime": f"2026-10-01T00:00:0{i}Z", "model": "gpt-4o-mini",
+            "usageDetails": {"input": 100, "output": 10}, "costDetails": {"total": 0.0001}}
+
+
+@pytest.mark.parametrize("indent", [2, None])
+def test_one_object_wrapping_its_records_in_a_list(tmp_path, store, indent):
+    # the Langfuse public API's list response: {"data": [observations], "meta": {…}}
+    page = {"meta": {"page": 1, "limit": 50, "totalItems": 3, "totalPages": 1},
+            "data": [_observation(i) for i in range(3)]}
+    path = tmp_path / "observations.json"
+    path.write_text(json.dumps(page, indent=indent), encoding="utf-8")
+    r = load(store, path).files[0]
+    assert r.adapter == "langfuse"
+    assert counts(r) == (3, 3, 0, 0, 0)  # the list's 3 elements are the records
+    assert token_totals(store) == {"calls": 3, "input": 300, "cache_read": 0, "cache_write": 0,
+                                   "output": 30}
+
+
+def test_a_cut_off_wrapping_object_keeps_its_whole_records(tmp_path, store):
+    text = json.dumps({"data": [_observation(i) for i in range(3)], "meta": {"page": 1}}, indent=2)
+    path = tmp_path / "observations_cut.json"
+    path.write_text(text[: text.index('"obs-2"') + 30], encoding="utf-8")
+    r = load(store, path).files[0]
+    assert counts(r) == (3, 2, 1, 0, 0)  # obs-0 and obs-1 load; the cut obs-2 is rejected

@@ -21,7 +21,7 @@ from llmcost.sql_quoting import sql_ident, sql_str
 __all__ = ["sql_ident", "sql_str"]  # re-exported for adapters
 
 FileKind = Literal["csv", "jsonl", "json", "parquet"]
-JsonLayout = Literal["lines", "array", "values", "sse"]
+JsonLayout = Literal["lines", "array", "values", "sse", "wrapped"]
 
 # Names used for DuckDB's CSV rejects tables (TEMP tables, one pair per connection).
 CSV_REJECTS_TABLE = "llmcost_csv_rejects"
@@ -224,6 +224,7 @@ class FileSample:
     encoding: str = "utf-8"  # utf-8, or utf-16 (a BOM says so) / latin-1 (the head is not UTF-8)
     delimiter: str | None = None  # CSV: the delimiter found in the head (None: DuckDB sniffs)
     layout: JsonLayout = "lines"  # JSON kinds: how the records are laid out (`json_layout`)
+    wrapper_key: str | None = None  # `wrapped`: the key of the one object whose list holds the records
     cut: bool = False  # the head is only the start of the file
 
     def has_any(self, *names: str) -> bool:
@@ -362,6 +363,16 @@ class SourceContext:
         when the text is not valid JSON: reject those with `_json IS NULL`; extract fields from
         `_json` so broken records never stop the read)."""
         layout = self.sample.layout
+        if layout == "wrapped" and self.normalised is None:
+            key = (self.sample.wrapper_key or "data").replace('"', '\\"')
+            elements = sql_str(f'$."{key}"[*]')
+            return (
+                f"(SELECT *, {_JSON_OR_NULL} AS _json FROM "
+                f"(SELECT row_number() OVER () AS _pos, CAST(__e AS VARCHAR) AS _raw FROM "
+                f"(SELECT unnest(json_extract(json, {elements})) AS __e "
+                f"FROM read_json_objects({self.path_sql}, format='unstructured', "
+                f"maximum_object_size={WRAPPED_MAX_BYTES}))))"
+            )
         if self.normalised is not None or layout == "lines":
             return self.json_lines()
         if layout == "sse":
@@ -456,6 +467,59 @@ def json_layout(text: str) -> JsonLayout:
             except json.JSONDecodeError:
                 continue
     return "values"
+
+
+# preferred names of the list that holds the records in a file that is one wrapping object
+WRAPPER_KEYS = ("data", "results", "items", "records", "observations", "calls", "requests", "logs",
+                "generations", "events", "rows")
+WRAPPED_MAX_BYTES = 4 * 1024 * 1024 * 1024  # DuckDB reads the wrapping object whole
+
+
+def find_wrapper(text: str, scan: int = 1024 * 1024) -> tuple[str, int] | None:
+    """In a file that is one JSON object (`{"data": [{…}, …], "meta": …}`, as list APIs return
+    them): the top-level key whose value is a list of objects, and where that list starts.
+    A preferred name (`WRAPPER_KEYS`) wins over the first such key. Scans the first `scan`
+    characters only, string-aware."""
+    found: list[tuple[str, int]] = []
+    depth = 0
+    in_str = esc = False
+    key_start = -1
+    last_key: str | None = None
+    start = len(text) - len(text.lstrip("\ufeff \t\r\n"))
+    i = start
+    end = min(len(text), scan)
+    while i < end:
+        ch = text[i]
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+                if depth == 1:
+                    last_key = text[key_start + 1:i]
+        elif ch == '"':
+            in_str, key_start = True, i
+        elif ch in "{[":
+            if ch == "[" and depth == 1 and last_key is not None:
+                rest = text[i + 1:i + 4096].lstrip()
+                if rest.startswith("{"):
+                    found.append((last_key, i))
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+            if depth == 0:
+                break
+        elif ch == "," and depth == 1:
+            last_key = None
+        i += 1
+    if not found:
+        return None
+    for key, pos in found:
+        if key in WRAPPER_KEYS:
+            return key, pos
+    return found[0]
 
 
 def sse_payload(line: str) -> str | None:

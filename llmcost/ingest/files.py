@@ -22,6 +22,7 @@ import hashlib
 import io
 import itertools
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -31,6 +32,7 @@ from llmcost.ingest.base import (
     FileKind,
     FileSample,
     duckdb_reason,
+    find_wrapper,
     flatten_keys,
     json_layout,
     parse_json_records,
@@ -202,6 +204,26 @@ def take_sample(path: Path, con: duckdb.DuckDBPyConnection, size: int = SAMPLE_B
     delimiter = sniff_delimiter(head, complete=not cut)
     columns = _csv_columns(path, con, encoding, delimiter)
     return FileSample(path, "csv", compressed, columns, [], head, encoding, delimiter, cut=cut)
+
+
+def unwrap_sample(sample: FileSample) -> FileSample | None:
+    """A file that is one JSON object holding its records in a list (`{"data": [{…}, …]}`, as
+    list APIs and some exporters write): the sample of those records, layout `wrapped`. None
+    when the file is not such an object."""
+    if (sample.kind not in ("json", "jsonl") or sample.layout not in ("values", "lines")
+            or len(sample.records) > 1):
+        return None
+    found = find_wrapper(sample.head)
+    if found is None:
+        return None
+    key, start = found
+    records = parse_json_records(sample.head[start:], limit=50, layout="array")
+    keys: list[str] = []
+    for rec in records:
+        for k in flatten_keys(rec):
+            if k not in keys:
+                keys.append(k)
+    return replace(sample, layout="wrapped", wrapper_key=key, records=records, columns=keys)
 
 
 DELIMITERS = (",", "\t", ";", "|")

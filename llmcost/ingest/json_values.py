@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from llmcost.ingest.base import SourceContext
+from llmcost.ingest.base import SourceContext, find_wrapper
 
 _DECODER = json.JSONDecoder()
 
@@ -37,7 +37,7 @@ def prepare(ctx: SourceContext, con: duckdb.DuckDBPyConnection) -> None:
     """Make sure the loader can read `ctx`'s file: an array or values file that DuckDB cannot read
     whole is rewritten as JSON lines (`ctx.normalised`). Nothing to do for other layouts."""
     sample = ctx.sample
-    if sample.kind not in ("json", "jsonl") or sample.layout not in ("array", "values"):
+    if sample.kind not in ("json", "jsonl") or sample.layout not in ("array", "values", "wrapped"):
         return
     if ctx.normalised is not None:
         return
@@ -57,6 +57,10 @@ def rewrite_as_lines(path: Path, compressed: bool, encoding: str, layout: str) -
     opener = gzip.open if compressed else open
     with opener(path, "rb") as f:
         text = f.read().decode(encoding, errors="replace").lstrip("\ufeff")
+    if layout == "wrapped":  # the records are the list's elements: read from its `[` on
+        found = find_wrapper(text, scan=len(text))
+        text = text[found[1]:] if found else text
+        layout = "array"
     folder = Path(tempfile.mkdtemp(prefix="llmcost-json-"))
     out = folder / (path.name.removesuffix(".gz") + ".lines.jsonl")
     with out.open("w", encoding="utf-8") as w:
@@ -75,7 +79,8 @@ def cleanup(ctx: SourceContext) -> None:
 
 def split_records(text: str, layout: str) -> list[str]:
     """The text of each record of an array or values file, broken stretches included as records
-    of their own (see the module docstring)."""
+    of their own (see the module docstring). For an array, text after its closing `]` is not
+    read (in a wrapped file, the wrapping object's other keys)."""
     pos = 0
     n = len(text)
     if layout == "array":
@@ -86,10 +91,6 @@ def split_records(text: str, layout: str) -> list[str]:
         while pos < n and text[pos] in " \t\r\n,":
             pos += 1
         if pos >= n or (layout == "array" and text[pos] == "]"):
-            if layout == "array" and pos < n:
-                rest = text[pos + 1:].strip()
-                if rest:
-                    records.append(rest)  # text after the array's end: not a record
             return records
         if start_at is None:
             # records start at the indentation of the first one ("{" at column 0 for `jq .`)

@@ -36,7 +36,14 @@ from llmcost.ingest.base import (
     first_reason,
     sql_str,
 )
-from llmcost.ingest.files import MAX_SAMPLE_BYTES, SAMPLE_BYTES, content_hash, expand_paths, take_sample
+from llmcost.ingest.files import (
+    MAX_SAMPLE_BYTES,
+    SAMPLE_BYTES,
+    content_hash,
+    expand_paths,
+    take_sample,
+    unwrap_sample,
+)
 from llmcost.ingest.registry import detect_adapter
 from llmcost.schema import CALL_COLUMNS, TOKEN_COLUMNS
 from llmcost.store import Store
@@ -139,6 +146,12 @@ def sample_and_detect(store: Store, path: Path, options: IngestOptions) -> tuple
         try:
             return sample, detect_adapter(sample, options.source, options.column_map, options.model)
         except NotACallLogError:
+            wrapped = unwrap_sample(sample)
+            if wrapped is not None:
+                try:
+                    return wrapped, detect_adapter(wrapped, options.source, options.column_map, options.model)
+                except NotACallLogError:
+                    pass
             if sample.kind == "csv" or not sample.cut or size >= MAX_SAMPLE_BYTES:
                 raise
             size = min(size * 8, MAX_SAMPLE_BYTES)

@@ -401,3 +401,36 @@ def test_a_cut_off_wrapping_object_keeps_its_whole_records(tmp_path, store):
     path.write_text(text[: text.index('"obs-2"') + 30], encoding="utf-8")
     r = load(store, path).files[0]
     assert counts(r) == (3, 2, 1, 0, 0)  # obs-0 and obs-1 load; the cut obs-2 is rejected
+
+
+def test_an_application_log_with_json_after_a_prefix(tmp_path, store):
+    path = tmp_path / "app.log"
+    path.write_text(
+        "2026-10-01 12:00:00,123 INFO server started on :8080\n"
+        '2026-10-01 12:00:01,456 INFO llm_call {"model": "gpt-4o-mini", "task": "classify", '
+        '"prompt_tokens": 1200, "completion_tokens": 8, "cached_tokens": 1024}\n'
+        "2026-10-01 12:00:02,789 WARNING slow request\n"
+        '2026-10-01 12:00:03,000 INFO llm_call {"model": "gpt-4o-mini", "task": "summarize", '
+        '"prompt_tokens": 3000, "completion_tokens": 400, "timestamp": "2026-10-01T11:59:59Z"}\n'
+        '2026-10-01 12:00:04,000 INFO llm_call {"model": "gpt-4o-mini", "prompt_tokens": 30\n',
+        encoding="utf-8")
+    r = load(store, path).files[0]
+    # 3 lines carry JSON (the 2 others are no records); the cut last one is rejected at line 5
+    assert counts(r) == (3, 2, 1, 0, 0)
+    assert store.query("SELECT line, reason FROM rejects") == [(5, "not valid JSON")]
+    from datetime import datetime
+    # the time at the start of the line, unless the record has its own
+    assert store.query("SELECT ts, task_type, input_tokens, cache_read_tokens, output_tokens "
+                       "FROM calls ORDER BY source_line") == [
+        (datetime(2026, 10, 1, 12, 0, 1, 456000), "classify", 1200, 1024, 8),
+        (datetime(2026, 10, 1, 11, 59, 59), "summarize", 3000, 0, 400)]
+
+
+def test_a_tsv_with_a_json_column_stays_a_table(tmp_path, store):
+    path = tmp_path / "calls.txt"
+    path.write_text("ts\tmodel\tinput_tokens\toutput_tokens\tmeta\n"
+                    '2026-10-01\tgpt-4o\t100\t10\t{"a": 1}\n2026-10-01\tgpt-4o\t200\t10\t{"a": 2}\n',
+                    encoding="utf-8")
+    r = load(store, path).files[0]
+    assert counts(r) == (2, 2, 0, 0, 0)
+    assert token_totals(store)["input"] == 300

@@ -21,7 +21,7 @@ from llmcost.sql_quoting import sql_ident, sql_str
 __all__ = ["sql_ident", "sql_str"]  # re-exported for adapters
 
 FileKind = Literal["csv", "jsonl", "json", "parquet"]
-JsonLayout = Literal["lines", "array", "values", "sse", "wrapped"]
+JsonLayout = Literal["lines", "array", "values", "sse", "wrapped", "prefixed"]
 
 # Names used for DuckDB's CSV rejects tables (TEMP tables, one pair per connection).
 CSV_REJECTS_TABLE = "llmcost_csv_rejects"
@@ -305,7 +305,7 @@ class SourceContext:
         return (f"(SELECT row_number() OVER () AS _pos, * "
                 f"FROM {read_csv_sql(self.path, self.sample.encoding, self.sample.delimiter)})")
 
-    def json_lines(self, sse: bool = False) -> str:
+    def json_lines(self, sse: bool = False, prefixed: bool = False) -> str:
         """Every non-blank line of a JSON-lines file as text `_raw` plus `_pos` (its line number);
         with `sse`, only the `data:` lines of a Server-Sent-Events dump, `_raw` being the JSON
         after `data:` (`event:` lines, comments and the closing `data: [DONE]` are not records).
@@ -322,15 +322,25 @@ class SourceContext:
         if sse:
             raw = "trim(regexp_replace(ltrim(line, chr(65279)), '^data:', ''))"
             keep = "__data AND _raw NOT IN ('', '[DONE]')"
+        elif prefixed:
+            # the JSON from the line's first `{`; the time at the start of the line, if any,
+            # given as `timestamp` to records that carry none (their own keys win)
+            at = "strpos(line, '{')"
+            when = f"replace(regexp_extract(line, {sql_str(PREFIX_TIME)}, 1), ',', '.')"
+            json_part = f"substr(line, {at})"
+            raw = (f"(CASE WHEN {when} <> '' AND json_valid({json_part}) THEN CAST(json_merge_patch("
+                   f"json_object('timestamp', {when}), {json_part}) AS VARCHAR) ELSE {json_part} END)")
+            keep = "__data"
         slim = f"regexp_replace({raw}, {sql_str(_LONG_JSON_STRING)}, '\"\\1\"', 'g')"
         # several files: the reader keeps their order, so lines are numbered per file in read order
         pos, name, many = ("row_number() OVER ()", "", "")
         if self.batch:
             pos = "row_number() OVER (PARTITION BY __filename ORDER BY __g)"
             name, many = "filename AS __filename, row_number() OVER () AS __g, ", ", filename=true"
-        data = "starts_with(ltrim(line, chr(65279)), 'data:') AS __data, " if sse else ""
+        data = ("starts_with(ltrim(line, chr(65279)), 'data:') AS __data, " if sse
+                else "strpos(line, '{') > 0 AS __data, " if prefixed else "")
         return (
-            f"(SELECT * EXCLUDE (__g{', __data' if sse else ''}) FROM (SELECT {pos} AS _pos, * FROM ("
+            f"(SELECT * EXCLUDE (__g{', __data' if data else ''}) FROM (SELECT {pos} AS _pos, * FROM ("
             f"SELECT {name or '0 AS __g, '}{data}"
             f"CASE WHEN {big} THEN left({raw}, {KEPT_RAW}) || ' …' ELSE {raw} END AS _raw, "
             f"CASE WHEN NOT json_valid({raw}) THEN NULL WHEN {big} THEN CAST({slim} AS JSON) "
@@ -377,6 +387,8 @@ class SourceContext:
             return self.json_lines()
         if layout == "sse":
             return self.json_lines(sse=True)
+        if layout == "prefixed":
+            return self.json_lines(prefixed=True)
         return self.json_values(layout)
 
     def parquet_rows(self) -> str:
@@ -445,7 +457,9 @@ def json_layout(text: str) -> JsonLayout:
     - `sse`: a Server-Sent-Events dump (`event:` / `data: {...}` lines, `data: [DONE]`);
     - `lines`: one JSON value per line (JSON lines), found when a line of the head parses alone;
     - `values`: JSON values spread over lines (`json.dump(indent=2)`, `jq .` output), one or
-      several, one after the other."""
+      several, one after the other;
+    - `prefixed`: an application log whose lines carry a JSON object after a prefix
+      (`2026-10-01 12:00:00,123 INFO llm_call {"model": …}`)."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("["):
         return "array"
@@ -454,7 +468,7 @@ def json_layout(text: str) -> JsonLayout:
     if _SSE_FIELD.match(first):
         return "sse"
     if not stripped.startswith("{"):
-        return "lines"
+        return "prefixed" if _json_after_prefix(lines) else "lines"
     complete = stripped.splitlines()[:-1] if not stripped.endswith("\n") else stripped.splitlines()
     if not complete:
         return "lines"  # the first line is longer than the head: one record per line
@@ -467,6 +481,32 @@ def json_layout(text: str) -> JsonLayout:
             except json.JSONDecodeError:
                 continue
     return "values"
+
+
+def _json_after_prefix(lines: list[str]) -> bool:
+    """Most lines holding a `{` end in a JSON object that starts there, after some prefix."""
+    found = parsed = 0
+    for line in lines[:-1][:100]:  # the last line of a head may be cut
+        start = line.find("{")
+        if start <= 0:
+            continue
+        found += 1
+        try:
+            if isinstance(json.loads(line[start:]), dict):
+                parsed += 1
+        except json.JSONDecodeError:
+            continue
+    return parsed >= 1 and parsed * 2 >= found
+
+
+def prefix_json(line: str) -> str | None:
+    """The JSON object of a `prefixed` log line (from its first `{`), None without one."""
+    start = line.find("{")
+    return line[start:] if start >= 0 else None
+
+
+# the time at the start of a prefixed log line: ISO-8601 / Python logging's `2026-10-01 12:00:00,123`
+PREFIX_TIME = r"^\s*\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
 
 
 # preferred names of the list that holds the records in a file that is one wrapping object
@@ -557,6 +597,8 @@ def parse_json_records(text: str, limit: int = 50, layout: JsonLayout | None = N
         line = line.strip()
         if layout == "sse":
             line = sse_payload(line) or ""
+        elif layout == "prefixed":
+            line = prefix_json(line) or ""
         if not line:
             continue
         try:

@@ -148,17 +148,19 @@ def sniff_kind(head: str) -> FileKind:
     s = head.lstrip("\ufeff \t\r\n")
     if s.startswith("["):
         return "json"
-    if s.startswith("{") or json_layout(s) == "sse":
+    if s.startswith("{") or json_layout(s) in ("sse", "prefixed"):
         return "jsonl"
     return "csv"
 
 
-def take_sample(path: Path, con: duckdb.DuckDBPyConnection, size: int = SAMPLE_BYTES) -> FileSample:
+def take_sample(path: Path, con: duckdb.DuckDBPyConnection, size: int = SAMPLE_BYTES,
+                kind: FileKind | None = None) -> FileSample:
     """The first `size` bytes of a file (decompressed), its kind, layout, columns and first
     records. `cut` says the file goes on past the sample (a caller that cannot decide may ask
     again with a larger size)."""
     compressed = path.suffix.lower() == ".gz"
-    kind = file_kind(path)
+    forced = kind is not None
+    kind = kind or file_kind(path)
     if kind == "parquet":
         try:
             cols = [r[0] for r in con.execute(
@@ -183,7 +185,7 @@ def take_sample(path: Path, con: duckdb.DuckDBPyConnection, size: int = SAMPLE_B
             "not text at all).",
             f"Convert it to UTF-8, e.g. iconv -f cp1252 -t utf-8 {path.name} > {path.stem}.utf8{path.suffix}")
     head = raw.decode(encoding, errors="replace")
-    if kind is None or kind == "json":
+    if not forced and (kind is None or kind == "json"):
         # no telling suffix, or `.json` (which may hold one object per line): look inside
         kind = sniff_kind(head)
     if kind in ("jsonl", "json"):

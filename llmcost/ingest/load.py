@@ -41,6 +41,7 @@ from llmcost.ingest.files import (
     SAMPLE_BYTES,
     content_hash,
     expand_paths,
+    file_kind,
     take_sample,
     unwrap_sample,
 )
@@ -151,6 +152,13 @@ def sample_and_detect(store: Store, path: Path, options: IngestOptions) -> tuple
                 try:
                     return wrapped, detect_adapter(wrapped, options.source, options.column_map, options.model)
                 except NotACallLogError:
+                    pass
+            if sample.layout == "prefixed" and file_kind(path) is None:
+                # text lines ending in JSON that is no call: maybe a CSV / TSV with a JSON column
+                try:
+                    as_csv = take_sample(path, store.con, size, kind="csv")
+                    return as_csv, detect_adapter(as_csv, options.source, options.column_map, options.model)
+                except InputFileError:
                     pass
             if sample.kind == "csv" or not sample.cut or size >= MAX_SAMPLE_BYTES:
                 raise

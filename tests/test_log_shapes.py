@@ -434,3 +434,18 @@ def test_a_tsv_with_a_json_column_stays_a_table(tmp_path, store):
     r = load(store, path).files[0]
     assert counts(r) == (2, 2, 0, 0, 0)
     assert token_totals(store)["input"] == 300
+
+
+def test_a_litellm_response_for_an_anthropic_model_keeps_its_cache_writes(tmp_path, store):
+    # LiteLLM's ModelResponse (OpenAI shape, LiteLLM docs on prompt caching): prompt_tokens
+    # includes the cache; Anthropic's names sit in `usage` beside OpenAI's
+    resp = {"id": "chatcmpl-llm1", "object": "chat.completion", "created": 1790812800,
+            "model": "claude-sonnet-4-5-20250929", "choices": [],
+            "usage": {"prompt_tokens": 2106, "completion_tokens": 50, "total_tokens": 2156,
+                      "cache_creation_input_tokens": 2000, "cache_read_input_tokens": 0}}
+    path = tmp_path / "litellm_response.json"
+    path.write_text(json.dumps(resp, indent=2), encoding="utf-8")
+    r = load(store, path).files[0]
+    assert counts(r) == (1, 1, 0, 0, 0)
+    assert token_totals(store) == {"calls": 1, "input": 2106, "cache_read": 0, "cache_write": 2000,
+                                   "output": 50}

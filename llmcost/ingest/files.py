@@ -76,7 +76,7 @@ def expand_paths(args: list[str], left_alone: list[tuple[Path, str]] | None = No
                 elif left_alone is not None and not any(
                         part.startswith(".") for part in child.relative_to(p).parts):
                     left_alone.append((child.resolve(), f"not a log file name ({_suffix(child) or 'no suffix'}): "
-                                       "llmcost reads .csv .tsv .jsonl .ndjson .json .txt .log .parquet (.gz)"))
+                                       "llmcost reads .csv .tsv .jsonl .ndjson .json .txt .log .sse .parquet (.gz)"))
         elif p.is_file():
             add(p)
         elif any(ch in arg for ch in "*?["):

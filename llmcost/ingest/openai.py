@@ -7,6 +7,10 @@ Quirks and rules (provider-facts.md B2, C):
   canonical input as it stands; `cached_tokens` -> cache_read_tokens. `completion_tokens`
   INCLUDES `completion_tokens_details.reasoning_tokens` (and rejected-prediction tokens), all
   billed as output; reasoning_tokens is kept as the informational subset.
+- LiteLLM's `ModelResponse` dumps have this shape for every provider; for Anthropic-backed
+  models their `usage` also carries `cache_read_input_tokens` / `cache_creation_input_tokens`,
+  read as the cache reads / (5-minute) writes when the OpenAI-style details are absent, within
+  `prompt_tokens` (LiteLLM reports prompt tokens OpenAI-style, cache included).
 - Responses: `usage.input_tokens` (includes `input_tokens_details.cached_tokens`),
   `output_tokens` (includes `output_tokens_details.reasoning_tokens`).
 - gpt-5.6 and later report `cache_write_tokens` in `prompt_tokens_details` /
@@ -110,10 +114,13 @@ def openai_columns(doc: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
         # Groq puts a stream's usage under `x_groq.usage` in the last chunk
         "usage.prompt_tokens": jfirst(doc, "usage.prompt_tokens", "usage.input_tokens",
                                       "x_groq.usage.prompt_tokens"),
+        # LiteLLM's responses for Anthropic-backed models also carry Anthropic's names in `usage`
         "usage.cached_tokens": jfirst(doc, "usage.prompt_tokens_details.cached_tokens",
-                                      "usage.input_tokens_details.cached_tokens"),
+                                      "usage.input_tokens_details.cached_tokens",
+                                      "usage.cache_read_input_tokens"),
         "usage.cache_write_tokens": jfirst(doc, "usage.prompt_tokens_details.cache_write_tokens",
-                                           "usage.input_tokens_details.cache_write_tokens"),
+                                           "usage.input_tokens_details.cache_write_tokens",
+                                           "usage.cache_creation_input_tokens"),
         "usage.completion_tokens": jfirst(doc, "usage.completion_tokens", "usage.output_tokens",
                                           "x_groq.usage.completion_tokens"),
         "usage.reasoning_tokens": jfirst(

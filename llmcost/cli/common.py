@@ -60,8 +60,9 @@ MapOpt = Annotated[
 ]
 ModelOpt = Annotated[
     list[str] | None,
-    typer.Option("--model", help="Only these models (comma list or repeated). For logs that name "
-                 "no model (serving traces), the model their calls are assigned.",
+    typer.Option("--model", help="Only these models (comma list or repeated). One model also names "
+                 "the calls whose log names none (serving traces, Gemini responses without "
+                 "modelVersion, Bedrock Converse responses).",
                  show_default=False),
 ]
 StartOpt = Annotated[

@@ -134,7 +134,9 @@ class ClaudeCodeAdapter:
         cols = {
             "call_id": f"NULLIF(trim({_field('message.id')}), '')",
             "ts": timestamp_value(_field("timestamp")),
-            "provider": f"coalesce({infer_provider(model)}, 'anthropic')",
+            # Claude models (nearly every line) skip the name rules
+            "provider": (f"(CASE WHEN {model} IS NULL OR starts_with({model}, 'claude') THEN 'anthropic' "
+                         f"ELSE coalesce({infer_provider(model)}, 'anthropic') END)"),
             "model": model,
             "feature": ctx.per_file("feature", project_name),
             "conversation_id": f"NULLIF(trim({_field('sessionId')}), '')",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import prepare_pricing, priced_sql
@@ -80,8 +80,53 @@ class Costs:
         return self.input + self.cache_read + self.cache_write + self.output + self.other
 
 
+class _Counted(Protocol):
+    """What per-billed-call figures need (the totals and every breakdown row have it)."""
+
+    calls: int
+    unpriced_calls: int
+    input_tokens: int
+    output_tokens: int
+    errored_input_tokens: int
+    errored_output_tokens: int
+    errored_unpriced_calls: int
+
+    @property
+    def errored_calls(self) -> int: ...
+
+    @property
+    def cost_usd(self) -> Decimal: ...
+
+
+class PerBilledCall:
+    """Per-call figures over the billed calls (errored calls are counted, never billed), for
+    the totals and every breakdown row alike."""
+
+    @property
+    def billed_calls(self: _Counted) -> int:
+        """Calls that got an answer (every call but the errored ones): what per-call figures divide by."""
+        return self.calls - self.errored_calls
+
+    @property
+    def cost_per_call(self: _Counted) -> Decimal | None:
+        """Cost per billed call of a priced model (None when there is none)."""
+        n = self.calls - self.unpriced_calls - (self.errored_calls - self.errored_unpriced_calls)
+        return self.cost_usd / n if n > 0 else None
+
+    @property
+    def avg_input_tokens(self: _Counted) -> float | None:
+        """Input tokens per billed call, cache tokens included (None when every call errored)."""
+        b = self.calls - self.errored_calls
+        return (self.input_tokens - self.errored_input_tokens) / b if b > 0 else None
+
+    @property
+    def avg_output_tokens(self: _Counted) -> float | None:
+        b = self.calls - self.errored_calls
+        return (self.output_tokens - self.errored_output_tokens) / b if b > 0 else None
+
+
 @dataclass
-class Totals:
+class Totals(PerBilledCall):
     calls: int = 0
     priced_calls: int = 0
     unpriced_calls: int = 0
@@ -107,31 +152,9 @@ class Totals:
         return self.error_calls
 
     @property
-    def billed_calls(self) -> int:
-        """Calls that got an answer (every call but the errored ones): what per-call figures divide by."""
-        return self.calls - self.error_calls
-
-    @property
     def nothing_priced(self) -> bool:
         """Calls in scope, none of them priced: the spend is unknown, not $0."""
         return self.calls > 0 and self.priced_calls == 0
-
-    @property
-    def cost_per_call(self) -> Decimal | None:
-        """Cost per billed call of a priced model (None when there is none)."""
-        n = self.priced_calls - (self.error_calls - self.errored_unpriced_calls)
-        return self.cost_usd / n if n > 0 else None
-
-    @property
-    def avg_input_tokens(self) -> float | None:
-        """Input tokens per billed call (cache tokens included)."""
-        b = self.billed_calls
-        return (self.input_tokens - self.errored_input_tokens) / b if b > 0 else None
-
-    @property
-    def avg_output_tokens(self) -> float | None:
-        b = self.billed_calls
-        return (self.output_tokens - self.errored_output_tokens) / b if b > 0 else None
 
     @property
     def cache_hit_ratio(self) -> float:
@@ -144,7 +167,7 @@ class Totals:
 
 
 @dataclass
-class BreakdownRow:
+class BreakdownRow(PerBilledCall):
     key: str | None
     calls: int
     input_tokens: int
@@ -165,26 +188,6 @@ class BreakdownRow:
         """False when every call of the row is unpriced: its cost is unknown, not $0."""
         return self.unpriced_calls < self.calls
 
-    @property
-    def billed_calls(self) -> int:
-        return self.calls - self.errored_calls
-
-    @property
-    def cost_per_call(self) -> Decimal | None:
-        """Cost per billed call of a priced model (None when there is none)."""
-        n = self.calls - self.unpriced_calls - (self.errored_calls - self.errored_unpriced_calls)
-        return self.cost_usd / n if n > 0 else None
-
-    @property
-    def avg_input_tokens(self) -> float | None:
-        """Input tokens per billed call (None when every call of the row errored)."""
-        b = self.billed_calls
-        return (self.input_tokens - self.errored_input_tokens) / b if b > 0 else None
-
-    @property
-    def avg_output_tokens(self) -> float | None:
-        b = self.billed_calls
-        return (self.output_tokens - self.errored_output_tokens) / b if b > 0 else None
 
 
 @dataclass

@@ -154,8 +154,13 @@ CASES = [
         (7, "usage.completion_tokens is not a whole number: 1e300"),
         (8, "usage.completion_tokens is not a whole number: 12.5"),
         (9, "cache tokens exceed input tokens")], (3000, 200)),
-    Case("timestamps.csv", "generic", (19, 10, 9, 0, 0),
-         [(line, "time is not a readable time") for line in range(12, 21)], (10, 10)),
+    # line 17 (-1) is a "no time" sentinel: the call is kept without a time (issue 13); numbers
+    # that are no plausible epoch (NaN, 1e300) and times before 2000 or after 2199 are rejected
+    Case("timestamps.csv", "generic", (19, 11, 8, 0, 0),
+         [(12, "time is not a readable time"), (13, "time is not a readable time"),
+          (14, "time is not a readable time"), (15, "time is not a readable time"),
+          (16, "time is not a plausible call time"), (18, "time is not a plausible call time"),
+          (19, "time is outside 2000–2199"), (20, "time is outside 2000–2199")], (11, 11)),
     Case("mixed.jsonl", "openai", (8, 3, 5, 0, 0), [
         (2, "an Anthropic message, not an OpenAI response object"),
         (3, "not valid JSON"),
@@ -212,8 +217,10 @@ def test_text_survives_quotes_newlines_and_encodings(cli, tmp_path: Path):
 
 def test_every_readable_time_format_lands_on_the_same_utc_instant(cli, tmp_path: Path):
     ingest_ok(cli, BAD / "timestamps.csv")
-    times = store_rows(tmp_path, "SELECT DISTINCT ts FROM calls")
+    times = store_rows(tmp_path, "SELECT DISTINCT ts FROM calls WHERE ts IS NOT NULL")
     assert times == [(datetime(2026, 10, 1, 10, 0),)]
+    # the -1 sentinel: one call kept without a time
+    assert store_rows(tmp_path, "SELECT count(*) FROM calls WHERE ts IS NULL") == [(1,)]
 
 
 def test_ragged_rows_keep_the_line_numbers_of_the_rows_after_them(cli, tmp_path: Path):

@@ -506,7 +506,8 @@ BAD_COUNTS: list[Any] = [-1, -5000, "-3", "NaN", "nan", "inf", "-Infinity", 12.5
                          10**12, 10**30, "99999999999999999999999", "lots", "12 tokens", "1,000",
                          "true", "0x", [], {}]
 BAD_TIMES: list[Any] = ["not-a-time", "2026-13-45T00:00:00Z", "yesterday", "nan", "inf", "1e400",
-                        -1, -1e18, 1e20, "99999-01-01", "1969-12-31T23:59:59Z", "2300-01-01",
+                        -1e18, 1e20, "99999-01-01", "1969-12-31T23:59:59Z", "2300-01-01", 20261001, 2026,
+                        "2026-10-01T10:00:00+25:00",
                         "10/03/2026", "Tue, 1 Oct 2026 10:00:00 GMT", "2026-10-01T25:61:00"]
 garbage_lines = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=40
                         ).filter(lambda s: s.strip() != "")

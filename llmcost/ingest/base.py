@@ -29,9 +29,33 @@ CSV_SCANS_TABLE = "llmcost_csv_scans"
 
 
 def json_path(key_path: str) -> str:
-    """`a.b` -> the JSONPath `$."a"."b"` as a SQL literal (keys quoted, so any key works)."""
+    """`a.b` -> the JSONPath `$."a"."b"` as a SQL literal (keys quoted and escaped, so any key
+    works, one ending in a backslash included)."""
     parts = key_path.split(".")
-    return sql_str("$." + ".".join('"' + p.replace('"', '\\"') + '"' for p in parts))
+    return sql_str("$." + ".".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in parts))
+
+
+def user_column(name: str) -> str:
+    """The name a log's own CSV / Parquet column has in llmcost's SQL: unchanged, unless it
+    starts with `_` — llmcost's own working columns do (`_pos`, `__skip`, `__reason` …) — then
+    prefixed `u:`, so a log can never forge or break them."""
+    return "u:" + name if name.startswith("_") else name
+
+
+def _renamed(columns: list[str]) -> str:
+    """` RENAME (…)` for a star over a log's columns (see `user_column`), or nothing."""
+    pairs = [f"{sql_ident(c)} AS {sql_ident(user_column(c))}" for c in columns if c.startswith("_")]
+    return f" RENAME ({', '.join(pairs)})" if pairs else ""
+
+
+def duckdb_path(path: Path | str) -> str:
+    """SQL literal for a file path given to DuckDB's readers, which expand globs: `*`, `?` and
+    `[` are escaped (`[*]`, `[?]`, `[[]`) so that a file named `calls[1].csv` or `*.csv` is
+    read as itself, never as a pattern."""
+    text = str(path)
+    if any(ch in text for ch in "*?["):
+        text = "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
+    return sql_str(text)
 
 
 def normalize_name(name: str) -> str:
@@ -72,37 +96,67 @@ def int_check(name: str, raw: str) -> tuple[str, str]:
     )
 
 
-# Call times outside these bounds are broken records (and beyond year 9999 Python cannot hold them)
-TIME_MIN = "1970-01-01"
+# Call times outside these bounds are broken records: no LLM API call was made before 2000, and
+# beyond year 9999 Python cannot hold a time
+TIME_MIN = "2000-01-01"
 TIME_MAX = "2200-01-01"
 TIME_LAST = "2199-12-31 23:59:59.999999"  # the last instant before TIME_MAX
+_EPOCH_MIN = 946_684_800  # 2000-01-01 in epoch seconds
+
+
+def _time_parts(raw: str) -> tuple[str, str]:
+    text = f"trim(CAST({raw} AS VARCHAR))"
+    return text, f"TRY_CAST({text} AS DOUBLE)"
+
+
+def _bad_offset(text: str) -> str:
+    """SQL: the text ends in a UTC offset beyond ±14:00 (`+25:00`), which no place uses."""
+    return (f"(length({text}) > 10 AND ((substr({text}, -6, 1) IN ('+', '-') AND substr({text}, -3, 1) = ':' "
+            f"AND TRY_CAST(substr({text}, -5, 2) AS INTEGER) > 14) OR (substr({text}, -5, 1) IN ('+', '-') "
+            f"AND substr({text}, -8, 1) = ':' AND TRY_CAST(substr({text}, -4, 2) AS INTEGER) > 14)))")
+
+
+def time_sentinel(raw: str) -> str:
+    """SQL: a value loggers write for "no time" (`0`, `-1`, `0000-00-00…`, the epoch itself):
+    the call is kept without a time, not rejected."""
+    text, num = _time_parts(raw)
+    return (f"coalesce({num} IN (0, -1) OR starts_with({text}, '0000-00-00') "
+            f"OR starts_with({text}, '1970-01-01T00:00:00') OR starts_with({text}, '1970-01-01 00:00:00'), false)")
 
 
 def timestamp_value(raw: str) -> str:
-    """SQL: a UTC TIMESTAMP from ISO-8601 text (any offset, or none = UTC), epoch seconds or
-    epoch milliseconds (numbers above 1e11 are taken as milliseconds, above 1e14 as microseconds).
-    NULL for anything else: negative, NaN, infinite or enormous numbers never fail the file."""
-    text = f"trim(CAST({raw} AS VARCHAR))"
-    num = f"TRY_CAST({text} AS DOUBLE)"
+    """SQL: a UTC TIMESTAMP from ISO-8601 text (any offset up to ±14:00, or none = UTC), epoch
+    seconds, milliseconds or microseconds (a number is read in the unit that puts it after
+    2000-01-01: under 1e11 seconds, under 1e14 milliseconds, under 1e17 microseconds).
+    NULL for anything else: sentinels (`0`), numbers that would fall before 2000 (`20261001` is
+    not a time), negative, NaN, infinite or enormous numbers never fail the file."""
+    text, num = _time_parts(raw)
+    lo = _EPOCH_MIN
     return (
         f"(CASE WHEN {num} IS NOT NULL THEN "
-        f"(CASE WHEN {num} >= 0 AND {num} < 1e11 THEN make_timestamp(TRY_CAST({num} * 1000000 AS BIGINT)) "
-        f"WHEN {num} >= 1e11 AND {num} < 1e14 THEN make_timestamp(TRY_CAST({num} * 1000 AS BIGINT)) "
-        f"WHEN {num} >= 1e14 AND {num} < 1e17 THEN make_timestamp(TRY_CAST({num} AS BIGINT)) END) "
+        f"(CASE WHEN {num} >= {lo} AND {num} < 1e11 THEN make_timestamp(TRY_CAST({num} * 1000000 AS BIGINT)) "
+        f"WHEN {num} >= {lo}e3 AND {num} < 1e14 THEN make_timestamp(TRY_CAST({num} * 1000 AS BIGINT)) "
+        f"WHEN {num} >= {lo}e6 AND {num} < 1e17 THEN make_timestamp(TRY_CAST({num} AS BIGINT)) END) "
+        f"WHEN {_bad_offset(text)} OR starts_with({text}, '1970-01-01') OR starts_with({text}, '0000') THEN NULL "
         # the instant as UTC wall time, via its epoch (no time-zone lookup per row: 2x faster)
         f"ELSE make_timestamp(epoch_us(TRY_CAST({text} AS TIMESTAMPTZ))) END)"
     )
 
 
 def timestamp_check(name: str, raw: str) -> tuple[str, str]:
-    """Rejects a present time that cannot be read, or lies outside 1970–2199."""
+    """Rejects a present time that cannot be read, is not plausible (a number that would fall
+    before 2000, an offset beyond ±14:00) or lies outside 2000–2199; a sentinel (`0`) passes
+    (the call is kept without a time)."""
     text = f"CAST({raw} AS VARCHAR)"
     value = timestamp_value(raw)
+    _, num = _time_parts(raw)
     return (
         # the value once (BETWEEN): each copy of it would be parsed again
         f"({raw}) IS NOT NULL AND trim({text}) <> '' AND NOT coalesce({value} BETWEEN "
-        f"TIMESTAMP '{TIME_MIN}' AND TIMESTAMP '{TIME_LAST}', false)",
-        f"'{name} is not a readable time: ' || left({text}, 40)",
+        f"TIMESTAMP '{TIME_MIN}' AND TIMESTAMP '{TIME_LAST}', false) AND NOT {time_sentinel(raw)}",
+        f"(CASE WHEN {num} IS NOT NULL THEN '{name} is not a plausible call time (as epoch seconds, "
+        f"milliseconds or microseconds it falls outside 2000–2199): ' WHEN {value} IS NOT NULL THEN "
+        f"'{name} is outside 2000–2199: ' ELSE '{name} is not a readable time: ' END) || left({text}, 40)",
     )
 
 
@@ -175,7 +229,7 @@ def read_csv_sql(path: Path, encoding: str = "utf-8", delimiter: str | None = No
     else DuckDB's sniffer picks it."""
     delim = f", delim={sql_str(delimiter)}" if delimiter else ""
     return (
-        f"read_csv({sql_str(str(path))}, all_varchar=true, header=true, skip=0, "
+        f"read_csv({duckdb_path(path)}, all_varchar=true, header=true, skip=0, hive_partitioning=false, "
         f"store_rejects=true, rejects_table={sql_str(CSV_REJECTS_TABLE)}, "
         f"rejects_scan={sql_str(CSV_SCANS_TABLE)}{delim}{reader_options(encoding)})"
     )
@@ -226,6 +280,10 @@ class FileSample:
     layout: JsonLayout = "lines"  # JSON kinds: how the records are laid out (`json_layout`)
     wrapper_key: str | None = None  # `wrapped`: the key of the one object whose list holds the records
     cut: bool = False  # the head is only the start of the file
+    # what DuckDB reads instead of `path`: a UTF-8 copy of a UTF-16 file (None: `path` itself),
+    # and the encoding of the file itself
+    read_path: Path | None = None
+    file_encoding: str | None = None
 
     def has_any(self, *names: str) -> bool:
         cols = {normalize_name(c) for c in self.columns}
@@ -264,6 +322,13 @@ _JSON_CHAR = r'(?:[^"\\]|\\u[0-9a-fA-F]{4}|\\[^u])'
 _LONG_JSON_STRING = f'"({_JSON_CHAR}{{0,200}}){_JSON_CHAR}*"'
 
 
+def _no_surrogates(text: str) -> str:
+    """SQL: JSON text with every UTF-16 surrogate escape replaced by `\ufffd` (only used on
+    lines DuckDB found invalid, so a valid pair there costs nothing but two replacement
+    characters in text llmcost does not read)."""
+    return f"regexp_replace({text}, '\\\\u[dD][89a-fA-F][0-9a-fA-F]{{2}}', '\\\\ufffd', 'g')"
+
+
 @dataclass
 class SourceContext:
     """A file being read: where it is and helpers producing its raw rows as SQL.
@@ -286,8 +351,8 @@ class SourceContext:
     @property
     def path_sql(self) -> str:
         if self.batch:
-            return "[" + ", ".join(sql_str(str(p)) for p in self.batch) + "]"
-        return sql_str(str(self.path))
+            return "[" + ", ".join(duckdb_path(p) for p in self.batch) + "]"
+        return duckdb_path(self.sample.read_path or self.path)
 
     def per_file(self, name: str, value: Callable[[Path], str | None]) -> str:
         """SQL for a text value that depends on the file (e.g. the folder it sits in)."""
@@ -302,8 +367,8 @@ class SourceContext:
         CSV reader cannot parse (ragged rows, bad quoting) land in DuckDB's rejects tables and are
         counted as rejected by the loader."""
         self.uses_csv_rejects = True
-        return (f"(SELECT row_number() OVER () AS _pos, * "
-                f"FROM {read_csv_sql(self.path, self.sample.encoding, self.sample.delimiter)})")
+        reader = read_csv_sql(self.sample.read_path or self.path, self.sample.encoding, self.sample.delimiter)
+        return f"(SELECT row_number() OVER () AS _pos, *{_renamed(self.sample.columns)} FROM {reader})"
 
     def json_lines(self, sse: bool = False, prefixed: bool = False) -> str:
         """Every non-blank line of a JSON-lines file as text `_raw` plus `_pos` (its line number);
@@ -314,7 +379,7 @@ class SourceContext:
         value cut to its first 200 characters, and only its first KEPT_RAW characters are kept as
         `_raw`: ids, models, times and counts are short, and the full text of thousands of such
         lines would not fit in memory."""
-        path_sql = sql_str(str(self.normalised)) if self.normalised else self.path_sql
+        path_sql = duckdb_path(self.normalised) if self.normalised else self.path_sql
         encoding = "utf-8" if self.normalised else self.sample.encoding
         big = f"strlen(line) > {SLIM_BYTES}"
         raw = "ltrim(line, chr(65279))"
@@ -343,10 +408,14 @@ class SourceContext:
             f"(SELECT * EXCLUDE (__g{', __data' if data else ''}) FROM (SELECT {pos} AS _pos, * FROM ("
             f"SELECT {name or '0 AS __g, '}{data}"
             f"CASE WHEN {big} THEN left({raw}, {KEPT_RAW}) || ' …' ELSE {raw} END AS _raw, "
-            f"CASE WHEN NOT json_valid({raw}) THEN NULL WHEN {big} THEN CAST({slim} AS JSON) "
-            f"ELSE CAST({raw} AS JSON) END AS _json "
+            f"CASE WHEN json_valid({raw}) THEN (CASE WHEN {big} THEN CAST({slim} AS JSON) "
+            f"ELSE CAST({raw} AS JSON) END) "
+            # a lone surrogate escape (`"\ud83d"`, text cut mid-character by a logger) makes the
+            # line invalid for DuckDB: read it with replacement characters instead
+            f"WHEN json_valid({_no_surrogates(raw)}) THEN CAST({_no_surrogates(raw)} AS JSON) END AS _json "
             f"FROM read_csv({path_sql}, columns={{'line': 'VARCHAR'}}, header=false, "
-            f"delim=chr(0), quote='', escape='', auto_detect=false, strict_mode=false{many}"
+            f"delim=chr(0), quote='', escape='', auto_detect=false, strict_mode=false, "
+            f"hive_partitioning=false{many}"
             f"{reader_options(encoding)}))) "
             f"WHERE {keep})"
         )
@@ -359,7 +428,7 @@ class SourceContext:
         return (
             f"(SELECT *, {_JSON_OR_NULL} AS _json FROM "
             f"(SELECT row_number() OVER () AS _pos, CAST(json AS VARCHAR) AS _raw "
-            f"FROM read_json_objects({self.path_sql}, format={sql_str(fmt)}, "
+            f"FROM read_json_objects({self.path_sql}, format={sql_str(fmt)}, hive_partitioning=false, "
             f"maximum_object_size={MAX_LINE_BYTES})))"
         )
 
@@ -380,7 +449,7 @@ class SourceContext:
                 f"(SELECT *, {_JSON_OR_NULL} AS _json FROM "
                 f"(SELECT row_number() OVER () AS _pos, CAST(__e AS VARCHAR) AS _raw FROM "
                 f"(SELECT unnest(json_extract(json, {elements})) AS __e "
-                f"FROM read_json_objects({self.path_sql}, format='unstructured', "
+                f"FROM read_json_objects({self.path_sql}, format='unstructured', hive_partitioning=false, "
                 f"maximum_object_size={WRAPPED_MAX_BYTES}))))"
             )
         if self.normalised is not None or layout == "lines":
@@ -393,8 +462,8 @@ class SourceContext:
 
     def parquet_rows(self) -> str:
         return (
-            f"(SELECT file_row_number + 1 AS _pos, * "
-            f"FROM read_parquet({self.path_sql}, file_row_number=true, hive_partitioning=true))"
+            f"(SELECT file_row_number + 1 AS _pos, *{_renamed(self.sample.columns)} "
+            f"FROM read_parquet({self.path_sql}, file_row_number=true, hive_partitioning=false))"
         )
 
 
@@ -478,7 +547,7 @@ def json_layout(text: str) -> JsonLayout:
             try:
                 json.loads(line)
                 return "lines"
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 continue
     return "values"
 
@@ -494,7 +563,7 @@ def _json_after_prefix(lines: list[str]) -> bool:
         try:
             if isinstance(json.loads(line[start:]), dict):
                 parsed += 1
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             continue
     return parsed >= 1 and parsed * 2 >= found
 
@@ -586,7 +655,7 @@ def parse_json_records(text: str, limit: int = 50, layout: JsonLayout | None = N
                 break
             try:
                 obj, pos = decoder.raw_decode(stripped, pos)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 break
             if isinstance(obj, dict):
                 records.append(obj)
@@ -603,8 +672,8 @@ def parse_json_records(text: str, limit: int = 50, layout: JsonLayout | None = N
             continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+        except (json.JSONDecodeError, RecursionError):
+            continue  # broken, or nested deeper than Python parses: the loader decides
         if isinstance(obj, dict):
             records.append(obj)
     return records

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import csv
 import glob
@@ -21,7 +22,11 @@ import gzip
 import hashlib
 import io
 import itertools
+import os
+import shutil
+import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,13 +36,13 @@ from llmcost.errors import InputFileError
 from llmcost.ingest.base import (
     FileKind,
     FileSample,
+    duckdb_path,
     duckdb_reason,
     find_wrapper,
     flatten_keys,
     json_layout,
     parse_json_records,
     read_csv_sql,
-    sql_str,
 )
 
 LOG_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet"}
@@ -49,13 +54,23 @@ SAMPLE_BYTES = 256 * 1024
 MAX_SAMPLE_BYTES = 64 * 1024 * 1024
 
 
-def expand_paths(args: list[str], left_alone: list[tuple[Path, str]] | None = None) -> list[Path]:
-    """Files named by `args`, in order, each once. Missing paths are an error.
+NOT_REGULAR = "not a regular file (a pipe, device or socket): save the log to a file first"
 
-    A folder is read recursively: every file with a log suffix (`LOG_SUFFIXES`, `.txt` and
-    `.log` included, their content decides). Files with other suffixes are not read; when
-    `left_alone` is given, each is added to it with the reason (files and folders whose names
-    start with a dot are left out of that list)."""
+
+def expand_paths(args: list[str], left_alone: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """Files named by `args`, in order, each once.
+
+    - An argument that names an existing file or folder is that path, never a pattern: a file
+      called `calls[1].csv` or `*.csv` is read as itself.
+    - A folder is read recursively: every file with a log suffix (`LOG_SUFFIXES`, `.txt`, `.log`
+      and `.sse` included, their content decides). When `left_alone` is given, every other file
+      found is added to it with the reason (another suffix, not a regular file, a name that is
+      not UTF-8, a subfolder that cannot be read); names starting with a dot are left out of
+      that list. A folder holding no file at all is an error.
+    - Only an argument that names nothing is a glob pattern, expanded by llmcost (`**` reaches
+      into subfolders); a pattern matching nothing is an error.
+    - Standard input (`-`), pipes, devices and process substitutions are refused: llmcost reads
+      a log twice (to detect its format, then to load it), which a stream cannot give."""
     found: list[Path] = []
     seen: set[Path] = set()
 
@@ -67,18 +82,17 @@ def expand_paths(args: list[str], left_alone: list[tuple[Path, str]] | None = No
 
     for arg in args:
         p = Path(arg).expanduser()
+        if arg == "-":
+            raise InputFileError("llmcost reads log files, not standard input.",
+                                 "Save the log to a file first, then give its path.")
         if p.is_dir():
-            for child in sorted(p.rglob("*")):
-                if not child.is_file():
-                    continue
-                if is_log_name(child):
-                    add(child)
-                elif left_alone is not None and not any(
-                        part.startswith(".") for part in child.relative_to(p).parts):
-                    left_alone.append((child.resolve(), f"not a log file name ({_suffix(child) or 'no suffix'}): "
-                                       "llmcost reads .csv .tsv .jsonl .ndjson .json .txt .log .sse .parquet (.gz)"))
+            _scan_folder(p, add, left_alone)
         elif p.is_file():
+            _check_name(p)
             add(p)
+        elif p.exists():
+            raise InputFileError(f"{arg} is {NOT_REGULAR}.",
+                                 "llmcost reads a log twice (to detect its format, then to load it).")
         elif any(ch in arg for ch in "*?["):
             matches = sorted(glob.glob(str(p), recursive=True))
             files = [Path(m) for m in matches if Path(m).is_file()]
@@ -87,13 +101,70 @@ def expand_paths(args: list[str], left_alone: list[tuple[Path, str]] | None = No
                     f"No file matches {arg}.", "Check the pattern; quote it so the shell passes it on."
                 )
             for f in files:
-                add(f)
+                if _utf8_name(f):
+                    add(f)
+                elif left_alone is not None:
+                    left_alone.append((f.resolve(), NOT_UTF8_NAME))
         else:
             raise InputFileError(
                 f"{arg} does not exist.",
                 "Check the path; llmcost reads files, directories (recursively) and globs.",
             )
     return found
+
+
+NOT_UTF8_NAME = "its name is not valid UTF-8: rename it to load it"
+
+
+def _utf8_name(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_name(path: Path) -> None:
+    if not _utf8_name(path):
+        shown = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise InputFileError(f"{shown}: {NOT_UTF8_NAME}.",
+                             "llmcost stores file names as UTF-8 text (for `sources` and `forget`).")
+
+
+def _scan_folder(folder: Path, add: Callable[[Path], None],
+                 left_alone: list[tuple[Path, str]] | None) -> None:
+    """Every file under `folder` (sorted, recursive, symlinked folders not followed): log names
+    to `add`, the others (and unreadable subfolders) to `left_alone` with the reason."""
+    def alone(path: Path, reason: str) -> None:
+        if left_alone is not None and not any(
+                part.startswith(".") for part in path.relative_to(folder).parts):
+            left_alone.append((path.absolute(), reason))
+
+    def unreadable(err: OSError) -> None:
+        if err.filename and Path(err.filename) != folder:
+            alone(Path(err.filename), f"a folder llmcost cannot read ({err.strerror or err}): "
+                                      "its logs were not loaded")
+        elif err.filename:
+            raise InputFileError(f"{folder} cannot be read: {err.strerror or err}.",
+                                 "Check its permissions.")
+
+    # every file first, then in path order (a folder's files and subfolders interleaved by name,
+    # as a sorted recursive listing gives them)
+    children = sorted(Path(root) / name for root, _, files in os.walk(folder, onerror=unreadable)
+                      for name in files)
+    for child in children:
+        if not _utf8_name(child):
+            alone(child, NOT_UTF8_NAME)
+        elif not child.is_file():
+            alone(child, NOT_REGULAR)
+        elif is_log_name(child):
+            add(child)
+        else:
+            alone(child, f"not a log file name ({_suffix(child) or 'no suffix'}): llmcost reads "
+                         ".csv .tsv .jsonl .ndjson .json .txt .log .sse .parquet (.gz)")
+    if not children:
+        raise InputFileError(f"{folder} holds no files.",
+                             "Point llmcost at the folder that holds the logs, or at the files.")
 
 
 def _suffix(path: Path) -> str:
@@ -164,9 +235,9 @@ def take_sample(path: Path, con: duckdb.DuckDBPyConnection, size: int = SAMPLE_B
     if kind == "parquet":
         try:
             cols = [r[0] for r in con.execute(
-                f"DESCRIBE SELECT * FROM read_parquet({sql_str(str(path))}, hive_partitioning=true)").fetchall()]
+                f"DESCRIBE SELECT * FROM read_parquet({duckdb_path(path)}, hive_partitioning=false)").fetchall()]
             first = con.execute(
-                f"SELECT * FROM read_parquet({sql_str(str(path))}, hive_partitioning=true) LIMIT 20").fetchall()
+                f"SELECT * FROM read_parquet({duckdb_path(path)}, hive_partitioning=false) LIMIT 20").fetchall()
         except duckdb.Error as e:
             raise InputFileError(
                 f"{path} is not a Parquet file DuckDB can read: {duckdb_reason(e)}",
@@ -177,6 +248,12 @@ def take_sample(path: Path, con: duckdb.DuckDBPyConnection, size: int = SAMPLE_B
     raw = _read_head(path, compressed, size)
     cut = len(raw) == size
     encoding = detect_encoding(raw, complete=not cut)
+    if encoding == "utf-16":
+        # DuckDB reads UTF-16 little-endian only, and names a big-endian file's columns in
+        # mojibake: read a UTF-8 copy of either
+        copy = utf8_copy(path, compressed)
+        sample = take_sample(copy, con, size, kind or file_kind(path))
+        return replace(sample, path=path, read_path=copy, compressed=False, file_encoding="utf-16")
     if encoding != "utf-16" and b"\x00" in raw:
         raise binary_file_error(path, raw)
     if encoding == "latin-1" and any(0x80 <= b <= 0x9F for b in raw):
@@ -197,12 +274,8 @@ def take_sample(path: Path, con: duckdb.DuckDBPyConnection, size: int = SAMPLE_B
                 "more than llmcost reads in one record.",
                 "Drop the bulky fields (prompts, outputs) from the export; llmcost needs the "
                 "model, times and token counts.")
-        keys: list[str] = []
-        for rec in records:
-            for k in flatten_keys(rec):
-                if k not in keys:
-                    keys.append(k)
-        return FileSample(path, kind, compressed, keys, records, head, encoding, layout=layout, cut=cut)
+        return FileSample(path, kind, compressed, record_keys(records), records, head, encoding,
+                          layout=layout, cut=cut)
     delimiter = sniff_delimiter(head, complete=not cut)
     columns = _csv_columns(path, con, encoding, delimiter)
     return FileSample(path, "csv", compressed, columns, [], head, encoding, delimiter, cut=cut)
@@ -220,12 +293,16 @@ def unwrap_sample(sample: FileSample) -> FileSample | None:
         return None
     key, start = found
     records = parse_json_records(sample.head[start:], limit=50, layout="array")
-    keys: list[str] = []
+    return replace(sample, layout="wrapped", wrapper_key=key, records=records, columns=record_keys(records))
+
+
+def record_keys(records: list[dict]) -> list[str]:
+    """The keys (dotted, three levels deep) of the sampled records, each once, in first-seen
+    order (a dict keeps it linear: a record may have 100,000 keys)."""
+    keys: dict[str, None] = {}
     for rec in records:
-        for k in flatten_keys(rec):
-            if k not in keys:
-                keys.append(k)
-    return replace(sample, layout="wrapped", wrapper_key=key, records=records, columns=keys)
+        keys.update(dict.fromkeys(flatten_keys(rec)))
+    return list(keys)
 
 
 DELIMITERS = (",", "\t", ";", "|")
@@ -263,6 +340,29 @@ def binary_file_error(path: Path, raw: bytes) -> InputFileError:
         f"{path} holds binary data, not a text log: llmcost reads CSV, JSON lines, JSON arrays "
         "and Parquet (optionally gzip-compressed as .gz).",
         "Check the path; export the log as CSV or JSON lines, or name compressed files .gz.")
+
+
+_COPIES: list[Path] = []
+
+
+def _remove_copies() -> None:
+    for folder in _COPIES:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def utf8_copy(path: Path, compressed: bool) -> Path:
+    """A UTF-8 copy of a UTF-16 file (either byte order, by its BOM) in a temporary folder,
+    removed when the process ends."""
+    opener = gzip.open if compressed else open
+    with opener(path, "rb") as f:
+        text = f.read().decode("utf-16", errors="replace")
+    folder = Path(tempfile.mkdtemp(prefix="llmcost-utf8-"))
+    if not _COPIES:
+        atexit.register(_remove_copies)
+    _COPIES.append(folder)
+    copy = folder / path.name.removesuffix(".gz")
+    copy.write_text(text, encoding="utf-8")
+    return copy
 
 
 def detect_encoding(raw: bytes, complete: bool) -> str:

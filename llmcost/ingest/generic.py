@@ -32,6 +32,7 @@ Quirks and rules:
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from llmcost.errors import NotACallLogError, UsageError
 from llmcost.ingest.base import (
@@ -50,6 +51,7 @@ from llmcost.ingest.base import (
     tier_value,
     timestamp_check,
     timestamp_value,
+    user_column,
 )
 from llmcost.schema import mappable_fields
 
@@ -163,10 +165,11 @@ class GenericAdapter:
     def project(self, ctx: SourceContext) -> Projection:
         sample = ctx.sample
         matched = match_columns(sample, ctx.options.column_map)
-        missing = [f for f in ("output_tokens",) if f not in matched]
-        if "input_tokens" not in matched and "uncached_input_tokens" not in matched:
+        from_folder, folder_notes = folder_fields(ctx.path, matched)
+        missing = [f for f in ("output_tokens",) if f not in matched and f not in from_folder]
+        if not {"input_tokens", "uncached_input_tokens"} & (set(matched) | set(from_folder)):
             missing.insert(0, "input_tokens")
-        if "model" not in matched and not ctx.options.model:
+        if "model" not in matched and "model" not in from_folder and not ctx.options.model:
             missing.insert(0, "model")
         if missing:
             raise not_a_call_log(sample, missing)
@@ -174,18 +177,18 @@ class GenericAdapter:
         if sample.kind == "csv":
             source = ctx.csv_rows()
             raw_record = "concat_ws(',', " + ", ".join(
-                f"coalesce({sql_ident(c)}, '')" for c in sample.columns) + ")"
+                f"coalesce({sql_ident(user_column(c))}, '')" for c in sample.columns) + ")"
 
             def col(name: str) -> str:
-                return sql_ident(name)
+                return sql_ident(user_column(name))
             line_offset = 1
         elif sample.kind == "parquet":
             source = ctx.parquet_rows()
             raw_record = "CAST(to_json(struct_pack(" + ", ".join(
-                f"{sql_ident(c)} := {sql_ident(c)}" for c in sample.columns) + ")) AS VARCHAR)"
+                f"{sql_ident(c)} := {sql_ident(user_column(c))}" for c in sample.columns) + ")) AS VARCHAR)"
 
             def col(name: str) -> str:
-                return f"CAST({sql_ident(name)} AS VARCHAR)"
+                return f"CAST({sql_ident(user_column(name))} AS VARCHAR)"
             line_offset = 0
         else:
             source = ctx.json_records()
@@ -196,9 +199,12 @@ class GenericAdapter:
             line_offset = 0
 
         notes: list[str] = []
-        if sample.encoding != "utf-8":
-            notes.append(f"read as {sample.encoding} text: the file is not UTF-8")
-        src = {f: col(c) for f, c in matched.items()}
+        encoding = sample.file_encoding or sample.encoding
+        if encoding != "utf-8":
+            notes.append(f"read as {encoding} text: the file is not UTF-8")
+        notes += folder_notes
+        src = {f: col(c) for f, c in matched.items()} | {f: sql_str(v) for f, v in from_folder.items()}
+        matched = matched | {f: f"{f}=" for f in from_folder}
         checks: list[tuple[str, str]] = []
         if sample.kind in ("jsonl", "json"):
             checks.append(("_json IS NULL", "'not valid JSON'"))
@@ -310,6 +316,28 @@ class GenericAdapter:
                 proj, columns=cols | {"input_tokens": alternative_input},
                 notes=[n for n in notes if "taken to INCLUDE" not in n] + [alternative_note])
         return proj
+
+
+def folder_fields(path: Path, matched: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Fields named by Hive-style folders (`tenant=cust_1/calls.parquet`, as DuckDB's and
+    Spark's `PARTITION_BY` write them): a segment fills a field only where the file has no
+    column for it; where it has one, the file's own values win and a note says so."""
+    fills: dict[str, str] = {}
+    notes: list[str] = []
+    for part in path.parent.parts:
+        key, eq, value = part.partition("=")
+        if not eq or not key:
+            continue
+        norm = normalize_name(key)
+        field = next((f for f, names in ALIASES.items() if norm in names), None)
+        if field is None:
+            continue
+        if field in matched:
+            notes.append(f"the folder {part} names {field}, but the file has its own {matched[field]} "
+                         "column: the file's values are used")
+        else:
+            fills[field] = value
+    return fills, notes
 
 
 def not_a_call_log(sample: FileSample, missing: list[str]) -> NotACallLogError:

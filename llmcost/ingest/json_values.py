@@ -49,7 +49,8 @@ def prepare(ctx: SourceContext, con: duckdb.DuckDBPyConnection) -> None:
             raise
         except duckdb.Error:
             pass  # a malformed value somewhere: rewrite below
-    ctx.normalised = rewrite_as_lines(ctx.path, sample.compressed, sample.encoding, sample.layout)
+    ctx.normalised = rewrite_as_lines(sample.read_path or ctx.path, sample.compressed and not sample.read_path,
+                                      sample.encoding, sample.layout)
 
 
 def rewrite_as_lines(path: Path, compressed: bool, encoding: str, layout: str) -> Path:
@@ -99,7 +100,7 @@ def split_records(text: str, layout: str) -> list[str]:
             start_at = re.compile(r"\n" + indent + r"[\{\[]")
         try:
             _, end = _DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             resume = _resume_point(text, pos, start_at)
             records.append(text[pos:resume].strip())
             pos = resume
@@ -115,6 +116,6 @@ def _resume_point(text: str, pos: int, start_at: re.Pattern[str]) -> int:
         try:
             _DECODER.raw_decode(text, candidate)
             return candidate
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             continue
     return len(text)

@@ -10,7 +10,7 @@ text is broken instead of failing the file.
 
 from __future__ import annotations
 
-from llmcost.ingest.base import SourceContext, int_value, json_path, normalize_name, sql_ident
+from llmcost.ingest.base import SourceContext, int_value, json_path, normalize_name, sql_ident, user_column
 
 
 class RecordFields:
@@ -22,7 +22,7 @@ class RecordFields:
         if self.kind == "csv":
             self.source = ctx.csv_rows()
             self.raw = "concat_ws(',', " + ", ".join(
-                f"coalesce({sql_ident(c)}, '')" for c in self.columns) + ")"
+                f"coalesce({sql_ident(user_column(c))}, '')" for c in self.columns) + ")"
             self.line_offset = 1
         else:
             self.source = ctx.json_records()
@@ -38,7 +38,7 @@ class RecordFields:
             col = self._csv_by_norm.get(normalize_name(name))
             if col is None:
                 return "CAST(NULL AS VARCHAR)"
-            return f"NULLIF(trim({sql_ident(col)}), '')"
+            return f"NULLIF(trim({sql_ident(user_column(col))}), '')"
         return f"NULLIF(trim(json_extract_string(_json, {json_path(name)})), '')"
 
     def json(self, name: str) -> str:

@@ -86,7 +86,10 @@ class ServingTraceAdapter:
             ("json_type(_json) <> 'OBJECT'", "'not a JSON object'"),
             int_check("input_length", _text("input_length")),
             int_check("output_length", _text("output_length")),
-            timestamp_check("timestamp", raw_ts),
+            # relative times (ms since the trace's start) are read above; only absolute ones
+            # go through the time checks
+            (f"NOT coalesce(abs({num}) < 1e11, false) AND ({timestamp_check('timestamp', raw_ts)[0]})",
+             timestamp_check("timestamp", raw_ts)[1]),
             (f"{has_hashes} AND ({blocks} IS NULL OR list_count({blocks}) <> len({blocks}))",
              "'hash_ids is not a list of block hashes'"),
         ]

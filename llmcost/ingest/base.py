@@ -347,6 +347,9 @@ class SourceContext:
     # a JSON file DuckDB could not read whole (a broken or truncated record, another encoding),
     # rewritten as one record per line by `llmcost.ingest.json_values.normalise`
     normalised: Path | None = None
+    # a JSON-lines file whose last line is too long to read, copied with that line cut short
+    # (`llmcost.ingest.json_values`): read instead of the file, line numbers unchanged
+    lines_copy: Path | None = None
 
     @property
     def path_sql(self) -> str:
@@ -379,7 +382,8 @@ class SourceContext:
         value cut to its first 200 characters, and only its first KEPT_RAW characters are kept as
         `_raw`: ids, models, times and counts are short, and the full text of thousands of such
         lines would not fit in memory."""
-        path_sql = duckdb_path(self.normalised) if self.normalised else self.path_sql
+        copy = self.normalised or self.lines_copy
+        path_sql = duckdb_path(copy) if copy else self.path_sql
         encoding = "utf-8" if self.normalised else self.sample.encoding
         big = f"strlen(line) > {SLIM_BYTES}"
         raw = "ltrim(line, chr(65279))"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from llmcost.ingest.base import SourceContext, find_wrapper
+from llmcost.ingest.base import KEPT_RAW, MAX_LINE_BYTES, SourceContext, find_wrapper
 
 _DECODER = json.JSONDecoder()
 
@@ -37,6 +37,9 @@ def prepare(ctx: SourceContext, con: duckdb.DuckDBPyConnection) -> None:
     """Make sure the loader can read `ctx`'s file: an array or values file that DuckDB cannot read
     whole is rewritten as JSON lines (`ctx.normalised`). Nothing to do for other layouts."""
     sample = ctx.sample
+    if sample.kind in ("json", "jsonl") and sample.layout in ("lines", "sse", "prefixed"):
+        _cut_oversized_last_line(ctx)
+        return
     if sample.kind not in ("json", "jsonl") or sample.layout not in ("array", "values", "wrapped"):
         return
     if ctx.normalised is not None:
@@ -51,6 +54,48 @@ def prepare(ctx: SourceContext, con: duckdb.DuckDBPyConnection) -> None:
             pass  # a malformed value somewhere: rewrite below
     ctx.normalised = rewrite_as_lines(sample.read_path or ctx.path, sample.compressed and not sample.read_path,
                                       sample.encoding, sample.layout)
+
+
+def _cut_oversized_last_line(ctx: SourceContext) -> None:
+    """DuckDB's line reader drops a last line longer than MAX_LINE_BYTES that has no line end,
+    without a word. Such a file is read from a copy whose last line is cut to its first
+    KEPT_RAW characters (no longer valid JSON), so the record is rejected with its line number
+    instead of lost. Only the file's tail is read to find out (plain files; a gzip file cannot
+    be read from its end)."""
+    path = ctx.sample.read_path or ctx.path
+    if ctx.sample.compressed or ctx.normalised is not None or ctx.lines_copy is not None:
+        return
+    size = path.stat().st_size
+    if size <= MAX_LINE_BYTES:
+        return
+    with path.open("rb") as f:
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return
+        f.seek(size - MAX_LINE_BYTES - 1)
+        if b"\n" in f.read(MAX_LINE_BYTES + 1):
+            return
+    folder = Path(tempfile.mkdtemp(prefix="llmcost-json-"))
+    copy = folder / path.name
+    with path.open("rb") as src, copy.open("wb") as out:
+        last = 0
+        while True:  # copy up to the last line end, in blocks
+            block = src.read(8 * 1024 * 1024)
+            if not block:
+                break
+            at = block.rfind(b"\n")
+            if at >= 0:
+                last = src.tell() - len(block) + at + 1
+        src.seek(0)
+        remaining = last
+        while remaining:
+            block = src.read(min(remaining, 8 * 1024 * 1024))
+            out.write(block)
+            remaining -= len(block)
+        head = src.read(KEPT_RAW).replace(b"\n", b" ")
+        out.write(head + f" … [a record of {size - last:,} bytes, longer than the {MAX_LINE_BYTES // 2**20} MB "
+                  "llmcost reads in one record]\n".encode())
+    ctx.lines_copy = copy
 
 
 def rewrite_as_lines(path: Path, compressed: bool, encoding: str, layout: str) -> Path:
@@ -71,11 +116,11 @@ def rewrite_as_lines(path: Path, compressed: bool, encoding: str, layout: str) -
 
 
 def cleanup(ctx: SourceContext) -> None:
-    if ctx.normalised is not None:
-        folder = ctx.normalised.parent
-        ctx.normalised.unlink(missing_ok=True)
-        folder.rmdir()
-        ctx.normalised = None
+    for copy in (ctx.normalised, ctx.lines_copy):
+        if copy is not None:
+            copy.unlink(missing_ok=True)
+            copy.parent.rmdir()
+    ctx.normalised = ctx.lines_copy = None
 
 
 def split_records(text: str, layout: str) -> list[str]:

@@ -11,17 +11,111 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from llmcost.errors import PricingError
+from llmcost.yaml_schema import (
+    Anything,
+    Bool,
+    Date,
+    Dict,
+    Enum,
+    List,
+    Map,
+    Num,
+    Spec,
+    Str,
+    as_number,
+    parse_date,
+    read_yaml,
+    validate,
+)
 
 TOKEN_PRICES = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h")
 TIERS = ("standard", "batch", "flex", "priority")
+DOCS = "docs/pricing-format.md"
+
+# ---------------------------------------------------------------- the schema of a price file
+# Checked by `llmcost.yaml_schema.validate` before anything is read (docs/pricing-format.md). The
+# bounds keep every price far inside the engine's DECIMAL(18,9) after tier and geo multipliers.
+
+MAX_PRICE = 1_000_000  # USD per million tokens ($1 a token): no real price comes near it
+MAX_MULTIPLIER = 100
+MAX_TOKENS = 1_000_000_000
+MULTIPLIER_COLUMNS = ("inference_geo", "speed")
+
+_PRICE = Num("a price in USD per million tokens", 0, MAX_PRICE)
+_MULT = Num("a multiplier", 0, MAX_MULTIPLIER)
+_PRICES: dict[str, Spec] = dict.fromkeys(TOKEN_PRICES, _PRICE)
+_TIER_PRICES = Dict(Map(_PRICES, what="a mapping of prices (input, output, cache_read, …)"),
+                    what="a mapping of service tiers (batch, flex, priority) to prices",
+                    keys=("batch", "flex", "priority"))
+_HHMM = r"(?:[01]?\d|2[0-3]):[0-5]\d|24:00"
+_WINDOWS = List(Str("a window 'HH:MM-HH:MM' in UTC", pattern=f"(?:{_HHMM})-(?:{_HHMM})"),
+                what="a list of windows 'HH:MM-HH:MM' in UTC")
+_LONG_CONTEXT = Map({"threshold": Num("a whole number of input tokens", 1, MAX_TOKENS, integer=True),
+                     **_PRICES, "tiers": _TIER_PRICES},
+                    what="a mapping with a threshold and prices", required=("threshold",))
+_OFF_PEAK = Map({"multiplier": _MULT, **_PRICES, "windows_utc": _WINDOWS, "peak_windows_utc": _WINDOWS,
+                 "weekdays": List(Num("a weekday (1 = Monday)", 1, 7, integer=True),
+                                  what="a list of weekdays (1 = Monday … 7 = Sunday)"),
+                 "weekdays_only": Bool(), "peak_excludes_holidays": Str()},
+                what="a mapping with windows and a multiplier or prices",
+                at_least_one=(("windows_utc", "peak_windows_utc"), ("multiplier", *TOKEN_PRICES)))
+_PERIOD = Map({"effective_from": Date(), "effective_to": Date(), **_PRICES,
+               "long_context": _LONG_CONTEXT, "tiers": _TIER_PRICES, "off_peak": _OFF_PEAK,
+               "other": Dict(Num("a charge in USD per unit", 0, MAX_PRICE),
+                             what="a mapping of non-token charges (web_search_per_1k: USD)"),
+               "source": Str("text (the URL the price came from)"), "checked": Date(),
+               "note": Str(nonempty=False)},
+              what="a mapping (a price period)", required=("effective_from", "input", "output"))
+_COLUMN_MULTIPLIERS = Dict(Dict(_MULT, what="a mapping of column values to multipliers"),
+                           what="a mapping of columns (inference_geo, speed) to multipliers",
+                           keys=MULTIPLIER_COLUMNS)
+_MODEL = Map({"id": Str("a model id"), "provider": Str("a provider key"), "name": Str(), "family": Str(),
+              "released": Date(), "note": Str(nonempty=False),
+              "aliases": List(Str("a model name"), what="a list of model names"),
+              "platform_aliases": List(Map({"id": Str("a model name"), "platform": Str(), "multiplier": _MULT,
+                                            "note": Str(nonempty=False)},
+                                           what="a mapping with id, platform, multiplier", required=("id",)),
+                                       what="a list of platform aliases", label="id"),
+              "min_cacheable_tokens": Num("a whole number of tokens", 0, MAX_TOKENS, integer=True),
+              "cache": Map({"mode": Enum(choices=("explicit", "automatic", "implicit")),
+                            "step": Num("a whole number of tokens", 1, MAX_TOKENS, integer=True)},
+                           what="a mapping with mode and step"),
+              "multipliers": List(Enum(choices=MULTIPLIER_COLUMNS), what="a list of columns (inference_geo, speed)"),
+              "model_multipliers": _COLUMN_MULTIPLIERS,
+              "periods": List(_PERIOD, what="a list of price periods", min_len=1)},
+             what="a mapping (a model)", required=("id", "periods"))
+_OVERRIDE = _PERIOD.extend({"model": Str("a model id of the price book")}, what="a mapping (an override)",
+                           required=("model", "effective_from", "input", "output"))
+_DISCOUNT = Map({"percent": Num("a percentage", 0, 100), "provider": Str("a provider key"),
+                 "model": Str("a model id or alias"), "from": Date(), "to": Date()},
+                what="a mapping (a discount)", required=("percent",), at_least_one=(("provider", "model"),))
+
+
+def price_file_schema(overlay: bool) -> Map:
+    """The schema of one price file: a book file (`pricing/*.yaml`) needs `family` and `released`
+    on every model and `source` and `checked` on every period; an overlay does not."""
+    period = _PERIOD if overlay else _PERIOD.extend(
+        required=("effective_from", "input", "output", "source", "checked"))
+    model = _MODEL.extend({"periods": List(period, what="a list of price periods", min_len=1)},
+                          required=_MODEL.required if overlay else ("id", "family", "released", "periods"))
+    return Map({"provider": Str("a provider key"), "name": Str(),
+                "service_tiers": Dict(_MULT, what="a mapping of service tiers (batch, flex, priority) to "
+                                      "multipliers", keys=("batch", "flex", "priority"), nullable=True),
+                "multipliers": _COLUMN_MULTIPLIERS,
+                "models": List(model, what="a list of models", label="id"),
+                "overrides": List(_OVERRIDE, what="a list of overrides", label="model"),
+                "discounts": List(_DISCOUNT, what="a list of discounts"),
+                "imported_from": Anything()},
+               what="a mapping with models:, overrides: or discounts:")
+
+
+_SCHEMAS = {False: price_file_schema(False), True: price_file_schema(True)}
 
 
 def book_dir() -> Path:
@@ -118,8 +212,9 @@ class PriceBook:
             for a in m.aliases:
                 index[str(a).lower()] = (m.id, Decimal(1), None)
             for pa in m.platform_aliases:
+                multiplier = pa.get("multiplier")
                 index[str(pa["id"]).lower()] = (
-                    m.id, dec(pa.get("multiplier", 1), "multiplier", m.file),
+                    m.id, dec(1 if multiplier is None else multiplier, "multiplier", m.file),
                     pa.get("note") or pa.get("platform"))
         return index
 
@@ -181,139 +276,84 @@ def name_candidates(name: str) -> list[str]:
 
 
 def dec(value: Any, what: str, where: str) -> Decimal:
-    if isinstance(value, bool) or value is None:
-        raise PricingError(f"{where}: {what} must be a number, found {value!r}.",
-                           "Prices are plain numbers in USD per million tokens.")
-    try:
-        d = Decimal(str(value))
-    except InvalidOperation as e:
-        raise PricingError(f"{where}: {what} must be a number, found {value!r}.",
-                           "Prices are plain numbers in USD per million tokens.") from e
-    if not d.is_finite() or d < 0:
+    """A checked number as an exact Decimal (a PricingError for anything else, for callers that
+    hold values the schema has not seen)."""
+    d = as_number(value)
+    if d is None or d < 0:
         raise PricingError(f"{where}: {what} must be a finite number ≥ 0, found {value!r}.",
                            "Prices are plain numbers in USD per million tokens.")
     return d
 
 
 def to_datetime(value: Any, what: str, where: str) -> datetime:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, str):
-        try:
-            dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
-    raise PricingError(f"{where}: {what} must be a date (2026-03-13) or time, found {value!r}.",
-                       "Write dates as YYYY-MM-DD or ISO times with Z.")
+    dt = parse_date(value)
+    if dt is None:
+        raise PricingError(f"{where}: {what} must be a date (2026-03-13) or time, found {value!r}.",
+                           "Write dates as YYYY-MM-DD or ISO times with Z.")
+    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
 
-def _minutes(hhmm: str, where: str) -> int:
-    m = re.fullmatch(r"(\d{1,2}):(\d{2})", hhmm.strip())
-    if not m or int(m.group(1)) > 24 or int(m.group(2)) > 59:
-        raise PricingError(f"{where}: {hhmm!r} is not a time HH:MM.", "Windows are 'HH:MM-HH:MM' in UTC.")
-    return int(m.group(1)) * 60 + int(m.group(2))
+def _windows(items: list[str] | None) -> list[tuple[int, int]]:
+    """Checked 'HH:MM-HH:MM' windows as minutes of the UTC day."""
+    def minutes(hhmm: str) -> int:
+        h, m = hhmm.strip().split(":")
+        return int(h) * 60 + int(m)
+
+    return [(minutes(w.split("-", 1)[0]), minutes(w.split("-", 1)[1])) for w in items or []]
 
 
-def _windows(items: Any, where: str) -> list[tuple[int, int]]:
-    out = []
-    for w in items or []:
-        if not isinstance(w, str) or "-" not in w:
-            raise PricingError(f"{where}: window {w!r} is not 'HH:MM-HH:MM'.", "Windows are in UTC.")
-        a, b = w.split("-", 1)
-        out.append((_minutes(a, where), _minutes(b, where)))
-    return out
-
-
-def _price_map(raw: Any, where: str, keys: tuple[str, ...] = TOKEN_PRICES) -> dict[str, Decimal]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise PricingError(f"{where}: expected a mapping of prices.", "See docs/pricing-format.md.")
-    return {k: dec(raw[k], k, where) for k in keys if k in raw and raw[k] is not None}
+def _price_map(raw: dict[str, Any] | None, where: str) -> dict[str, Decimal]:
+    return {k: dec(raw[k], k, where) for k in TOKEN_PRICES if raw.get(k) is not None} if raw else {}
 
 
 def _period(raw: dict[str, Any], where: str, overlay: str | None) -> Period:
-    for key in ("effective_from", "input", "output"):
-        if key not in raw:
-            raise PricingError(f"{where}: a period needs `{key}`.", "See docs/pricing-format.md.")
-    if overlay is None:
-        for key in ("source", "checked"):
-            if not raw.get(key):
-                raise PricingError(f"{where}: every period needs `{key}`.",
-                                   "Add the URL the price came from and the date it was checked.")
+    """One price period (already checked against the schema)."""
     lc = raw.get("long_context")
     threshold = None
     lc_prices: dict[str, Decimal] = {}
     lc_tiers: dict[str, dict[str, Decimal]] = {}
     if lc:
-        if "threshold" not in lc:
-            raise PricingError(f"{where}: long_context needs a `threshold`.", "See docs/pricing-format.md.")
-        threshold = int(lc["threshold"])
+        threshold = int(dec(lc["threshold"], "threshold", where))
         lc_prices = _price_map(lc, where + " long_context")
-        lc_tiers = {t: _price_map(v, f"{where} long_context.tiers.{t}")
-                    for t, v in (lc.get("tiers") or {}).items()}
+        lc_tiers = {t: _price_map(v, f"{where} long_context.tiers.{t}") for t, v in (lc.get("tiers") or {}).items()}
     op = raw.get("off_peak")
     off_peak = None
     if op:
-        if "peak_windows_utc" in op:
-            off_peak = OffPeak("peak", _windows(op["peak_windows_utc"], where),
+        multiplier = dec(op["multiplier"], "multiplier", where) if op.get("multiplier") is not None else None
+        if op.get("peak_windows_utc"):
+            off_peak = OffPeak("peak", _windows(op["peak_windows_utc"]),
                                [int(d) for d in op.get("weekdays") or [1, 2, 3, 4, 5, 6, 7]],
-                               dec(op["multiplier"], "multiplier", where) if "multiplier" in op else None,
-                               _price_map(op, where + " off_peak"))
+                               multiplier, _price_map(op, where + " off_peak"))
         else:
-            off_peak = OffPeak("offpeak", _windows(op.get("windows_utc"), where),
+            off_peak = OffPeak("offpeak", _windows(op.get("windows_utc")),
                                [1, 2, 3, 4, 5] if op.get("weekdays_only") else None,
-                               dec(op["multiplier"], "multiplier", where) if "multiplier" in op else None,
-                               _price_map(op, where + " off_peak"))
-        if off_peak.multiplier is None and not off_peak.prices:
-            raise PricingError(f"{where}: off_peak needs a multiplier or prices.", "See docs/pricing-format.md.")
-    other = {k: dec(v, k, where) for k, v in (raw.get("other") or {}).items()
-             if isinstance(v, (int, float))}
+                               multiplier, _price_map(op, where + " off_peak"))
     return Period(
         effective_from=to_datetime(raw["effective_from"], "effective_from", where),
         effective_to=to_datetime(raw["effective_to"], "effective_to", where)
-        if raw.get("effective_to") else None,
+        if raw.get("effective_to") is not None else None,
         prices=_price_map(raw, where),
         long_context_threshold=threshold,
         long_context=lc_prices,
         long_context_tiers=lc_tiers,
         tiers={t: _price_map(v, f"{where} tiers.{t}") for t, v in (raw.get("tiers") or {}).items()},
         off_peak=off_peak,
-        other=other,
+        other={str(k): dec(v, str(k), where) for k, v in (raw.get("other") or {}).items() if v is not None},
         source=str(raw.get("source") or f"overlay {overlay}"),
-        checked=str(raw.get("checked") or ""),
+        checked=_date_text(raw.get("checked")),
         note=raw.get("note"),
         overlay=overlay,
     )
 
 
-def _load_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as f:
-            # the C loader when available (5x faster); both are safe loaders
-            return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except OSError as e:
-        raise PricingError(f"{path} cannot be read: {e.strerror}.", "Check the path given to --pricing.") from e
-    except yaml.YAMLError as e:
-        raise PricingError(f"{path} is not valid YAML: {str(e).splitlines()[0]}",
-                           "See docs/pricing-format.md for the format, with examples.") from e
+def _date_text(value: Any) -> str:
+    return value.isoformat()[:10] if isinstance(value, date) else str(value or "")
 
 
 def _model(raw: dict[str, Any], provider: str, file: str, overlay: str | None) -> Model:
-    where = f"{file}: model {raw.get('id', '?')}"
-    if not raw.get("id"):
-        raise PricingError(f"{file}: a model has no `id`.", "Every model needs id, family, released, periods.")
-    required = ("periods",) if overlay else ("family", "released", "periods")
-    for key in required:
-        if key not in raw:
-            raise PricingError(f"{where}: missing `{key}`.", "See docs/pricing-format.md.")
-    periods = [_period(p, f"{where} period {i + 1}", overlay) for i, p in enumerate(raw["periods"] or [])]
-    if not periods:
-        raise PricingError(f"{where}: no periods.", "A model needs at least one dated period.")
+    """One model (already checked against the schema); its periods sorted and chained."""
+    where = f"{file}: model {raw['id']}"
+    periods = [_period(p, f"{where} period {i + 1}", overlay) for i, p in enumerate(raw["periods"])]
     periods.sort(key=lambda p: p.effective_from)
     # a period ends where the next begins
     for a, b in pairwise(periods):
@@ -332,35 +372,42 @@ def _model(raw: dict[str, Any], provider: str, file: str, overlay: str | None) -
         provider=provider,
         name=str(raw.get("name") or raw["id"]),
         family=str(raw.get("family") or raw["id"]),
-        released=to_datetime(released, "released", where).date() if released else None,
+        released=to_datetime(released, "released", where).date() if released is not None else None,
         aliases=[str(a) for a in raw.get("aliases") or []],
-        platform_aliases=list(raw.get("platform_aliases") or []),
+        platform_aliases=[dict(pa) for pa in raw.get("platform_aliases") or []],
         min_cacheable_tokens=int(raw["min_cacheable_tokens"]) if raw.get("min_cacheable_tokens") else None,
         cache_mode=cache.get("mode"),
         cache_step=int(cache["step"]) if cache.get("step") else None,
         multiplier_columns=[str(c) for c in raw.get("multipliers") or []],
-        model_multipliers={k: {str(kk).lower(): dec(vv, k, where) for kk, vv in v.items()}
-                           for k, v in (raw.get("model_multipliers") or {}).items()},
+        model_multipliers=_column_multipliers(raw.get("model_multipliers"), where),
         periods=periods,
         file=file,
     )
 
 
+def _column_multipliers(raw: dict[str, Any] | None, where: str) -> dict[str, dict[str, Decimal]]:
+    return {str(k): {str(kk).lower(): dec(vv, str(k), where) for kk, vv in (v or {}).items()}
+            for k, v in (raw or {}).items()}
+
+
 def _add_file(book: PriceBook, path: Path, overlay: bool) -> None:
-    doc = _load_yaml(path)
+    """One price file: read safely, checked against the schema (one clear error naming the key),
+    then added to the book."""
+    shown = str(path) if overlay else path.name
+    doc = read_yaml(path, shown, PricingError, DOCS, "Check the path given to --pricing.")
+    if doc is None:
+        raise PricingError(f"{shown} is empty: it holds no price book mapping.", f"See {DOCS}.")
+    validate(doc, _SCHEMAS[overlay], shown, PricingError, DOCS)
     name = path.name
-    if not isinstance(doc, dict):
-        raise PricingError(f"{path} holds no price book mapping.", "See docs/pricing-format.md.")
     book.files.append(str(path))
     ov = str(path) if overlay else None
     provider_key = doc.get("provider")
     if provider_key:
         provider_key = str(provider_key).lower()
         prov = book.providers.get(provider_key)
-        tiers = {str(k): (dec(v, k, name) if v is not None else None)
+        tiers = {str(k): (dec(v, str(k), name) if v is not None else None)
                  for k, v in (doc.get("service_tiers") or {}).items()}
-        mults = {str(k): {str(kk).lower(): dec(vv, k, name) for kk, vv in v.items()}
-                 for k, v in (doc.get("multipliers") or {}).items()}
+        mults = _column_multipliers(doc.get("multipliers"), name)
         if prov is None:
             book.providers[provider_key] = Provider(provider_key, str(doc.get("name") or provider_key),
                                                     tiers, mults, name)
@@ -368,11 +415,9 @@ def _add_file(book: PriceBook, path: Path, overlay: bool) -> None:
             prov.service_tiers.update(tiers)
             prov.multipliers.update(mults)
     for raw in doc.get("models") or []:
-        if not isinstance(raw, dict):
-            raise PricingError(f"{path}: a model entry is not a mapping.", "See docs/pricing-format.md.")
         prov_key = str(raw.get("provider") or provider_key or "")
         if not prov_key:
-            raise PricingError(f"{path}: model {raw.get('id')} has no provider.",
+            raise PricingError(f"{shown}: models[{raw['id']}] has no provider.",
                                "Give the file a top-level `provider:` or the model a `provider:`.")
         model = _model(raw, prov_key.lower(), name, ov)
         if prov_key.lower() not in book.providers:
@@ -382,27 +427,23 @@ def _add_file(book: PriceBook, path: Path, overlay: bool) -> None:
             _merge_overlay_model(existing, model, raw)
         else:
             book.models[model.id] = model
-    for i, raw in enumerate(doc.get("overrides") or []):
-        where = f"{path}: overrides[{i}]"
-        mid = raw.get("model")
+    for raw in doc.get("overrides") or []:
+        mid = raw["model"]
+        where = f"{shown}: overrides[{mid}]"
         if mid not in book.models:
             raise PricingError(f"{where}: model {mid!r} is not in the price book.",
                                "Add it under `models:` instead (with family and released).")
-        period = _period(raw, where, str(path))
-        _insert_period(book.models[mid], period)
+        _insert_period(book.models[mid], _period(raw, where, str(path)))
     for i, raw in enumerate(doc.get("discounts") or []):
-        where = f"{path}: discounts[{i}]"
-        if "percent" not in raw or not (raw.get("provider") or raw.get("model")):
-            raise PricingError(f"{where}: a discount needs `percent` and a `provider` or `model`.",
-                               "For example: discounts: [{provider: anthropic, percent: 20, from: 2026-01-01}]")
-        pct = dec(raw["percent"], "percent", where)
-        if pct > 100:
-            raise PricingError(f"{where}: percent {pct} is over 100.", "Write 20 for 20 % off.")
+        where = f"{shown}: discounts[{i}]"
+        start = to_datetime(raw["from"], "from", where) if raw.get("from") is not None else None
+        end = to_datetime(raw["to"], "to", where) if raw.get("to") is not None else None
+        if start is not None and end is not None and end <= start:
+            raise PricingError(f"{where}: `to` ({end:%Y-%m-%d}) is not after `from` ({start:%Y-%m-%d}).",
+                               "`to` is exclusive: the first day the discount no longer applies.")
         book.discounts.append(Discount(
-            pct, str(raw["provider"]).lower() if raw.get("provider") else None,
-            str(raw["model"]) if raw.get("model") else None,
-            to_datetime(raw["from"], "from", where) if raw.get("from") else None,
-            to_datetime(raw["to"], "to", where) if raw.get("to") else None, str(path)))
+            dec(raw["percent"], "percent", where), str(raw["provider"]).lower() if raw.get("provider") else None,
+            str(raw["model"]) if raw.get("model") else None, start, end, str(path)))
 
 
 def _merge_overlay_model(existing: Model, new: Model, raw: dict[str, Any]) -> None:

@@ -3,9 +3,10 @@ changed between two dates (`diff_book`), where it disagrees with LiteLLM (`compa
 and the listings behind `pricing list` / `pricing show`. Pure functions: they return findings and
 rows, never print.
 
-Schema problems (a missing price, a negative number, two periods starting on one day, an alias
-naming two models) already stop `load_book` with a `PricingError`; `check_book` looks for what
-loads but is wrong:
+Schema problems (a missing price, a negative or absurd number, an unknown key, two periods
+starting on one day, an alias naming two models) already stop `load_book` with a `PricingError`
+naming the key (`book.price_file_schema`), which `run_check` reports as one `schema` finding;
+`check_book` looks for what loads but is wrong:
 - periods out of order, overlapping, empty, or with a gap between them; periods written out of
   order in a file (the loader sorts them silently);
 - a period without `source`/`checked` (overlays: a warning when `checked` is missing);

@@ -5,6 +5,8 @@ LiteLLM prices are USD per TOKEN; ours are USD per million tokens: every value i
 1e6 exactly (the JSON is read with `Decimal` numbers, so 3e-06 becomes 3, never 2.9999999).
 
 Which LiteLLM keys are read:
+- prices within the book's bound only: a key with any per-token price above $1,000,000 per
+  million tokens (`book.MAX_PRICE`; LiteLLM data errors such as 1e300) is skipped with that reason.
 - text-generation modes only: `chat`, `responses` (OpenAI's o1-pro, gpt-5-pro, codex… live only
   there) and `completion`; embeddings, images, audio, rerank, keys without a mode and the
   `sample_spec` row are skipped, and so is any key without both `input_cost_per_token` and
@@ -61,7 +63,7 @@ from typing import Any
 import yaml
 
 from llmcost.errors import PricingError
-from llmcost.pricing.book import PriceBook, load_book
+from llmcost.pricing.book import MAX_PRICE, PriceBook, load_book
 
 LITELLM_URL = "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json"
 TEXT_MODES = ("chat", "responses", "completion")
@@ -122,7 +124,9 @@ _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
 def mtok(value: Any) -> Decimal | None:
-    """USD per token -> USD per million tokens, exactly; None for anything not a number ≥ 0."""
+    """USD per token -> USD per million tokens, exactly; None for anything not a number ≥ 0
+    (a price above the book's bound is caught by `is_priced_text_model`, never returned here
+    unrounded: it is returned as is, without the integer quantize that would overflow)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
         return None
     try:
@@ -132,7 +136,20 @@ def mtok(value: Any) -> Decimal | None:
     if not d.is_finite() or d < 0:
         return None
     d = d.scaleb(6)
+    if d > MAX_PRICE:
+        return d
     return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+
+
+def _too_dear(entry: Mapping[str, Any]) -> str | None:
+    """The first per-token price of an entry above the book's bound (MAX_PRICE per million
+    tokens), which the overlay could not hold; None when every price is within it."""
+    for k, v in entry.items():
+        if "cost" in str(k) and "token" in str(k):
+            d = mtok(v)
+            if d is not None and d > MAX_PRICE:
+                return str(k)
+    return None
 
 
 def read_litellm(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -166,6 +183,8 @@ def is_priced_text_model(key: str, entry: Any) -> str | None:
         return f"not a text model (mode {mode})"
     if mtok(entry.get("input_cost_per_token")) is None or mtok(entry.get("output_cost_per_token")) is None:
         return "no input/output price per token"
+    if _too_dear(entry):
+        return f"a price above ${MAX_PRICE:,} per million tokens (not a real price)"
     return None
 
 

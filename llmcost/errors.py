@@ -49,6 +49,15 @@ class StoreInUseError(StoreError):
     """Another process holds the store's write lock."""
 
 
+class StoreWriteError(StoreError):
+    """The store cannot be written: no permission, or no space left (what happened says which)."""
+
+
+class StoreDamagedError(StoreError):
+    """The store file is damaged (a corrupt block, an unreadable version); it can be rebuilt from
+    the logs."""
+
+
 class PricingError(LlmcostError):
     """The price book or an overlay is invalid."""
 

@@ -59,15 +59,23 @@ class Scope:
     tasks: tuple[str, ...] = ()
     tenants: tuple[str, ...] = ()
 
-    def where(self, alias: str = "") -> tuple[str, list[Any]]:
-        """A SQL condition (with `?` parameters) selecting the calls in scope."""
+    def where(self, alias: str = "", held: bool = True) -> tuple[str, list[Any]]:
+        """A SQL condition (with `?` parameters) selecting the calls in scope. A file's calls are
+        those it holds: the ones kept as its copy, and (`held`) those it holds whose kept copy is
+        another file's (`store.COPIES`); without `held`, for a relation with no `call_id`."""
         p = f"{alias}." if alias else ""
         conds: list[str] = []
         params: list[Any] = []
         if self.source_hashes is not None:
             if not self.source_hashes:
                 return "false", []
-            conds.append(f"{p}source_hash IN ({', '.join('?' for _ in self.source_hashes)})")
+            marks = ", ".join("?" for _ in self.source_hashes)
+            if held:
+                conds.append(f"({p}source_hash IN ({marks}) OR {p}call_id IN "
+                             f"(SELECT call_id FROM call_copies WHERE source_hash IN ({marks})))")
+                params.extend(self.source_hashes)
+            else:
+                conds.append(f"{p}source_hash IN ({marks})")
             params.extend(self.source_hashes)
         if self.since is not None:
             conds.append(f"{p}ts >= ?")
@@ -90,10 +98,10 @@ class Scope:
         any_of(["tenant"], self.tenants)
         return (" AND ".join(conds) or "true"), params
 
-    def where_literal(self, alias: str = "") -> str:
+    def where_literal(self, alias: str = "", held: bool = True) -> str:
         """The same condition with every value inlined as a quoted literal (for a VIEW, which
         cannot hold parameters). Values are quoted by `sql_str`, never pasted raw."""
-        sql, params = self.where(alias)
+        sql, params = self.where(alias, held)
         parts = sql.split("?")
         out = [parts[0]]
         for value, rest in zip(params, parts[1:], strict=True):

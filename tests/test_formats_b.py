@@ -151,8 +151,13 @@ def test_claude_code_folder_loads_in_one_read_like_file_by_file(store, tmp_path,
     assert counts(results[CC_SESSION.name]) == (12, 2, 1, 3, 6)
     assert counts(results["s2.jsonl"]) == (3, 0, 1, 1, 1)
     assert results["s2.jsonl"].rows_conflicting == 1
-    assert store.query("SELECT output_tokens FROM calls WHERE call_id LIKE 'msg_02%'") == [(85,)]
-    assert store.query("SELECT DISTINCT feature FROM calls") == [("-home-ana-src-shop",)]
+    # across files the duplicate rule keeps the copy with the larger usage, whatever the order
+    # of loading (store.COPY_ORDER): s2's 99 over 85; the 85 copy stays as the session's copy
+    assert store.query("SELECT output_tokens FROM calls WHERE call_id LIKE 'msg_02%'") == [(99,)]
+    assert store.query("SELECT output_tokens FROM call_copies WHERE call_id LIKE 'msg_02%'") == [(85,)]
+    # msg_02's kept copy is s2's, with its project as the feature
+    assert store.query("SELECT DISTINCT feature FROM calls ORDER BY 1") == [
+        ("-home-ana-src-shop",), ("-home-bo-api",)]
     assert store.query("SELECT source_file, line FROM rejects ORDER BY 1") == [
         (str(CC_SESSION).replace(str(CC), str(projects)), 12), (str(projects / "-home-bo-api" / "s2.jsonl"), 3)]
 

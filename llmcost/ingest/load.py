@@ -8,15 +8,23 @@ from the copy kept.
 
 - The same content (by SHA-256) is never loaded twice, under any path.
 - A path stored before with other content is a new version of that file: the old version's calls
-  are replaced, in the same transaction.
+  are replaced, in the same transaction (also when the new content is already stored under
+  another path).
+- A call held by several files: each file's own copy is kept (the adapter's `keep_order` within
+  the file), then the duplicate rule across files (`store.COPY_ORDER`, whatever the order of
+  loading) picks the copy in `calls`; the others go to `call_copies` (`_store_copies`).
 - A crash or kill mid-file rolls the whole file back.
+- Small JSON-lines files that read alike (one adapter, the same projection) are read a few
+  hundred at a time in one statement and one transaction (`_batches`, `load_batch`): a folder of
+  thousands of tiny files costs one statement per batch, not per file.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,7 +55,7 @@ from llmcost.ingest.files import (
 )
 from llmcost.ingest.registry import detect_adapter
 from llmcost.schema import CALL_COLUMNS, TOKEN_COLUMNS
-from llmcost.store import Store
+from llmcost.store import CHANGES, COPIES, COPY_ORDER, NO_SPACE, Store, explain_failure
 
 MAX_TOKENS = 1_000_000_000  # more than this in one call is a broken record, not a call
 CACHE_EXCEEDS_INPUT = "cache tokens exceed input tokens"
@@ -56,9 +64,14 @@ STAGE = "llmcost_stage"
 KEPT = "llmcost_kept"
 BATCH = "llmcost_batch_files"
 NEW = "llmcost_new"
+CONTEST = "llmcost_contest"
+CONTESTED = "llmcost_contested"
 # a batch of small files read in one statement: at most this many files and bytes
 BATCH_FILES = 400
 BATCH_BYTES = 64 * 1024 * 1024
+# a file of an adapter without `batch_files` joins a batch up to this size (the batch saves the
+# per-file cost of a statement, which only matters for small files)
+SMALL_FILE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -184,24 +197,42 @@ def ingest_files(store: Store, args: list[str], options: IngestOptions,
 
 
 def _batches(store: Store, planned: list[PlannedFile]) -> list[list[PlannedFile]]:
-    """Consecutive new JSON-lines files of a `batch_files` format go together (in order, so
-    the result is the same as loading them one by one); every other file goes alone."""
+    """Consecutive new JSON-lines files that read alike go together (in order, so the result is
+    the same as loading them one by one): files of a `batch_files` format, or small files of any
+    adapter whose projection is the same but for the file's path (the same columns found, the same
+    notes); every other file goes alone."""
     stored = {h for (h,) in store.query("SELECT DISTINCT source_hash FROM sources")}
+    shapes: dict[int, str | None] = {}
 
-    def fits(item: PlannedFile) -> bool:
+    def shape(item: PlannedFile) -> str | None:
         sample = item.ctx.sample
-        return (getattr(item.adapter, "batch_files", False) and sample.kind == "jsonl"
-                and sample.layout == "lines"
-                and sample.encoding == "utf-8" and not sample.compressed
-                and item.content_hash not in stored)
+        if not (sample.kind == "jsonl" and sample.layout == "lines" and sample.encoding == "utf-8"
+                and not sample.compressed and item.content_hash not in stored):
+            return None
+        if getattr(item.adapter, "batch_files", False):
+            return item.adapter.name
+        if item.path.stat().st_size > SMALL_FILE_BYTES:
+            return None
+        try:
+            proj = item.adapter.project(item.ctx)
+        except LlmcostError:
+            return None  # it fails alone, with its own message
+        text = json.dumps(asdict(proj), default=str, sort_keys=True)
+        return item.adapter.name + "\0" + text.replace(json.dumps(item.ctx.path_sql)[1:-1], "\0")
+
+    def fits(item: PlannedFile) -> str | None:
+        if id(item) not in shapes:
+            shapes[id(item)] = shape(item)
+        return shapes[id(item)]
 
     groups: list[list[PlannedFile]] = []
     size = 0
     for item in planned:
         last = groups[-1] if groups else None
-        if (last and fits(item) and fits(last[0]) and last[0].adapter is item.adapter
+        key = fits(item)
+        if (last and key is not None and fits(last[0]) == key
                 and len(last) < BATCH_FILES and size + item.path.stat().st_size <= BATCH_BYTES
-                and all(i.content_hash != item.content_hash for i in last)):
+                and all(i.content_hash != item.content_hash and i.path != item.path for i in last)):
             last.append(item)
             size += item.path.stat().st_size
         else:
@@ -241,14 +272,30 @@ def load_file(store: Store, item: PlannedFile) -> FileResult:
 
 
 def _already_stored(store: Store, item: PlannedFile, row: tuple) -> FileResult:
+    """Content already stored (under this path or another): nothing is read. A path not yet
+    recorded with this content gets its `sources` row and a copy of the content's rejects (so
+    each path keeps them when the other is forgotten); its earlier version, if any, is removed."""
     first_path, read, loaded, rejected, duplicate, skipped = row
-    result = FileResult(str(item.path), item.adapter.name, item.content_hash, "unchanged",
+    path = str(item.path)
+    result = FileResult(path, item.adapter.name, item.content_hash, "unchanged",
                         rows_read=read, rows_loaded=0, rows_rejected=rejected,
                         rows_duplicate=loaded + duplicate, rows_skipped=skipped)
-    if first_path != str(item.path):
-        result.notes.append(f"same content as {first_path}, already stored")
-        with store.transaction():
-            _record_source(store, item, result)
+    if store.query("SELECT count(*) FROM sources WHERE source_file = ? AND source_hash = ?",
+                   [path, item.content_hash])[0][0]:
+        return result
+    result.notes.append(f"same content as {first_path}, already stored")
+    with store.transaction():
+        older = store.query("SELECT source_hash FROM sources WHERE source_file = ? AND source_hash <> ?",
+                            [path, item.content_hash])
+        for (old_hash,) in older:
+            store.remove_source(path, old_hash)
+        if older:
+            result.status = "replaced"
+            result.notes.append("an earlier version of this file was replaced")
+        store.con.execute(
+            """INSERT INTO rejects SELECT ?, source_hash, line, reason, raw FROM rejects
+               WHERE source_file = ? AND source_hash = ?""", [path, first_path, item.content_hash])
+        _record_source(store, item, result)
     return result
 
 
@@ -383,7 +430,7 @@ def _load_new(store: Store, item: PlannedFile) -> FileResult:
     except (duckdb.OutOfMemoryException, duckdb.InterruptException):
         raise  # not the file's fault: the CLI says so (cli.common.wrap_unexpected)
     except duckdb.Error as e:
-        raise _unreadable(item, e) from e
+        raise _unreadable(store, item, e) from e
     if item.ctx.uses_csv_rejects and _table_exists(store, CSV_REJECTS_TABLE):
         _renumber_past_csv_rejects(store, proj.line_offset)
     read, skipped, rejected = store.query(
@@ -424,7 +471,10 @@ def _load_new(store: Store, item: PlannedFile) -> FileResult:
                 SELECT count(*) FROM {KEPT} k JOIN calls c USING (call_id)
                 WHERE ({', '.join('k.' + t for t in TOKEN_COLUMNS)})
                       IS DISTINCT FROM ({', '.join('c.' + t for t in TOKEN_COLUMNS)})""")
-        con.execute(f"INSERT INTO calls SELECT {cols} FROM {KEPT} k ANTI JOIN calls c USING (call_id)")
+        if in_store:
+            _store_copies(store, KEPT, unique=True)
+        else:
+            con.execute(f"INSERT INTO calls SELECT {cols} FROM {KEPT}")
         result.rows_duplicate = (ok_rows - kept) + in_store
         result.rows_loaded = kept - in_store
         result.rows_conflicting = conflicting
@@ -448,7 +498,7 @@ def load_batch(store: Store, items: list[PlannedFile]) -> list[FileResult]:
     ctx = SourceContext(first.path, first.content_hash, first.ctx.sample, first.ctx.options,
                         batch=[i.path for i in items])
     proj = first.adapter.project(ctx)
-    if ctx.uses_csv_rejects or "call_id" not in proj.columns:
+    if ctx.uses_csv_rejects:
         return [load_file(store, i) for i in items]
     names = list(ctx.file_values)
     extra = "".join(f", __file_{n} VARCHAR" for n in names)
@@ -479,6 +529,9 @@ def load_batch(store: Store, items: list[PlannedFile]) -> list[FileResult]:
             # a file unreadable as a whole: the batch rolls back, and its files load one by one
             # (so the error names the file)
             raise _RetryAlone from None
+        if proj.alternative is not None and _count(
+                store, f"SELECT count(*) FROM {STAGE} WHERE __reason = {sql_str(CACHE_EXCEEDS_INPUT)}"):
+            raise _RetryAlone  # a file read the other way: each file decides alone
         ok = "NOT __skip AND __reason IS NULL"
         counts = {f: (r, sk, rej, okn) for f, r, sk, rej, okn in store.query(f"""
             SELECT __b_file, count(*), count(*) FILTER (WHERE __skip),
@@ -512,8 +565,7 @@ def load_batch(store: Store, items: list[PlannedFile]) -> list[FileResult]:
                           IS DISTINCT FROM ({', '.join('k.' + t for t in TOKEN_COLUMNS)})
                     GROUP BY 1"""):
                 conflicting[f] = conflicting.get(f, 0) + n
-        cols = ", ".join(c.name for c in CALL_COLUMNS)
-        con.execute(f"INSERT INTO calls SELECT {cols} FROM {NEW} ORDER BY __b_file, source_line")
+        _store_copies(store, KEPT, unique=False)
         for n, (item, r) in enumerate(zip(items, results, strict=True)):
             read, skipped, rejected, ok_rows = counts.get(n, (0, 0, 0, 0))
             r.rows_read, r.rows_skipped, r.rows_rejected = int(read), int(skipped), int(rejected)
@@ -525,6 +577,36 @@ def load_batch(store: Store, items: list[PlannedFile]) -> list[FileResult]:
         for t in (STAGE, KEPT, NEW, BATCH):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     return results
+
+
+def _store_copies(store: Store, kept: str, unique: bool) -> None:
+    """Store `kept`, each file's own copy of its calls (one row per file and call id; `unique`:
+    no call id twice in it). A call id that is new and held by one of these files goes into
+    `calls`. For the others (already stored, or in several of these files) the duplicate rule
+    across files (`COPY_ORDER`) picks among the stored copy and the new ones: the pick is in
+    `calls`, every other copy in `call_copies`, ready to take over when the pick's file is
+    forgotten; a stored copy that loses moves there too, and its file is marked changed."""
+    con = store.con
+    cols = ", ".join(c.name for c in CALL_COLUMNS)
+    several = "" if unique else f"SELECT call_id FROM {kept} GROUP BY call_id HAVING count(*) > 1 UNION "
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {CONTESTED} AS
+        {several}SELECT call_id FROM {kept} SEMI JOIN calls USING (call_id)""")
+    if not _count(store, f"SELECT count(*) FROM {CONTESTED}"):
+        con.execute(f"INSERT INTO calls SELECT {cols} FROM {kept}")
+        con.execute(f"DROP TABLE {CONTESTED}")
+        return
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {CONTEST} AS
+        SELECT *, row_number() OVER (PARTITION BY call_id ORDER BY {COPY_ORDER}) = 1 AS __win FROM (
+            SELECT {cols}, false AS __new FROM calls SEMI JOIN {CONTESTED} USING (call_id)
+            UNION ALL SELECT {cols}, true FROM {kept} SEMI JOIN {CONTESTED} USING (call_id))""")
+    lost = f"{CONTEST} WHERE NOT __new AND NOT __win"
+    con.execute(f"INSERT INTO {CHANGES} SELECT DISTINCT source_hash FROM {lost}")
+    con.execute(f"DELETE FROM calls WHERE call_id IN (SELECT call_id FROM {lost})")
+    con.execute(f"INSERT INTO {COPIES} SELECT {cols} FROM {CONTEST} WHERE NOT __win")
+    con.execute(f"INSERT INTO calls SELECT {cols} FROM {CONTEST} WHERE __new AND __win")
+    con.execute(f"INSERT INTO calls SELECT {cols} FROM {kept} ANTI JOIN {CONTESTED} USING (call_id)")
+    for t in (CONTEST, CONTESTED):
+        con.execute(f"DROP TABLE {t}")
 
 
 class _RetryAlone(Exception):
@@ -545,7 +627,14 @@ def _finish(item: PlannedFile, result: FileResult) -> None:
             "Please report this with the file's first lines; nothing was stored.")
 
 
-def _unreadable(item: PlannedFile, e: duckdb.Error) -> InputFileError:
+def _unreadable(store: Store, item: PlannedFile, e: duckdb.Error) -> LlmcostError:
+    """The file could not be read, or the store could not be written while reading it (a full
+    disk, no permission on the store: `store.explain_failure` says which, not the file)."""
+    text = str(e)
+    if store.path in text or NO_SPACE.search(text) or "Corrupt database" in text:
+        failure = explain_failure(e, store.path)
+        if failure is not None:
+            return failure
     return InputFileError(
         f"{item.path} could not be read as {item.adapter.name}: {duckdb_reason(e)}",
         "Check the file; force another format with --source NAME, or see docs/formats.md.")
@@ -592,7 +681,7 @@ def _load_direct(store: Store, item: PlannedFile, proj: Projection,
     except (duckdb.OutOfMemoryException, duckdb.InterruptException):
         raise
     except duckdb.Error as e:
-        raise _unreadable(item, e) from e
+        raise _unreadable(store, item, e) from e
     result.rows_read, result.rows_skipped, result.rows_rejected = int(read), int(skipped), int(rejected)
     result.rows_loaded = int(inserted[0][0])
     if result.rows_loaded != read - skipped - rejected:

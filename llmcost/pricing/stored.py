@@ -11,6 +11,8 @@ saying which file version was priced with which book:
 - The book's fingerprint covers every book file's bytes and the pricing SQL itself: editing the
   book, upgrading llmcost or changing a pricing rule re-prices everything, once.
 - Files loaded since the last run are priced alone and added; forgotten or replaced ones removed.
+  A file version whose calls changed since it was priced (a call it holds moved to or from
+  another file's copy: `store.CHANGES`) is priced again the same way, and the mark cleared.
   The whole refresh is one transaction: a kill leaves the previous, consistent cache.
 - Price overlays (`--pricing`) are per-run what-ifs of the price book, and a `:memory:` store has
   no next run: those runs price on the fly (a view) and leave the cache untouched.
@@ -26,10 +28,12 @@ import hashlib
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import MULTS, PERIODS, ROWS, prepare_pricing, priced_sql
 from llmcost.sql_quoting import sql_str
-from llmcost.store import Store
+from llmcost.store import CHANGES, Store, explain_failure
 
 PRICED_CALLS = "priced_calls"
 PRICED_SOURCES = "priced_sources"
@@ -65,7 +69,20 @@ def _table_exists(store: Store, name: str) -> bool:
 def refresh_priced_calls(store: Store, book: PriceBook) -> str:
     """Bring `priced_calls` up to date with `calls` and `book`, and load the book's price tables
     on the connection (`engine.prepare_pricing`; kept in the store with the priced calls, so an
-    up-to-date cache costs no pricing work at all). Returns the table's name."""
+    up-to-date cache costs no pricing work at all). Returns the table's name. A store that
+    cannot be written (permissions, a full disk) or is damaged is a `StoreError` saying so."""
+    try:
+        return _refresh(store, book)
+    except (duckdb.OutOfMemoryException, duckdb.InterruptException):
+        raise
+    except duckdb.Error as e:
+        failure = explain_failure(e, store.path)
+        if failure is None:
+            raise
+        raise failure from e
+
+
+def _refresh(store: Store, book: PriceBook) -> str:
     con = store.con
     fp = book_fingerprint(book)
     has_table = _table_exists(store, PRICED_CALLS)
@@ -73,8 +90,10 @@ def refresh_priced_calls(store: Store, book: PriceBook) -> str:
         con.execute(f"CREATE TABLE {PRICED_SOURCES} (source_hash VARCHAR, loaded_at TIMESTAMP, "
                     "book VARCHAR)")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {STALE} AS
-        SELECT source_hash, min(ingested_at) AS loaded_at FROM sources GROUP BY source_hash
-        EXCEPT SELECT source_hash, loaded_at FROM {PRICED_SOURCES} WHERE book = {sql_str(fp)}""")
+        (SELECT source_hash, min(ingested_at) AS loaded_at FROM sources GROUP BY source_hash
+         EXCEPT SELECT source_hash, loaded_at FROM {PRICED_SOURCES} WHERE book = {sql_str(fp)})
+        UNION SELECT source_hash, min(ingested_at) FROM sources
+              WHERE source_hash IN (SELECT source_hash FROM {CHANGES}) GROUP BY source_hash""")
     stale = int(store.query(f"SELECT count(*) FROM {STALE}")[0][0])
     gone = int(store.query(f"""SELECT count(*) FROM {PRICED_SOURCES} WHERE book <> {sql_str(fp)}
         OR source_hash NOT IN (SELECT source_hash FROM sources)""")[0][0])
@@ -110,6 +129,7 @@ def refresh_priced_calls(store: Store, book: PriceBook) -> str:
             con.execute(f"INSERT INTO {PRICED_SOURCES} SELECT source_hash, loaded_at, {sql_str(fp)} FROM {STALE}")
         if not _counts_agree(store):  # calls without a sources row (never made by llmcost)
             con.execute(f"CREATE OR REPLACE TABLE {PRICED_CALLS} AS SELECT * FROM ({priced_sql('calls')})")
+        con.execute(f"DELETE FROM {CHANGES}")
         _build_rollup(store)
     con.execute(f"DROP TABLE IF EXISTS {STALE}")
     return PRICED_CALLS
@@ -147,11 +167,16 @@ def _build_rollup(store: Store) -> None:
         FROM {PRICED_CALLS} GROUP BY ALL""")
 
 
-def rollup_serves(scope_since: datetime | None, scope_until: datetime | None, tenants: tuple[str, ...]) -> bool:
-    """The rollup answers exactly for a scope with no tenant filter and times on midnights."""
+def rollup_serves(scope_since: datetime | None, scope_until: datetime | None, tenants: tuple[str, ...],
+                  store: Store | None = None, source_hashes: tuple[str, ...] | None = None) -> bool:
+    """The rollup answers exactly for a scope with no tenant filter and times on midnights, over
+    files that hold no call kept as another file's copy (the rollup sums each call once, under
+    the file whose copy is kept)."""
     def midnight(t: datetime | None) -> bool:
         return t is None or t == datetime(t.year, t.month, t.day)
 
+    if source_hashes and store is not None and store.holds_copies(source_hashes):
+        return False
     return not tenants and midnight(scope_since) and midnight(scope_until)
 
 

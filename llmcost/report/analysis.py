@@ -315,11 +315,11 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     # the tenant one (hundreds of tenants would multiply it) are summed from it
     fine_keys = {k: e for k, e in _SETS.items() if k != "tenant"}
     keys_sql = ", ".join(f"{e} AS d_{k}" for k, e in fine_keys.items())
-    if rel == PRICED and keeps_priced_calls(store, book) and rollup_serves(scope.since, scope.until,
-                                                                            scope.tenants):
+    if rel == PRICED and keeps_priced_calls(store, book) and rollup_serves(
+            scope.since, scope.until, scope.tenants, store, scope.source_hashes):
         # from the per-file, per-day rollup kept with the priced calls (same filters, same sums)
         figures = ", ".join(f"{fn}({k}) AS {k}" for k, fn in ROLLUP_SUMS.items())
-        source = f"{ROLLUP} WHERE {scope.where_literal()}"
+        source = f"{ROLLUP} WHERE {scope.where_literal(held=False)}"
     else:
         figures = ", ".join(f"{e} AS {k}" for k, e in ROLLUP_FIGURES.items())
         source = rel

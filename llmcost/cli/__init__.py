@@ -23,6 +23,25 @@ class LlmcostGroup(TyperGroup):
     and OS errors that escaped their context likewise (`common.wrap_unexpected`), Ctrl-C with 130.
     `--debug` / LLMCOST_DEBUG=1 re-raise them for the traceback."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # stdout/stderr that cannot encode a character (PYTHONIOENCODING=ascii, a C locale
+        # without UTF-8 mode, a lone surrogate from a file name): ASCII words, never a traceback
+        from llmcost.render.safe_text import install_stream_fallback
+
+        install_stream_fallback()
+        return super().main(*args, **kwargs)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        # Ctrl-C while the options are parsed (a slow start): said, not typer's silent exit 130
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt as e:
+            wrapped = common.wrap_unexpected(e)
+            if wrapped is None or common.debug_enabled():
+                raise
+            common.print_error(wrapped)
+            sys.exit(wrapped.exit_code)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)

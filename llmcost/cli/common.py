@@ -172,9 +172,19 @@ def debug_enabled() -> bool:
 
 
 def console(stderr: bool = False) -> Console:
-    from rich.console import Console
+    """The console every command prints with: no markup, no emoji codes, control characters
+    made visible and characters the stream cannot encode written in ASCII (render.rich_safe)."""
+    from llmcost.render.rich_safe import make_console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return make_console(stderr=stderr)
+
+
+def is_interrupt(e: BaseException) -> bool:
+    """Ctrl-C: Python's KeyboardInterrupt, or DuckDB's "Query interrupted" mid-query."""
+    name = type(e).__name__
+    first = (str(e).strip().splitlines() or [name])[0]
+    return isinstance(e, KeyboardInterrupt) or name == "InterruptException" or (
+        isinstance(e, RuntimeError) and first.lower() == "query interrupted")
 
 
 def wrap_unexpected(e: BaseException) -> LlmcostError | None:
@@ -184,10 +194,8 @@ def wrap_unexpected(e: BaseException) -> LlmcostError | None:
 
     name = type(e).__name__
     first = (str(e).strip().splitlines() or [name])[0]
-    # Ctrl-C: Python's KeyboardInterrupt, or DuckDB's "Query interrupted" mid-query
-    if isinstance(e, KeyboardInterrupt) or name == "InterruptException" or (
-            isinstance(e, RuntimeError) and first.lower() == "query interrupted"):
-        return Interrupted("Interrupted; the file being loaded was rolled back, the store is as before.")
+    if is_interrupt(e):  # a load in progress says so itself (`load_files`)
+        return Interrupted("Interrupted.")
     if type(e).__module__.split(".")[0] in ("duckdb", "_duckdb"):
         if name == "OutOfMemoryException":
             limit = os.environ.get("LLMCOST_MEMORY_LIMIT", "1GB")
@@ -213,10 +221,15 @@ def wrap_unexpected(e: BaseException) -> LlmcostError | None:
 def print_error(e: LlmcostError) -> None:
     from rich.text import Text
 
+    from llmcost.render.safe_text import visible
+
+    def paragraph(s: str) -> str:  # it quotes paths and log text: shown as text, lines indented
+        return visible(s, keep_newlines=True).replace("\n", "\n  ")
+
     text = Text("Error: ", style="bold red")
-    text.append(e.message)
+    text.append(paragraph(e.message))
     if e.hint:
-        text.append("\n  " + e.hint)
+        text.append("\n  " + paragraph(e.hint))
     console(stderr=True).print(text, soft_wrap=True)
 
 
@@ -225,6 +238,15 @@ def show(renderable: RenderableType) -> None:
 
 
 def print_text(text: str) -> None:
+    """Text as it is (JSON, Markdown, YAML, a summary line), with any control character made
+    visible (the renderers have escaped outside text already; this is the last guard); on a stream
+    that cannot encode a character, that character in ASCII (`→` as `->`), never a
+    UnicodeEncodeError."""
+    from llmcost.render.safe_text import ascii_fallback, can_encode, visible
+
+    text = visible(text, keep_newlines=True)
+    if not can_encode(text, sys.stdout):
+        text = ascii_fallback(text, getattr(sys.stdout, "encoding", None) or "ascii")
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -268,21 +290,31 @@ def ingest_options(source: str | None, mapping: list[str] | None, models: list[s
 def load_files(store: Store, files: list[str], options: IngestOptions,
                quiet: bool) -> IngestResult:
     """Ingest with a progress display on a terminal (nothing when piped or with JSON)."""
+    from rich.text import Text
+
+    from llmcost.errors import Interrupted
     from llmcost.ingest import ingest_files
+    from llmcost.render.safe_text import visible
 
     interactive = sys.stdout.isatty() and not quiet
-    if not interactive:
-        return ingest_files(store, files, options)
-    store.con.execute("SET enable_progress_bar = true")
-    status = console(stderr=True)
-
-    def on_file(path: Path) -> None:
-        status.print(f"[dim]reading {path.name} …[/dim]")
-
     try:
-        return ingest_files(store, files, options, on_file=on_file)
-    finally:
-        store.con.execute("SET enable_progress_bar = false")
+        if not interactive:
+            return ingest_files(store, files, options)
+        store.con.execute("SET enable_progress_bar = true")
+        status = console(stderr=True)
+
+        def on_file(path: Path) -> None:
+            status.print(Text(f"reading {visible(path.name)} …", style="dim"))
+
+        try:
+            return ingest_files(store, files, options, on_file=on_file)
+        finally:
+            store.con.execute("SET enable_progress_bar = false")
+    except (Exception, KeyboardInterrupt) as e:
+        if is_interrupt(e):  # only here is a file being loaded (each file loads in one transaction)
+            raise Interrupted("Interrupted; the file being loaded was rolled back, the store is as "
+                              "before.") from e
+        raise
 
 
 def emit(fmt: OutputFormat, table: Callable[[], Any], json: Callable[[], dict[str, Any]],
@@ -290,8 +322,13 @@ def emit(fmt: OutputFormat, table: Callable[[], Any], json: Callable[[], dict[st
     """Render a result in the chosen format; only the chosen renderer runs."""
     if fmt is OutputFormat.json:
         from llmcost.render.json_out import dumps
+        from llmcost.render.safe_text import can_encode
 
-        print_text(dumps(json()))
+        doc = json()
+        text = dumps(doc)
+        if not can_encode(text, sys.stdout):  # an ASCII stream (or lone surrogates): \u escapes
+            text = dumps(doc, ensure_ascii=True)
+        print_text(text)
     elif fmt is OutputFormat.markdown:
         if markdown is None:
             raise UsageError("This command has no Markdown output.", "Use --format table or json.")

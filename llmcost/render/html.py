@@ -5,9 +5,10 @@
   network fetch. Printing gives clean pages (white background, nothing split across pages where
   it can be avoided); the layout reflows from a laptop to a phone.
 - Every string that came from a log (models, task types, features, tenants, ids, file names) is
-  HTML-escaped in the page, and escaped again as `&lt;` for plotly, which reads a few HTML tags in
-  chart labels (it then shows the text literally). The chart JSON escapes `<`, `>`, `&` as
-  `\\u003c`…, so a `</script>` in a model name cannot close the script.
+  HTML-escaped in the page (control characters made visible first, `render.safe_text.visible`),
+  and escaped again as `&lt;` for plotly, which reads a few HTML tags in chart labels (it then
+  shows the text literally). The chart JSON escapes `<`, `>`, `&` as `\\u003c`…, so a
+  `</script>` in a model name cannot close the script.
 - Money comes from the report's objects, the same ones the analyze / recommend JSON print, with
   two decimals: each figure carries `data-figure="<json path>"` naming the figure it shows.
 
@@ -25,6 +26,7 @@ from typing import Any
 
 from llmcost.render import words
 from llmcost.render.json_out import iso
+from llmcost.render.safe_text import visible
 from llmcost.report.analysis import BREAKDOWN_KEYS, BreakdownRow
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
 from llmcost.simulate.run import LeverResult
@@ -43,13 +45,13 @@ DIM_TITLES = {"task_type": ("task type", "task types"), "feature": ("feature", "
 
 def esc(text: object) -> str:
     """Text from a log (or anywhere) as HTML text or attribute value."""
-    return html.escape("(none)" if text is None else str(text), quote=True)
+    return html.escape(visible("(none)" if text is None else str(text), keep_newlines=True), quote=True)
 
 
 def chart_label(text: object, limit: int = MAX_LABEL) -> str:
     """A label for plotly: shortened, then `<`, `>`, `&` as entities (plotly decodes them into a
     text node, so its tag subset — <a href>, <b>, <br> — never applies to log text)."""
-    s = "(none)" if text is None else str(text)
+    s = visible("(none)" if text is None else str(text))
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     return html.escape(s, quote=False)

@@ -7,6 +7,7 @@ their names; times are ISO-8601 UTC with `Z`. Keys are added freely, never renam
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -36,8 +37,17 @@ def _default(o: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def dumps(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, default=_default, ensure_ascii=False)
+# characters a terminal may act on (C1 controls such as CSI U+009B, bidi overrides, line
+# separators) that json.dumps leaves raw: written as \u escapes, the same JSON string
+_RAW_CONTROLS = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def dumps(doc: dict[str, Any], ensure_ascii: bool = False) -> str:
+    """UTF-8 JSON, with no character a terminal acts on (C0 controls are escaped by json, the
+    others here); `ensure_ascii` for a stream that cannot encode every character (pure ASCII,
+    the same document)."""
+    text = json.dumps(doc, indent=2, default=_default, ensure_ascii=ensure_ascii)
+    return _RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def ingest_dict(result: IngestResult | None) -> dict[str, Any]:

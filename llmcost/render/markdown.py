@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from llmcost.render import words
 from llmcost.render.json_out import iso
+from llmcost.render.safe_text import visible
 from llmcost.report.analysis import Analysis, BreakdownRow
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
 from llmcost.simulate.recommend import RecommendResult
@@ -18,10 +19,13 @@ if TYPE_CHECKING:
 
 
 def md_escape(text: object) -> str:
+    """Outside text in a Markdown line or table cell: Markdown's own characters (pipes, backticks,
+    emphasis, links, HTML) backslash-escaped, line breaks as spaces, and any other control
+    character made visible (`visible`: the terminal rule, as the page is often read in one)."""
     s = "(none)" if text is None else str(text)
     for ch in ("\\", "|", "*", "_", "`", "[", "]", "<", ">", "#"):
         s = s.replace(ch, "\\" + ch)
-    return s.replace("\n", " ").replace("\r", " ")
+    return visible(s.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
 
 
 def usd(v: Decimal | None) -> str:
@@ -219,5 +223,5 @@ def report_markdown(r: Report) -> str:
     lines += [f"- {md_escape(x)}" for x in res.rules]
     lines += [f"- not evaluated: {md_escape(x)}" for x in res.not_evaluated]
     lines += [f"- confidence *{k}*: {v}" for k, v in CONFIDENCE_WORDS.items()]
-    lines += ["", "Reproduce:", "", "```", r.command_line.replace("```", "` ` `"), "```", ""]
+    lines += ["", "Reproduce:", "", "```", visible(r.command_line).replace("```", "` ` `"), "```", ""]
     return "\n".join(lines)

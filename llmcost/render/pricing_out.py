@@ -18,6 +18,8 @@ from rich.text import Text
 from llmcost import __version__
 from llmcost.pricing.book import TOKEN_PRICES, Discount, Model, OffPeak, Period
 from llmcost.pricing.check import ERROR, CheckReport, Finding, ModelRow, ModelView, PriceChange
+from llmcost.render.rich_safe import add_row, plain
+from llmcost.render.safe_text import visible
 
 UNIT = "USD per million tokens"
 COLUMNS = {"input": "input", "output": "output", "cache_read": "cache read",
@@ -78,7 +80,7 @@ def _status(row: ModelRow) -> str:
 
 def render_list(rows: list[ModelRow], at: datetime) -> RenderableType:
     if not rows:
-        return Text(" No models match (see `llmcost pricing list` without --provider).", style="yellow")
+        return plain(" No models match (see `llmcost pricing list` without --provider).", style="yellow")
     table = Table(box=None, header_style="bold", pad_edge=False,
                   title=f"Price book at {day(at)}: {len(rows)} models, {UNIT}", title_justify="left")
     table.add_column(" model", no_wrap=True)
@@ -91,10 +93,10 @@ def render_list(rows: list[ModelRow], at: datetime) -> RenderableType:
     for r in rows:
         prices = r.period.prices if r.period else {}
         style = "dim" if r.status != "current" else None
-        table.add_row(" " + r.model.id, r.model.provider, r.model.family,
-                      *[price(prices.get(k)) for k in COLUMNS], str(len(r.model.periods)), _status(r),
-                      style=style)
-    return Group(table, Text(" – = no separate price: cache reads and writes bill as input, a 1h write "
+        add_row(table, " " + r.model.id, r.model.provider, r.model.family,
+                       *[price(prices.get(k)) for k in COLUMNS], str(len(r.model.periods)), _status(r),
+                       style=style)
+    return Group(table, plain(" – = no separate price: cache reads and writes bill as input, a 1h write "
                              "as the 5m write. Details: llmcost pricing show MODEL", style="dim"))
 
 
@@ -116,13 +118,13 @@ def list_doc(rows: list[ModelRow], at: datetime) -> dict[str, Any]:
 # ---------------------------------------------------------------- show
 
 def _price_row(table: Table, label: str, prices: dict[str, Decimal]) -> None:
-    table.add_row(label, *[price(prices.get(k)) for k in COLUMNS])
+    add_row(table, label, *[price(prices.get(k)) for k in COLUMNS])
 
 
 def _period_block(p: Period, index: int) -> list[RenderableType]:
-    head = Text(f" Period {index}: {day(p.effective_from)} → {day(p.effective_to)}", style="bold")
+    head = plain(f" Period {index}: {day(p.effective_from)} → {day(p.effective_to)}", style="bold")
     if p.overlay:
-        head.append(f"  (overlay {p.overlay})", style="yellow")
+        head.append(visible(f"  (overlay {p.overlay})"), style="yellow")
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("   $/MTok", overflow="fold")
     for label in COLUMNS.values():
@@ -147,12 +149,12 @@ def _period_block(p: Period, index: int) -> list[RenderableType]:
             text = f"   Off-peak: {', '.join(_windows(op))} UTC" + (" on weekdays" if op.weekdays else "")
         if op.multiplier is not None:
             text += f", prices × {op.multiplier}"
-        lines.append(Text(text))
+        lines.append(plain(text))
     for key, value in p.other.items():
-        lines.append(Text(f"   Other: {key} = ${value}"))
-    lines.append(Text(f"   Source: {p.source}  (checked {p.checked or '–'})", style="dim"))
+        lines.append(plain(f"   Other: {key} = ${value}"))
+    lines.append(plain(f"   Source: {p.source}  (checked {p.checked or '–'})", style="dim"))
     if p.note:
-        lines.append(Text(f"   Note: {p.note}", style="dim"))
+        lines.append(plain(f"   Note: {p.note}", style="dim"))
     return lines
 
 
@@ -166,39 +168,39 @@ def _discount_text(d: Discount) -> str:
 def render_show(v: ModelView) -> RenderableType:
     m: Model = v.model
     parts: list[RenderableType] = []
-    title = Text(f" {m.id}", style="bold cyan")
-    title.append(f"  {m.name} · {m.provider} · family {m.family}"
-                 + (f" · released {m.released}" if m.released else ""))
+    title = plain(f" {m.id}", style="bold cyan")
+    title.append(visible(f"  {m.name} · {m.provider} · family {m.family}"
+                         + (f" · released {m.released}" if m.released else "")))
     parts.append(title)
     if v.query.lower() != m.id.lower():
-        parts.append(Text(f" {v.query} resolves to {m.id}"
+        parts.append(plain(f" {v.query} resolves to {m.id}"
                           + (f", every price × {v.multiplier} ({v.platform})" if v.multiplier != 1 else ""),
                           style="yellow" if v.multiplier != 1 else "dim"))
     if m.aliases:
-        parts.append(Text(" Aliases: " + ", ".join(m.aliases), style="dim"))
+        parts.append(plain(" Aliases: " + ", ".join(m.aliases), style="dim"))
     for pa in m.platform_aliases:
-        parts.append(Text(f" Platform alias: {pa.get('id')} × {pa.get('multiplier', 1)}"
+        parts.append(plain(f" Platform alias: {pa.get('id')} × {pa.get('multiplier', 1)}"
                           + (f" ({pa.get('note') or pa.get('platform')})" if pa.get("note") or pa.get("platform")
                              else ""), style="dim"))
     cache = [f"mode {m.cache_mode}" if m.cache_mode else "",
              f"minimum {m.min_cacheable_tokens:,} tokens" if m.min_cacheable_tokens else "",
              f"step {m.cache_step} tokens" if m.cache_step else ""]
     if any(cache):
-        parts.append(Text(" Cache: " + ", ".join(c for c in cache if c), style="dim"))
+        parts.append(plain(" Cache: " + ", ".join(c for c in cache if c), style="dim"))
     tiers = [f"{t} × {mult}" for t, mult in v.service_tiers.items() if mult is not None]
-    parts.append(Text(" Provider service tiers: " + (", ".join(tiers) if tiers else "none (no multiplier)")
+    parts.append(plain(" Provider service tiers: " + (", ".join(tiers) if tiers else "none (no multiplier)")
                       + "; tier components not listed below = standard × that multiplier", style="dim"))
     for column in m.multiplier_columns:
         values = m.model_multipliers.get(column) or {}
-        parts.append(Text(f" Multiplier {column}: " + ", ".join(f"{k} × {x}" for k, x in values.items()),
+        parts.append(plain(f" Multiplier {column}: " + ", ".join(f"{k} × {x}" for k, x in values.items()),
                           style="dim"))
     for d in v.discounts:
-        parts.append(Text(" Discount: " + _discount_text(d), style="green"))
-    parts.append(Text(""))
+        parts.append(plain(" Discount: " + _discount_text(d), style="green"))
+    parts.append(plain(""))
     for i, p in enumerate(m.periods, 1):
         parts.extend(_period_block(p, i))
-        parts.append(Text(""))
-    parts.append(Text(f" {UNIT}; – = no separate price (cache reads and writes bill as input, a 1h "
+        parts.append(plain(""))
+    parts.append(plain(f" {UNIT}; – = no separate price (cache reads and writes bill as input, a 1h "
                       "write as the 5m write; long-context components left out scale with input).",
                       style="dim"))
     return Group(*parts)
@@ -255,7 +257,7 @@ def _pct(a: Decimal | None, b: Decimal | None) -> str:
 
 def render_diff(changes: list[PriceChange], start: datetime, end: datetime) -> RenderableType:
     if not changes:
-        return Text(f" No price changes between {day(start)} and {day(end)}.", style="green")
+        return plain(f" No price changes between {day(start)} and {day(end)}.", style="green")
     table = Table(box=None, header_style="bold", pad_edge=False, title_justify="left",
                   title=f"Prices in force on {day(start)} → {day(end)} ({UNIT}: input / output / cache read)")
     for col in (" model", "provider", "change", f"on {day(start)}", f"on {day(end)}", "input", "also"):
@@ -272,9 +274,9 @@ def render_diff(changes: list[PriceChange], start: datetime, end: datetime) -> R
                   and not (c.before.get(k) == c.before.get("input") and c.after.get(k) == c.after.get("input"))]
         if hidden:
             others.insert(0, ", ".join(f"{k} {price(c.before.get(k))}→{price(c.after.get(k))}" for k in hidden))
-        table.add_row(" " + c.model, c.provider, c.kind, trio(c.before), trio(c.after),
-                      _pct(c.before.get("input"), c.after.get("input")), "; ".join(others), style=style)
-    return Group(table, Text(f" {len(changes)} models changed. Cache prices shown as billed (no separate "
+        add_row(table, " " + c.model, c.provider, c.kind, trio(c.before), trio(c.after),
+                       _pct(c.before.get("input"), c.after.get("input")), "; ".join(others), style=style)
+    return Group(table, plain(f" {len(changes)} models changed. Cache prices shown as billed (no separate "
                              "price = input).", style="dim"))
 
 
@@ -296,24 +298,24 @@ def diff_doc(changes: list[PriceChange], start: datetime, end: datetime) -> dict
 
 def _finding_text(f: Finding) -> Text:
     mark, style = ("✗ error  ", "red") if f.severity == ERROR else ("⚠ warning", "yellow")
-    text = Text(f" {mark} ", style=f"bold {style}")
-    text.append(f"{f.model}: " if f.model else "", style="bold")
-    text.append(f.message)
+    text = plain(f" {mark} ", style=f"bold {style}")
+    text.append(visible(f"{f.model}: ") if f.model else "", style="bold")
+    text.append(visible(f.message))
     return text
 
 
 def render_check(r: CheckReport, strict: bool = False) -> RenderableType:
     parts: list[RenderableType] = [_finding_text(f) for f in r.findings]
     if r.findings:
-        parts.append(Text(""))
+        parts.append(plain(""))
     against = f"; compared with {r.against} as of {day(r.compared_at)}" if r.against else ""
     litellm = sum(f.code == "litellm" for f in r.findings)
     summary = (f" {r.models_checked} models checked{against}: {r.errors} errors, {r.warnings} warnings"
                + (f" ({litellm} disagreements with LiteLLM over 0.5 %)" if r.against else ""))
     if r.errors or (strict and r.warnings):
-        parts.append(Text(" ✗ The price book has problems." + summary, style="bold red"))
+        parts.append(plain(" ✗ The price book has problems." + summary, style="bold red"))
     else:
-        parts.append(Text(" ✓ The price book passes." + summary, style="bold green"))
+        parts.append(plain(" ✓ The price book passes." + summary, style="bold green"))
     return Group(*parts)
 
 
@@ -337,19 +339,19 @@ def check_doc(r: CheckReport, strict: bool = False) -> dict[str, Any]:
 # ---------------------------------------------------------------- import-litellm
 
 def render_import(info: dict[str, Any], output: str | None, models_loaded: int) -> RenderableType:
-    parts: list[RenderableType] = [Text(
+    parts: list[RenderableType] = [plain(
         f" Imported {info['new_models']:,} new models and {info['overrides']:,} overrides of book models "
         f"from {info['keys_read']:,} LiteLLM keys (prices from {info['effective_from']}, "
         f"checked {info['checked']}).", style="bold")]
     skipped = info.get("skipped") or {}
     if skipped:
-        parts.append(Text(f" Skipped {sum(skipped.values()):,}:", style="dim"))
+        parts.append(plain(f" Skipped {sum(skipped.values()):,}:", style="dim"))
         for why, count in sorted(skipped.items(), key=lambda kv: -kv[1]):
-            parts.append(Text(f"   {count:>5,}  {why}", style="dim"))
+            parts.append(plain(f"   {count:>5,}  {why}", style="dim"))
     if output:
-        parts.append(Text(f" Wrote {output}; it loads on the price book ({models_loaded:,} models in all).",
+        parts.append(plain(f" Wrote {output}; it loads on the price book ({models_loaded:,} models in all).",
                           style="green"))
-        parts.append(Text(f" Use it: llmcost analyze LOGS --pricing {output}", style="dim"))
+        parts.append(plain(f" Use it: llmcost analyze LOGS --pricing {output}", style="dim"))
     return Group(*parts)
 
 

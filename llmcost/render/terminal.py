@@ -13,6 +13,8 @@ from rich.text import Text
 
 from llmcost.ingest import FileResult, IngestResult
 from llmcost.render import words
+from llmcost.render.rich_safe import add_row, plain
+from llmcost.render.safe_text import visible
 from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow
 from llmcost.simulate.recommend import RecommendResult
 from llmcost.simulate.run import LeverResult, Simulation
@@ -24,6 +26,8 @@ def n(value: int | float) -> str:
 
 
 def _short(path: str, width: int = 60) -> str:
+    """A path (made visible: it is outside text) cut to its last `width` characters."""
+    path = visible(path)
     return path if len(path) <= width else "…" + path[-(width - 1):]
 
 
@@ -50,7 +54,7 @@ class Flow:
             for item in items:
                 if line.cell_len and line.cell_len + self.sep + item.cell_len > width:
                     yield line
-                    line = Text(" " * self.indent)
+                    line = plain(" " * self.indent)
                 elif line.cell_len:
                     line.append(" " * self.sep)
                 line.append_text(item)
@@ -60,24 +64,24 @@ class Flow:
 def hang(text: str | Text, indent: int = 2, marker: str = "", style: str = "") -> RenderableType:
     """One line of text after `indent` spaces and a marker (`⚠ `, `· `); where it wraps, it wraps
     under its own start rather than at the left edge."""
-    body = text if isinstance(text, Text) else Text(text, style=style)
+    body = text if isinstance(text, Text) else plain(text, style=style)
     head = " " * indent + marker
     grid = Table.grid(padding=0)
     grid.add_column(width=len(head), no_wrap=True)
     grid.add_column()
-    grid.add_row(Text(head, style=style), body)
+    grid.add_row(plain(head, style=style), body)
     return grid
 
 
 def file_line(f: FileResult) -> RenderableType:
     verb = {"loaded": "Ingested", "replaced": "Re-ingested", "unchanged": "Already stored"}[f.status]
-    name = Text(f" {verb} ", style="bold")
+    name = plain(f" {verb} ", style="bold")
     name.append(_short(f.file), style="cyan")
     counts = (f"{n(f.rows_read)} rows read · {n(f.rows_loaded)} loaded · "
               f"{n(f.rows_rejected)} rejected · {n(f.rows_duplicate)} duplicate")
     if f.rows_skipped:
         counts += f" · {n(f.rows_skipped)} skipped"
-    return Flow([[name, Text(f"[{f.adapter}]", style="dim"), Text(counts)]], sep=2, indent=3)
+    return Flow([[name, plain(f"[{f.adapter}]", style="dim"), plain(counts)]], sep=2, indent=3)
 
 
 def render_not_logs(result: IngestResult) -> list[RenderableType]:
@@ -87,7 +91,7 @@ def render_not_logs(result: IngestResult) -> list[RenderableType]:
     folder, groups, hidden = words.left_alone(result.not_logs)
     count = len(result.not_logs)
     head = f"  {count:,} file{'s' if count != 1 else ''} left alone (not read as call logs)"
-    parts: list[RenderableType] = [Text(head + (f" in {folder}:" if folder else ":"))]
+    parts: list[RenderableType] = [plain(head + (f" in {folder}:" if folder else ":"))]
     for g in groups:
         parts.append(hang(f"{words.names_phrase(g)} — {g.reason}", indent=4, marker="· "))
     if hidden:
@@ -109,7 +113,7 @@ def render_ingest(result: IngestResult) -> RenderableType:
             parts.append(hang(f"{_short(f.file, 40)}: {note}", marker="⚠ ", style="yellow"))
     parts += render_not_logs(result)
     if result.total("rows_rejected"):
-        parts.append(Text("  See why rows were rejected: llmcost rejects", style="dim"))
+        parts.append(plain("  See why rows were rejected: llmcost rejects", style="dim"))
     return Group(*parts)
 
 
@@ -141,15 +145,15 @@ def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12, errore
         table.add_column(col, justify="right", no_wrap=True)
     for r in rows[:limit]:
         cost = "unpriced" if not r.priced else usd(r.cost_usd) + (" + unpriced" if r.unpriced_calls else "")
-        table.add_row(f"  {r.key if r.key is not None else '(none)'}", n(r.calls),
-                      *([n(r.errored_calls) if r.errored_calls else ""] if errored else []), cost,
-                      f"{r.share_pct:.1f} %" if r.priced else "–", _avg(r))
+        add_row(table, f"  {r.key if r.key is not None else '(none)'}", n(r.calls),
+                       *([n(r.errored_calls) if r.errored_calls else ""] if errored else []), cost,
+                       f"{r.share_pct:.1f} %" if r.priced else "–", _avg(r))
     if len(rows) > limit:
         rest = rows[limit:]
-        table.add_row(f"  … {len(rest)} more", n(sum(r.calls for r in rest)),
-                      *([n(sum(r.errored_calls for r in rest))] if errored else []),
-                      usd(sum((r.cost_usd for r in rest), Decimal(0))),
-                      f"{sum(r.share_pct for r in rest):.1f} %", "")
+        add_row(table, f"  … {len(rest)} more", n(sum(r.calls for r in rest)),
+                       *([n(sum(r.errored_calls for r in rest))] if errored else []),
+                       usd(sum((r.cost_usd for r in rest), Decimal(0))),
+                       f"{sum(r.share_pct for r in rest):.1f} %", "")
     return table
 
 
@@ -164,16 +168,16 @@ def headline(a: Analysis) -> list[list[Text]]:
     """The figures in the panel: spend, run rate, calls (errored beside), cost per billed call, and
     the unpriced calls on a line of their own; or, when nothing could be priced, that (never $0.00)."""
     t = a.totals
-    calls = Text(words.calls_phrase(t.calls, t.errored_calls))
+    calls = plain(words.calls_phrase(t.calls, t.errored_calls))
     if t.nothing_priced:
-        return [[Text(words.nothing_priced(t.unpriced_calls, a.unpriced_models), style="bold yellow")],
+        return [[plain(words.nothing_priced(t.unpriced_calls, a.unpriced_models), style="bold yellow")],
                 [calls] if t.errored_calls else []]
     monthly = a.monthly_usd
-    items = [Text(f"{usd(t.cost_usd)} in period", style="bold"),
-             Text(f"{usd(monthly)} / month" if monthly is not None else "– / month"), calls]
+    items = [plain(f"{usd(t.cost_usd)} in period", style="bold"),
+             plain(f"{usd(monthly)} / month" if monthly is not None else "– / month"), calls]
     if t.cost_per_call is not None:
-        items.append(Text(f"{usd(t.cost_per_call, 4)} / {'billed ' if t.errored_calls else ''}call"))
-    unpriced = [Text(words.unpriced_beside(t.unpriced_calls, a.unpriced_models), style="yellow")] \
+        items.append(plain(f"{usd(t.cost_per_call, 4)} / {'billed ' if t.errored_calls else ''}call"))
+    unpriced = [plain(words.unpriced_beside(t.unpriced_calls, a.unpriced_models), style="yellow")] \
         if t.unpriced_calls else []
     return [items, unpriced]
 
@@ -182,12 +186,12 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
     parts: list[RenderableType] = []
     if a.ingest and (a.ingest.files or a.ingest.not_logs):
         parts.append(render_ingest(a.ingest))
-        parts.append(Text(""))
+        parts.append(plain(""))
     t = a.totals
     if not t.calls:
-        parts.append(Text(" No calls in scope.", style="bold yellow"))
+        parts.append(plain(" No calls in scope.", style="bold yellow"))
         hint = a.scope.describe()
-        parts.append(Text(f"  Filters: {hint}" if hint else
+        parts.append(plain(f"  Filters: {hint}" if hint else
                           "  Give log files: llmcost analyze FILES (see llmcost analyze --help)",
                           style="dim"))
         return Group(*parts)
@@ -195,12 +199,12 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
     end = a.period.end.strftime("%Y-%m-%d") if a.period.end else "?"
     title = (f"LLM spend · {start} → {end} ({a.period.days:.1f} days)" if a.period.start
              else "LLM spend · no call times logged")
-    parts.append(Panel(Flow(headline(a)), title=title, title_align="left", expand=False))
+    parts.append(Panel(Flow(headline(a)), title=plain(title), title_align="left", expand=False))
     for dim in by or default_dims(a):
         rows = a.breakdowns[BREAKDOWN_KEYS[dim]]
         if rows:
             parts.append(_breakdown_table(dim, rows, errored=t.errored_calls > 0))
-            parts.append(Text(""))
+            parts.append(plain(""))
     summary = []
     if not t.nothing_priced:
         for p in a.pareto[:1]:
@@ -258,48 +262,48 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
         parts.append(hang(f"Filters: {scope}", style="dim"))
     for note in a.notes:
         parts.append(hang(note, marker="⚠ ", style="yellow"))
-    parts.append(Text(""))
-    parts.append(Text("  Next: `llmcost recommend` to see what would save the most.", style="dim"))
+    parts.append(plain(""))
+    parts.append(plain("  Next: `llmcost recommend` to see what would save the most.", style="dim"))
     return Group(*parts)
 
 
 def render_sources(rows: list[SourceRow]) -> RenderableType:
     if not rows:
-        return Text(" The store holds no files yet. Load some: llmcost ingest FILES", style="yellow")
+        return plain(" The store holds no files yet. Load some: llmcost ingest FILES", style="yellow")
     table = Table(header_style="bold", box=None)
     for col in ("file", "format", "ingested (UTC)", "read", "loaded", "rejected", "duplicate",
                 "skipped", "calls stored", "hash"):
         table.add_column(col, justify="left" if col in ("file", "format", "ingested (UTC)", "hash")
                          else "right")
     for r in rows:
-        table.add_row(_short(r.source_file), r.adapter, r.ingested_at, n(r.rows_read),
-                      n(r.rows_loaded), n(r.rows_rejected), n(r.rows_duplicate),
-                      n(r.rows_skipped), n(r.calls_stored), r.source_hash[:12])
+        add_row(table, _short(r.source_file), r.adapter, r.ingested_at, n(r.rows_read),
+                       n(r.rows_loaded), n(r.rows_rejected), n(r.rows_duplicate),
+                       n(r.rows_skipped), n(r.calls_stored), r.source_hash[:12])
     return table
 
 
 def render_rejects(rows: list[RejectRow], total: int) -> RenderableType:
     if not rows:
-        return Text(" No rejected rows.", style="green")
+        return plain(" No rejected rows.", style="green")
     table = Table(header_style="bold", box=None)
     table.add_column("file")
     table.add_column("line", justify="right")
     table.add_column("reason")
     table.add_column("raw text", overflow="ellipsis", no_wrap=True, max_width=60)
     for r in rows:
-        table.add_row(_short(r.source_file, 40), "" if r.line is None else str(r.line),
-                      Text(r.reason), Text((r.raw or "")[:200]))
+        add_row(table, _short(r.source_file, 40), "" if r.line is None else str(r.line),
+                       plain(r.reason), plain((r.raw or "")[:200]))
     parts: list[RenderableType] = [table]
     if total > len(rows):
-        parts.append(Text(f" … {total - len(rows):,} more (use --limit 0 for all, "
+        parts.append(plain(f" … {total - len(rows):,} more (use --limit 0 for all, "
                           "or --format json)", style="dim"))
     return Group(*parts)
 
 
 def render_forget(results: list[ForgetResult], what: str) -> RenderableType:
     if not results:
-        return Text(f" {what} is not in the store (see llmcost sources).", style="yellow")
-    return Group(*[Text(f" Forgot {r.source_file}: {n(r.calls_removed)} calls and "
+        return plain(f" {what} is not in the store (see llmcost sources).", style="yellow")
+    return Group(*[plain(f" Forgot {r.source_file}: {n(r.calls_removed)} calls and "
                         f"{n(r.rejects_removed)} rejected rows removed") for r in results])
 
 
@@ -326,7 +330,7 @@ def _nothing_priced(sim: Simulation, title: str) -> RenderableType | None:
     if not sim.calls or sim.unpriced_calls < sim.calls:
         return None
     return Group(
-        Text(f" {title} · {words.nothing_priced(sim.unpriced_calls, [])}", style="bold yellow"),
+        plain(f" {title} · {words.nothing_priced(sim.unpriced_calls, [])}", style="bold yellow"),
         hang("No call in scope is on a model the price book knows: there is no baseline to save on. "
              "`llmcost analyze` names the models; docs/pricing-format.md shows how to price them.",
              style="dim"))
@@ -341,7 +345,7 @@ def render_simulation(sim: Simulation) -> RenderableType:
     head.append(f"Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
                 f"{_per_month(sim, sim.scenario_usd)} / month", style="bold")
     head.append(f"   ({-sim.savings_pct:+.1f} %)")
-    parts.append(Panel(head, title=f"What if · {n(sim.calls)} calls over {sim.days:.1f} days",
+    parts.append(Panel(head, title=plain(f"What if · {n(sim.calls)} calls over {sim.days:.1f} days"),
                        title_align="left", expand=False))
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("  lever (stack order)", no_wrap=True)
@@ -350,11 +354,11 @@ def render_simulation(sim: Simulation) -> RenderableType:
     table.add_column("saves / month", justify="right", no_wrap=True)
     table.add_column("", max_width=40)
     for r in sim.levers:
-        table.add_row(f"  {LEVER_LABELS[r.lever]}", r.scope, n(r.calls_affected),
-                      _per_month(sim, r.savings_usd), _lever_extra(r))
+        add_row(table, f"  {LEVER_LABELS[r.lever]}", r.scope, n(r.calls_affected),
+                       _per_month(sim, r.savings_usd), _lever_extra(r))
     parts.append(table)
-    parts.append(Text(""))
-    parts.append(Text("  Assumptions:", style="bold"))
+    parts.append(plain(""))
+    parts.append(plain("  Assumptions:", style="bold"))
     for r in sim.levers:
         for a in r.assumptions:
             parts.append(hang(f"{LEVER_LABELS[r.lever]}: {a}", indent=3, marker="· ", style="dim"))
@@ -369,11 +373,11 @@ def render_recommend(res: RecommendResult) -> RenderableType:
     if unknown is not None:
         return unknown
     parts: list[RenderableType] = []
-    parts.append(Text(f" Savings plan · baseline {_per_month(sim, sim.baseline_usd)} / month "
+    parts.append(plain(f" Savings plan · baseline {_per_month(sim, sim.baseline_usd)} / month "
                       f"({n(sim.calls)} calls over {sim.days:.1f} days)", style="bold"))
-    parts.append(Text(""))
+    parts.append(plain(""))
     if not res.recommendations:
-        parts.append(Text("  Nothing to recommend: no lever saves money on this traffic.", style="yellow"))
+        parts.append(plain("  Nothing to recommend: no lever saves money on this traffic.", style="yellow"))
     else:
         table = Table(box=None, header_style="bold", pad_edge=False)
         for col, just in (("  #", "right"), ("lever", "left"), ("scope", "left"), ("calls", "right"),
@@ -385,21 +389,21 @@ def render_recommend(res: RecommendResult) -> RenderableType:
             r = rec.result
             risk = r.risk if r.lever != "cap_output" else \
                 f"{100 * (r.metrics.get('truncated_share') or 0):.1f} % cut"
-            table.add_row(f"  {rec.rank}", LEVER_LABELS[r.lever], r.scope, n(r.calls_affected),
-                          usd(rec.savings_monthly_usd) if rec.savings_monthly_usd is not None
-                          else usd(r.savings_usd), r.confidence, risk, r.effort)
+            add_row(table, f"  {rec.rank}", LEVER_LABELS[r.lever], r.scope, n(r.calls_affected),
+                           usd(rec.savings_monthly_usd) if rec.savings_monthly_usd is not None
+                           else usd(r.savings_usd), r.confidence, risk, r.effort)
         parts.append(table)
-        parts.append(Text(""))
-        parts.append(Text("  Stacked plan (each step on top of the ones before, no double counting):"))
+        parts.append(plain(""))
+        parts.append(plain("  Stacked plan (each step on top of the ones before, no double counting):"))
         chain = f"    {_per_month(sim, sim.baseline_usd)}"
         for r in sim.levers:
             chain += f" → {LEVER_LABELS[r.lever]} {_per_month(sim, r.cost_after)}"
-        parts.append(Text(chain))
-        parts.append(Text(f"  Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
+        parts.append(plain(chain))
+        parts.append(plain(f"  Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
                           f"{_per_month(sim, sim.scenario_usd)} / month   ({-sim.savings_pct:+.1f} %)",
                           style="bold green"))
-    parts.append(Text(""))
-    parts.append(Text("  Assumptions:", style="bold"))
+    parts.append(plain(""))
+    parts.append(plain("  Assumptions:", style="bold"))
     seen = set()
     for rec in res.recommendations:
         for a in rec.result.assumptions:
@@ -409,10 +413,10 @@ def render_recommend(res: RecommendResult) -> RenderableType:
     for rule in res.rules:
         parts.append(hang(rule, indent=3, marker="· ", style="dim"))
     if res.not_evaluated:
-        parts.append(Text("  Not evaluated:", style="bold"))
+        parts.append(plain("  Not evaluated:", style="bold"))
         for s in res.not_evaluated:
             parts.append(hang(s, indent=3, marker="· ", style="dim"))
     for note in sim.notes:
         parts.append(hang(note, marker="⚠ ", style="yellow"))
-    parts.append(Text("  Report for finance: llmcost report -o savings.html", style="dim"))
+    parts.append(plain("  Report for finance: llmcost report -o savings.html", style="dim"))
     return Group(*parts)

@@ -67,6 +67,6 @@ class ConfigError(LlmcostError):
 
 
 class Interrupted(LlmcostError):
-    """Ctrl-C: the file being loaded was rolled back (exit code 130, as shells expect)."""
+    """Ctrl-C (exit code 130, as shells expect); a load in progress is rolled back and says so."""
 
     exit_code = 130

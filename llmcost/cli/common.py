@@ -139,9 +139,11 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
                  feature: list[str] | None, task: list[str] | None, tenant: list[str] | None,
                  source: str | None, mapping: list[str] | None, start: str | None,
                  excludes: bool | None, pricing: list[str] | None,
-                 config: str | None) -> Iterator[ScopeContext]:
-    """Open the store, load FILES, and price the calls in scope (DESIGN §1 scope and filters)."""
-    from llmcost.config import load_config
+                 config: str | None, needs_config: bool = True) -> Iterator[ScopeContext]:
+    """Open the store, load FILES, and price the calls in scope (DESIGN §1 scope and filters).
+    A command that uses no task policies (`needs_config=False`) runs with a broken llmcost.yaml,
+    saying so in one warning line."""
+    from llmcost.config import config_warning, load_config, try_load_config
     from llmcost.pricing.book import load_book
     from llmcost.report.analysis import prepare_priced_scope
     from llmcost.scope import make_scope
@@ -149,7 +151,12 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
 
     options = ingest_options(source, mapping, model, start, excludes)
     book = load_book(pricing)
-    cfg = load_config(config)
+    if needs_config:
+        cfg = load_config(config)
+    else:
+        cfg, problem = try_load_config(config)
+        if problem is not None:
+            print_warning(config_warning(problem))
     with open_store(db) as store:
         ingest = load_files(store, files, options, quiet=fmt is not OutputFormat.table) if files else None
         scope = make_scope(ingest.hashes if ingest else None, since, until, model, provider, feature, task,
@@ -197,6 +204,11 @@ def wrap_unexpected(e: BaseException) -> LlmcostError | None:
     if is_interrupt(e):  # a load in progress says so itself (`load_files`)
         return Interrupted("Interrupted.")
     if type(e).__module__.split(".")[0] in ("duckdb", "_duckdb"):
+        from llmcost.store import explain_failure
+
+        store_problem = explain_failure(e, os.environ.get("LLMCOST_DB") or "the store")
+        if store_problem is not None:  # no space, no permission, a damaged store: say which
+            return store_problem
         if name == "OutOfMemoryException":
             limit = os.environ.get("LLMCOST_MEMORY_LIMIT", "1GB")
             return LlmcostError(f"DuckDB ran out of memory (LLMCOST_MEMORY_LIMIT={limit}): {first}",
@@ -216,6 +228,17 @@ def wrap_unexpected(e: BaseException) -> LlmcostError | None:
         return LlmcostError(f"Could not read or write{where}: {e.strerror or first}.",
                             "Check the path, its permissions and the free disk space.")
     return None
+
+
+def print_warning(message: str) -> None:
+    """One warning paragraph on stderr (it may quote a path: shown as plain text)."""
+    from rich.text import Text
+
+    from llmcost.render.safe_text import visible
+
+    text = Text("Warning: ", style="bold yellow")
+    text.append(visible(message, keep_newlines=True).replace("\n", "\n  "))
+    console(stderr=True).print(text, soft_wrap=True)
 
 
 def print_error(e: LlmcostError) -> None:

@@ -347,3 +347,16 @@ def test_a_broken_llmcost_yaml_does_not_stop_analyze(tmp_path: Path, monkeypatch
     assert "llmcost.yaml: tasks: expected a mapping" in r.stderr and "Traceback" not in r.stderr
     for command in (["recommend", TRACKER], ["simulate", TRACKER, "--batch", "auto"]):
         assert_one_clear_paragraph(run(*command), ("llmcost.yaml: tasks",))
+
+
+def test_an_imported_overlay_header_cannot_be_given_yaml_lines_by_a_file_name():
+    from llmcost.pricing.litellm import overlay_yaml
+
+    text = overlay_yaml({"imported_from": {"file": "prices.json\nmodels: [injected]\n#",
+                                           "litellm_last_updated": "2026-07-24\nx: 1"}})
+    # every line of the header is still a comment, and the document has no key from the name
+    import yaml
+
+    header = text.split("imported_from")[0]
+    assert all(line.startswith("#") for line in header.splitlines() if line)
+    assert "models" not in yaml.safe_load(text)

@@ -166,7 +166,7 @@ def test_some_calls_unpriced_the_priced_figure_stands(cli, tmp_path):
     out = cli("analyze", str(tmp_path / "bedrock.csv"), str(tmp_path / "qwen.csv")).stdout
     # the priced spend as before ($0.04275), the 9 unpriced calls named beside it
     assert "$0.04 in period" in out
-    assert "+ 9 unpriced calls (qwen3.5:27b), not in these figures" in out
+    assert "+ 9 unpriced calls of qwen3.5:27b, not in these figures" in out
     doc = cli("analyze", str(tmp_path / "bedrock.csv"), str(tmp_path / "qwen.csv"), "--format", "json").json()
     assert doc["totals"]["cost_usd"] == pytest.approx(COST, abs=1e-12)
     assert doc["totals"]["nothing_priced"] is False

@@ -436,10 +436,6 @@ class SourceContext:
             f"maximum_object_size={MAX_LINE_BYTES})))"
         )
 
-    def json_array(self) -> str:
-        """Every element of a top-level JSON array as text `_raw` plus `_pos` (1-based index)."""
-        return self.json_values("array")
-
     def json_records(self) -> str:
         """The file's JSON records, whatever its layout (JSON lines, an array, pretty-printed
         values, an SSE dump), as `_pos`, `_raw` (the text) and `_json` (the parsed record, NULL

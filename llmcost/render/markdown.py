@@ -89,7 +89,8 @@ def not_logs_markdown(not_logs: list[NotCallLog]) -> list[str]:
 def analysis_markdown(a: Analysis, with_ingest: bool = True) -> str:
     t = a.totals
     lines = ["## LLM spend", "",
-             f"Period: {iso(a.period.start)} → {iso(a.period.end)} ({a.period.days:.1f} days)", ""]
+             (f"Period: {iso(a.period.start)} → {iso(a.period.end)} ({a.period.days:.1f} days)"
+              if a.period.start else "Period: no call times logged"), ""]
     if t.nothing_priced:
         lines.append(f"- Spend: **{md_escape(words.nothing_priced(t.unpriced_calls, a.unpriced_models))}**")
     else:

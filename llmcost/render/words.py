@@ -62,7 +62,7 @@ def nothing_priced(unpriced_calls: int, models: list[UnpricedModel]) -> str:
 
 def unpriced_beside(unpriced_calls: int, models: list[UnpricedModel]) -> str:
     """Beside a priced figure when some calls could not be priced."""
-    of = f" ({models_phrase(models, 2)})" if models else ""
+    of = f" of {models_phrase(models, 2)}" if models else ""
     return f"+ {unpriced_calls:,} unpriced call{'s' if unpriced_calls != 1 else ''}{of}, not in these figures"
 
 

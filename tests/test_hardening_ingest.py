@@ -222,3 +222,66 @@ def test_an_oversized_last_line_without_a_line_end_is_rejected_not_lost(tmp_path
     assert counts(r) == (4, 3, 1, 0, 0)
     [(line, reason, raw)] = store.query("SELECT line, reason, raw FROM rejects")
     assert line == 4 and reason == "not valid JSON" and "longer than the 1 MB llmcost reads" in raw
+
+
+# ---------------------------------------------------------------------------------------------
+# a gzip bomb: a cap on the expanded size, not on the compression ratio
+
+def _bomb(path: Path, newlines: int) -> Path:
+    import gzip
+
+    with gzip.open(path, "wb", compresslevel=9) as g:
+        g.write(b'{"model": "gpt-4o", "input_tokens": 10, "output_tokens": 5}\n')
+        g.write(b"\n" * newlines)
+    return path
+
+
+def test_a_compressed_file_past_the_expanded_cap_is_refused_before_loading(tmp_path, store):
+    # 3,000,000 newlines gzip to a few KB: 3 MB expanded against a 1 MB cap
+    bomb = _bomb(tmp_path / "bomb.jsonl.gz", 3_000_000)
+    assert bomb.stat().st_size < 20_000
+    with pytest.raises(InputFileError, match=r"expands to more than 1 MB when decompressed") as e:
+        load(store, bomb, max_expanded=1_000_000)
+    assert "--max-expanded" in e.value.hint and "LLMCOST_MAX_EXPANDED" in e.value.hint
+    assert token_totals(store)["calls"] == 0
+    # found in a folder: left alone with the reason, the other file still loads
+    ok = tmp_path / "ok.jsonl"
+    ok.write_text('{"model": "gpt-4o", "input_tokens": 7, "output_tokens": 1}\n')
+    r = load(store, tmp_path, max_expanded=1_000_000)
+    assert [Path(f.file).name for f in r.files] == ["ok.jsonl"]
+    assert [(Path(n.file).name, "expands to more than 1 MB" in n.reason) for n in r.not_logs] == [
+        ("bomb.jsonl.gz", True)]
+    # lifted (None), it loads: its one call, the blank lines are no records
+    r = load(store, bomb, max_expanded=None)
+    assert counts(r.files[0]) == (1, 1, 0, 0, 0)
+    # a JSON log compresses well too, and a ratio is no test: 2.9 MB of records under a 4 MB cap
+    rec = b'{"model": "gpt-4o", "input_tokens": 3, "output_tokens": 2}\n'  # 59 bytes
+    import gzip
+
+    big = tmp_path / "big" / "calls.jsonl.gz"
+    big.parent.mkdir()
+    with gzip.open(big, "wb") as g:
+        g.write(rec * 50_000)  # 50,000 x 59 = 2,950,000 bytes
+    r = load(store, big, max_expanded=4_000_000)
+    assert counts(r.files[0]) == (50_000, 50_000, 0, 0, 0)
+
+
+def test_max_expanded_option_and_environment(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    bomb = _bomb(tmp_path / "bomb.jsonl.gz", 3_000_000)
+    db = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    monkeypatch.setenv("LLMCOST_MAX_EXPANDED", "2MB")
+    r = runner.invoke(app, ["ingest", str(bomb), "--db", db])
+    assert r.exit_code == 1 and "expands to more than 2 MB" in r.output
+    r = runner.invoke(app, ["ingest", str(bomb), "--db", db, "--max-expanded", "5x"])
+    assert r.exit_code == 2 and "not a size" in r.output
+    r = runner.invoke(app, ["ingest", str(bomb), "--db", db, "--max-expanded", "3.5MB"])
+    assert r.exit_code == 0, r.output
+    # stored now: a later run does not decompress it again to check (the environment cap is 2 MB)
+    r = runner.invoke(app, ["analyze", str(bomb), "--db", db, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["ingest"]["files"][0]["status"] == "unchanged"

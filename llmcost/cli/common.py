@@ -295,9 +295,18 @@ def parse_map(values: list[str] | None) -> dict[str, str]:
 
 
 def ingest_options(source: str | None, mapping: list[str] | None, models: list[str] | None,
-                   start: str | None, excludes: bool | None) -> IngestOptions:
+                   start: str | None, excludes: bool | None,
+                   max_expanded: str | None = None) -> IngestOptions:
     from llmcost.ingest import IngestOptions
+    from llmcost.ingest.base import MAX_EXPANDED_BYTES
+    from llmcost.ingest.files import MAX_EXPANDED_ENV, parse_byte_size
     from llmcost.scope import parse_time, split_values
+
+    cap: int | None = MAX_EXPANDED_BYTES
+    if max_expanded is not None:
+        cap = parse_byte_size(max_expanded, "--max-expanded")
+    elif os.environ.get(MAX_EXPANDED_ENV, "").strip():
+        cap = parse_byte_size(os.environ[MAX_EXPANDED_ENV], MAX_EXPANDED_ENV)
 
     model_values = split_values(models)
     start_dt: datetime | None = parse_time(start, "--start") if start else None
@@ -307,6 +316,7 @@ def ingest_options(source: str | None, mapping: list[str] | None, models: list[s
         model=model_values[0] if len(model_values) == 1 else None,
         start=start_dt,
         input_excludes_cache=excludes,
+        max_expanded=cap,
     )
 
 

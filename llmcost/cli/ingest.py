@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 from llmcost.cli import app, common
 from llmcost.cli.common import (
     DbOpt,
@@ -27,6 +31,10 @@ def ingest(
     model: ModelOpt = None,
     start: StartOpt = None,
     input_excludes_cache: ExcludesOpt = None,
+    max_expanded: Annotated[str | None, typer.Option(
+        "--max-expanded", metavar="SIZE",
+        help="Refuse a .gz file that expands past SIZE (default 4GB, env LLMCOST_MAX_EXPANDED; "
+        "none lifts the cap).", show_default=False)] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Load FILES into the store: rows read / loaded / rejected / duplicate / skipped."""
@@ -37,7 +45,8 @@ def ingest(
     from llmcost.render import json_out, terminal
     from llmcost.store import open_store
 
-    options = common.ingest_options(source, mapping, model, start, input_excludes_cache)
+    options = common.ingest_options(source, mapping, model, start, input_excludes_cache,
+                                    max_expanded)
     with open_store(db) as store:
         result = common.load_files(store, files, options, quiet=fmt is not OutputFormat.table)
     common.emit(fmt, table=lambda: terminal.render_ingest(result),

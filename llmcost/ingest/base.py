@@ -254,6 +254,12 @@ def duckdb_reason(error: Exception) -> str:
     return lines[0]
 
 
+# A compressed file may expand to far more than its size on disk (JSON logs compress 10-30x, a
+# "gzip bomb" of newlines 1000x): past this many expanded bytes a .gz file is refused before
+# loading, unless the user lifts the cap (`--max-expanded`, env LLMCOST_MAX_EXPANDED)
+MAX_EXPANDED_BYTES = 4 * 1000**3
+
+
 @dataclass
 class IngestOptions:
     """What the user said about how to read the files."""
@@ -263,6 +269,8 @@ class IngestOptions:
     model: str | None = None  # model for logs that carry none (serving traces)
     start: datetime | None = None  # base time for logs with relative timestamps
     input_excludes_cache: bool | None = None  # override the input-token convention
+    # refuse a compressed file expanding past this many bytes (None: no cap); see files.py
+    max_expanded: int | None = MAX_EXPANDED_BYTES
 
 
 @dataclass

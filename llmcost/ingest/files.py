@@ -23,6 +23,7 @@ import hashlib
 import io
 import itertools
 import os
+import re
 import shutil
 import tempfile
 import zlib
@@ -198,6 +199,60 @@ def file_kind(path: Path) -> FileKind | None:
 def content_hash(path: Path) -> str:
     with path.open("rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+MAX_EXPANDED_ENV = "LLMCOST_MAX_EXPANDED"
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+               "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
+
+
+def parse_byte_size(text: str, what: str) -> int | None:
+    """`4GB`, `500MB`, `1.5GiB`, `123456` (bytes) -> bytes; `none`, `off` or `0` -> None (no cap)."""
+    from llmcost.errors import UsageError
+
+    t = text.strip().upper().replace(" ", "")
+    if t in ("NONE", "OFF", "NO", "0", "UNLIMITED"):
+        return None
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]I?B|B)?", t)
+    if not m:
+        raise UsageError(f"{what} {text}: not a size.",
+                         "Give a size such as 8GB, 500MB or 1.5GiB, or none to lift the cap.")
+    return int(float(m.group(1)) * _SIZE_UNITS[m.group(2) or ""])
+
+
+def show_bytes(n: int) -> str:
+    for unit, size in (("TB", 1000**4), ("GB", 1000**3), ("MB", 1000**2), ("KB", 1000)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def check_expanded_size(path: Path, limit: int | None) -> None:
+    """Refuse a .gz file that expands past `limit` bytes, reading (and discarding) just past the
+    limit: a gzip bomb is stopped in seconds instead of loading for minutes and running out of
+    memory. The gzip trailer's size field cannot be trusted (it is the size modulo 4 GiB, and
+    says nothing of concatenated members)."""
+    if limit is None:
+        return
+    read = 0
+    chunk = 4 * 1024 * 1024
+    try:
+        with gzip.open(path, "rb") as g:
+            while data := g.read(chunk):
+                read += len(data)
+                if read > limit:
+                    break
+    except (OSError, EOFError, zlib.error):
+        return  # damaged data is reported by the load, with the records before the damage
+    if read > limit:
+        raise InputFileError(
+            f"{path} expands to more than {show_bytes(limit)} when decompressed "
+            f"({show_bytes(path.stat().st_size)} on disk), past the cap on a compressed file's "
+            "expanded size (it protects the store and memory from a file that expands without "
+            "end).",
+            "If the file is a genuine log, lift the cap: llmcost ingest FILE --max-expanded 20GB "
+            f"(or none), or set {MAX_EXPANDED_ENV}=20GB; or decompress it yourself and load the "
+            "plain file.")
 
 
 def _read_head(path: Path, compressed: bool, size: int = SAMPLE_BYTES) -> bytes:

@@ -47,6 +47,7 @@ from llmcost.ingest.base import (
 from llmcost.ingest.files import (
     MAX_SAMPLE_BYTES,
     SAMPLE_BYTES,
+    check_expanded_size,
     content_hash,
     expand_paths,
     file_kind,
@@ -132,11 +133,15 @@ def plan_files(store: Store, args: list[str],
     planned: list[PlannedFile] = []
     found_alone: list[tuple[Path, str]] = []
     not_logs: list[NotCallLog] = []
+    stored = {h for (h,) in store.query("SELECT DISTINCT source_hash FROM sources")}
     for path in expand_paths(args, found_alone):
         try:
             if path.stat().st_size == 0:
                 raise NotACallLogError(f"{path} is empty.", "Point llmcost at a file with call records.",
                                        reason="empty file")
+            digest = content_hash(path)
+            if path.suffix.lower() == ".gz" and digest not in stored:
+                check_expanded_size(path, options.max_expanded)  # before anything decompresses it
             sample, adapter = sample_and_detect(store, path, options)
         except InputFileError as e:
             if path in explicit:
@@ -144,7 +149,6 @@ def plan_files(store: Store, args: list[str],
             reason = e.reason if isinstance(e, NotACallLogError) else f"cannot be read: {e.message}"
             not_logs.append(NotCallLog(str(path), reason))
             continue
-        digest = content_hash(path)
         planned.append(PlannedFile(path, digest, adapter, SourceContext(path, digest, sample, options)))
     not_logs.extend(NotCallLog(str(p), r) for p, r in found_alone)
     return planned, not_logs

@@ -35,17 +35,19 @@ def simulate(
     route: Annotated[list[str] | None, typer.Option(
         "--route", help="[SCOPE=]TARGET: move calls to a model id or family word (haiku, mini, flash…). "
         "Without a scope, only calls that would cost less move. Repeatable.", show_default=False)] = None,
-    trim_prompt: Annotated[float | None, typer.Option(
-        "--trim-prompt", help="Shrink the static prompt prefix by this fraction (an assumption).",
-        show_default=False)] = None,
+    trim_prompt: Annotated[list[str] | None, typer.Option(
+        "--trim-prompt", help="[SCOPE=]FRACTION: shrink the static prompt prefix by this fraction "
+        "(an assumption), e.g. 0.3 or summarize=0.3. Repeatable.", show_default=False)] = None,
     dedupe: Annotated[str | None, typer.Option(
         "--dedupe", help="WINDOW (e.g. 1h): answer exact repeats (prompt_hash) from a response cache.",
         show_default=False)] = None,
     cache: Annotated[str, typer.Option("--cache", help="auto: replay prompt caching with each provider's "
-                                       "rules; off.")] = "off",
+                                       "rules on every eligible prefix; if-cheaper: only the prefixes where "
+                                       "caching costs less (as recommend does); off.")] = "off",
     cache_ttl: Annotated[str, typer.Option("--cache-ttl", help="5m, 1h, or auto (the cheaper per prefix).")] = "5m",
-    cacheable_tokens: Annotated[int | None, typer.Option(
-        "--cacheable-tokens", help="Prefix size to assume for calls with no prefix id (keyed by task type).",
+    cacheable_tokens: Annotated[str | None, typer.Option(
+        "--cacheable-tokens", help="Prefix size to assume for calls with no prefix id (keyed by task type): "
+        "N tokens, or estimate (half of each task's smallest prompt, as recommend does).",
         show_default=False)] = None,
     cap_output: Annotated[list[str] | None, typer.Option(
         "--cap-output", help="[SCOPE=]N: cap output tokens (repeatable).", show_default=False)] = None,
@@ -75,7 +77,7 @@ def simulate(
     from llmcost.render import json_out, terminal
     from llmcost.simulate.options import LeverOptions, simulate_options
 
-    levers = LeverOptions(route=route or [], trim_prompt=trim_prompt, dedupe=dedupe, cache=cache,
+    levers = LeverOptions(route=route or [], trim_prompt=trim_prompt or [], dedupe=dedupe, cache=cache,
                           cache_ttl=cache_ttl, cacheable_tokens=cacheable_tokens,
                           cap_output=cap_output or [], batch=batch)
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,

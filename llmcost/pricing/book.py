@@ -77,6 +77,7 @@ _COLUMN_MULTIPLIERS = Dict(Dict(_MULT, what="a mapping of column values to multi
                            keys=MULTIPLIER_COLUMNS)
 _MODEL = Map({"id": Str("a model id"), "provider": Str("a provider key"), "name": Str(), "family": Str(),
               "released": Date(), "note": Str(nonempty=False),
+              "retired": Date(), "reasoning": Bool(),
               "aliases": List(Str("a model name"), what="a list of model names"),
               "platform_aliases": List(Map({"id": Str("a model name"), "platform": Str(), "multiplier": _MULT,
                                             "note": Str(nonempty=False)},
@@ -172,6 +173,11 @@ class Model:
     model_multipliers: dict[str, dict[str, Decimal]]
     periods: list[Period]
     file: str
+    # the provider's retirement date (requests fail from then on): never a route target
+    retired: date | None = None
+    # a reasoning model (thinking tokens billed as output): not a route target for a task that
+    # does not reason, unless llmcost.yaml names it
+    reasoning: bool = False
 
 
 @dataclass
@@ -382,6 +388,8 @@ def _model(raw: dict[str, Any], provider: str, file: str, overlay: str | None) -
         model_multipliers=_column_multipliers(raw.get("model_multipliers"), where),
         periods=periods,
         file=file,
+        retired=to_datetime(raw["retired"], "retired", where).date() if raw.get("retired") is not None else None,
+        reasoning=bool(raw.get("reasoning")),
     )
 
 
@@ -453,7 +461,7 @@ def _merge_overlay_model(existing: Model, new: Model, raw: dict[str, Any]) -> No
         _insert_period(existing, p)
     existing.aliases += [a for a in new.aliases if a not in existing.aliases]
     existing.platform_aliases += new.platform_aliases
-    for key in ("family", "released", "min_cacheable_tokens"):
+    for key in ("family", "released", "min_cacheable_tokens", "retired", "reasoning"):
         if key in raw:
             setattr(existing, key, getattr(new, key))
 

@@ -402,6 +402,13 @@ def render_recommend(res: RecommendResult) -> RenderableType:
         parts.append(plain(f"  Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
                           f"{_per_month(sim, sim.scenario_usd)} / month   ({-sim.savings_pct:+.1f} %)",
                           style="bold green"))
+        for why in res.dropped:
+            parts.append(hang(f"left out of the plan: {why}", indent=3, marker="· ", style="yellow"))
+        if res.simulate_args:
+            import shlex
+
+            parts.append(hang("same plan, step by step: llmcost simulate "
+                              + " ".join(shlex.quote(a) for a in res.simulate_args), indent=3, style="dim"))
     parts.append(plain(""))
     parts.append(plain("  Assumptions:", style="bold"))
     seen = set()

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from llmcost.errors import UsageError
-from llmcost.pricing.book import PriceBook
+from llmcost.pricing.book import Model, PriceBook
 from llmcost.pricing.engine import cost_total_sql, priced_sql
 from llmcost.schema import COLUMN_NAMES
 from llmcost.sql_quoting import sql_str
@@ -45,20 +46,29 @@ class LeverPlan:
     confidence: str = "measured"
     risk: str = "none"
     effort: str = "hours"
+    # the `llmcost simulate` options that reproduce this step (recommend prints them)
+    args: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Scope:
     """The lever scope syntax: a comma list of task types, or feature:NAME, model:NAME,
-    tenant:NAME (DESIGN §1)."""
+    tenant:NAME (DESIGN §1; any of them). provider:NAME narrows the scope to that provider's calls
+    (`classify,provider:anthropic` is the classify calls made at Anthropic)."""
 
     text: str
     tasks: tuple[str, ...] = ()
     features: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     tenants: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
 
     def sql(self) -> str:
+        narrow = (f" AND provider IN ({', '.join(sql_str(p) for p in self.providers)})"
+                  if self.providers else "")
+        return self._any_sql()[:-1] + narrow + ")" if narrow else self._any_sql()
+
+    def _any_sql(self) -> str:
         conds = []
         if self.tasks:
             conds.append(f"task_type IN ({', '.join(sql_str(t) for t in self.tasks)})")
@@ -68,7 +78,7 @@ class Scope:
             conds.append(f"model IN ({', '.join(sql_str(t) for t in self.models)})")
         if self.tenants:
             conds.append(f"tenant IN ({', '.join(sql_str(t) for t in self.tenants)})")
-        return "(" + " OR ".join(conds) + ")" if conds else "true"
+        return "((" + " OR ".join(conds) + "))" if conds else "(true)"
 
 
 def parse_scope(text: str | None) -> Scope:
@@ -78,15 +88,17 @@ def parse_scope(text: str | None) -> Scope:
     features: list[str] = []
     models: list[str] = []
     tenants: list[str] = []
+    providers: list[str] = []
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
         kind, _, value = part.partition(":")
-        if value and kind in ("feature", "model", "tenant", "task"):
-            {"feature": features, "model": models, "tenant": tenants, "task": tasks}[kind].append(value)
+        if value and kind in ("feature", "model", "tenant", "task", "provider"):
+            {"feature": features, "model": models, "tenant": tenants, "task": tasks,
+             "provider": providers}[kind].append(value)
         else:
             tasks.append(part)
-    return Scope(text, tuple(tasks), tuple(features), tuple(models), tuple(tenants))
+    return Scope(text, tuple(tasks), tuple(features), tuple(models), tuple(tenants), tuple(providers))
 
 
 def split_scoped(value: str) -> tuple[Scope, str]:
@@ -122,9 +134,24 @@ SMALL_FAMILY = {"anthropic": "haiku", "openai": "mini", "google": "flash-lite",
                 "deepseek": "deepseek-flash", "mistral": "mistral-small", "zhipu": "glm-flash"}
 
 
+def family_members(book: PriceBook, provider: str, word: str) -> list[Model]:
+    """The models of `provider` whose family is `word` or ends in `-word` (`mini` finds gpt-mini
+    and o-mini)."""
+    return [m for m in book.models.values() if m.provider == provider
+            and (m.family == word or m.family.endswith("-" + word))]
+
+
+def list_price(m: Model) -> Decimal:
+    """Input + output price ($/MTok) of the model's latest period: the order "cheapest" uses
+    where no traffic decides."""
+    last = m.periods[-1].prices
+    return last.get("input", Decimal(0)) + last.get("output", Decimal(0))
+
+
 def route_targets(book: PriceBook, target: str) -> dict[str, str]:
     """provider -> model id: a model id (any alias) for every provider, or a family word meaning
-    the newest model (by `released`) of that family at each provider. `small` means each
+    the cheapest current model of that family at each provider (not retired: the book's `retired`
+    date; cheapest by input + output list price, the newest on a tie). `small` means each
     provider's small family (SMALL_FAMILY)."""
     resolved = book.resolve(target)
     if resolved:
@@ -135,11 +162,10 @@ def route_targets(book: PriceBook, target: str) -> dict[str, str]:
         w = SMALL_FAMILY.get(provider, "") if word == "small" else word
         if not w:
             continue
-        family = [m for m in book.models.values() if m.provider == provider
-                  and (m.family == w or m.family.endswith("-" + w))]
+        family = [m for m in family_members(book, provider, w) if m.retired is None]
         if family:
-            out[provider] = max(family, key=lambda m: (m.released or m.periods[0].effective_from.date(),
-                                                       m.id)).id
+            out[provider] = min(family, key=lambda m: (
+                list_price(m), -(m.released or m.periods[0].effective_from.date()).toordinal(), m.id)).id
     if not out:
         raise UsageError(f"--route {target}: neither a model in the price book nor a family word.",
                          "Use a model id (see `llmcost pricing list`) or a family: haiku, sonnet, "
@@ -156,6 +182,7 @@ def route(specs: list[tuple[Scope, str]], book: PriceBook,
     cases = []
     assumptions = []
     params: dict[str, Any] = {"routes": []}
+    labels = []
     for scope, target in specs:
         targets = route_targets(book, target)
         if "*" in targets:
@@ -169,6 +196,7 @@ def route(specs: list[tuple[Scope, str]], book: PriceBook,
         shown = ", ".join(sorted({t for p, t in targets.items() if providers is None or p in providers
                                   or p == "*"})) or "no model of that family at the providers in scope"
         forced = scope.text != "all calls" and not only_cheaper
+        labels.append(f"{scope.text} → {shown}")
         assumptions.append(
             f"{scope.text} → {shown}: " + ("every call in scope moves" if forced
                                           else "a call moves only where its own tokens cost less on the target"))
@@ -195,8 +223,10 @@ def route(specs: list[tuple[Scope, str]], book: PriceBook,
     assumptions.append(quality_note or "answer quality on the cheaper model is NOT measured here: "
                        "validate on 100–200 examples per task (or give a quality column / eval file)")
     return LeverPlan("route", params, sql, assumptions,
-                     scope=", ".join(s.text for s, _ in specs), confidence="assumed",
-                     risk="quality", effort="a week (eval)")
+                     scope=", ".join(labels), confidence="assumed",
+                     risk="quality", effort="a week (eval)",
+                     args=[] if only_cheaper and any(s.text != "all calls" for s, _ in specs) else
+                     [a for s, t in specs for a in ("--route", t if s.text == "all calls" else f"{s.text}={t}")])
 
 
 # --- trim prompt --------------------------------------------------------------------------------

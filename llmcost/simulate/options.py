@@ -8,7 +8,13 @@ from llmcost.config import Config
 from llmcost.errors import UsageError
 from llmcost.pricing.book import PriceBook
 from llmcost.simulate import levers as L
-from llmcost.simulate.recommend import batch_providers, burst_tasks, cache_rules_note
+from llmcost.simulate.recommend import (
+    ESTIMATED_PREFIX,
+    ESTIMATED_PREFIX_NOTE,
+    batch_providers,
+    burst_tasks,
+    cache_rules_note,
+)
 from llmcost.simulate.run import BASE, Simulation, prepare_base, run_stack
 from llmcost.store import Store
 
@@ -18,11 +24,11 @@ MAX_TOKENS = 1_000_000_000  # a token count option beyond this is a typo (as in 
 @dataclass
 class LeverOptions:
     route: list[str] = field(default_factory=list)  # [SCOPE=]TARGET
-    trim_prompt: float | None = None
+    trim_prompt: list[str] = field(default_factory=list)  # [SCOPE=]FRACTION
     dedupe: str | None = None  # window
-    cache: str = "off"  # auto | off
+    cache: str = "off"  # auto (every eligible prefix) | if-cheaper (only where it pays) | off
     cache_ttl: str = "5m"  # 5m | 1h | auto
-    cacheable_tokens: int | None = None
+    cacheable_tokens: str | None = None  # N, or `estimate` (half each task's smallest prompt)
     cap_output: list[str] = field(default_factory=list)  # [SCOPE=]N
     batch: str | None = None  # auto | SCOPE
 
@@ -34,26 +40,45 @@ class LeverOptions:
 def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> tuple[list[L.LeverPlan], list[str]]:
     plans: list[L.LeverPlan] = []
     notes: list[str] = []
-    if o.cacheable_tokens is not None and not 1 <= o.cacheable_tokens <= MAX_TOKENS:
-        raise UsageError(f"--cacheable-tokens {o.cacheable_tokens}: expected 1 to {MAX_TOKENS:,} tokens.",
-                         "For example --cacheable-tokens 2000.")
+    cacheable: int | None = None
+    estimate_prefix = o.cacheable_tokens is not None and o.cacheable_tokens.strip().lower() == "estimate"
+    if o.cacheable_tokens is not None and not estimate_prefix:
+        try:
+            cacheable = int(o.cacheable_tokens.strip().replace(",", "").replace("_", ""))
+        except ValueError:
+            cacheable = -1
+        if not 1 <= cacheable <= MAX_TOKENS:
+            raise UsageError(f"--cacheable-tokens {o.cacheable_tokens}: expected 1 to {MAX_TOKENS:,} tokens, "
+                             "or estimate.", "For example --cacheable-tokens 2000.")
     if o.route:
         present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
         plans.append(L.route([L.split_scoped(r) for r in o.route], book, providers=present))
-    if o.trim_prompt is not None:
-        plans.append(L.trim_prompt(o.trim_prompt, o.cacheable_tokens))
+    for spec in o.trim_prompt:
+        scope, value = L.split_scoped(spec)
+        try:
+            fraction = float(value)
+        except ValueError:
+            raise UsageError(f"--trim-prompt {spec}: the fraction must be a number between 0 and 1.",
+                             "For example --trim-prompt 0.3, or summarize=0.3 for one task type.") from None
+        plans.append(L.trim_prompt(fraction, cacheable, scope=scope if scope.text != "all calls" else None))
     if o.dedupe:
         plans.append(L.dedupe(L.parse_duration(o.dedupe, "--dedupe")))
-    if o.cache not in ("auto", "off"):
-        raise UsageError(f"--cache {o.cache}: expected auto or off.", "For example --cache auto --cache-ttl 5m.")
+    if o.cache not in ("auto", "if-cheaper", "off"):
+        raise UsageError(f"--cache {o.cache}: expected auto, if-cheaper or off.",
+                         "For example --cache auto --cache-ttl 5m.")
     if o.cache_ttl not in ("5m", "1h", "auto"):
         raise UsageError(f"--cache-ttl {o.cache_ttl}: expected 5m, 1h or auto.", "auto picks the cheaper per prefix.")
-    if o.cache == "auto":
-        plans.append(L.cache(L.parse_scope(None), o.cache_ttl, "all", cache_rules_note(store, book),
-                             cacheable_tokens=o.cacheable_tokens,
-                             estimated_note=(f"calls without a prefix id: each task type taken to share a "
-                                             f"{o.cacheable_tokens:,}-token prefix (--cacheable-tokens)")
-                             if o.cacheable_tokens else None))
+    if o.cache != "off":
+        note = None
+        if cacheable:
+            note = (f"calls without a prefix id: each task type taken to share a {cacheable:,}-token prefix "
+                    "(--cacheable-tokens)")
+        elif estimate_prefix:
+            note = ESTIMATED_PREFIX_NOTE
+        plans.append(L.cache(L.parse_scope(None), o.cache_ttl, "auto" if o.cache == "if-cheaper" else "all",
+                             cache_rules_note(store, book), cacheable_tokens=cacheable,
+                             estimated_prefix=ESTIMATED_PREFIX if estimate_prefix else None,
+                             estimated_note=note))
     if o.cap_output:
         caps = []
         for spec in o.cap_output:

@@ -19,13 +19,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from llmcost.config import Config
-from llmcost.pricing.book import PriceBook
+from llmcost.pricing.book import Model, PriceBook
 from llmcost.simulate import levers as L
 from llmcost.simulate.run import BASE, LeverResult, Simulation, prepare_base, run_stack
 from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
 
 BURST_WINDOW_MIN = 30
+# recommend's prefix size where the log has no prefix ids (simulate --cacheable-tokens estimate)
+ESTIMATED_PREFIX = "(CAST(floor(min(p.input_tokens) OVER (PARTITION BY p.model, p.task_type) * 0.5) AS BIGINT))"
+ESTIMATED_PREFIX_NOTE = ("the log has no prefix ids: each task type is taken to share a static prefix of half "
+                         "its smallest prompt (estimated)")
 BURST_SHARE = 0.8
 MIN_CALLS = 20
 
@@ -44,6 +48,10 @@ class RecommendResult:
     recommendations: list[Recommendation]
     rules: list[str] = field(default_factory=list)  # data rules used, with what they selected
     not_evaluated: list[str] = field(default_factory=list)
+    # steps left out of the stacked plan because, with the others, they would not save
+    dropped: list[str] = field(default_factory=list)
+    # `llmcost simulate` options that reproduce the stacked plan
+    simulate_args: list[str] = field(default_factory=list)
 
 
 def batch_providers(book: PriceBook) -> list[str]:
@@ -117,13 +125,16 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
 
     # cache: where prefixes repeat, the cheaper of 5 min and 1 h per prefix, only where it pays
     book_note = cache_rules_note(store, book)
+    cache_plan: L.LeverPlan | None = None
     if has_prefix:
-        plans.append(L.cache(L.parse_scope(None), "auto", "auto", book_note))
+        cache_plan = L.cache(L.parse_scope(None), "auto", "auto", book_note)
+        cache_plan.args = ["--cache", "if-cheaper", "--cache-ttl", "auto"]
     elif tasks:
-        est = "(CAST(floor(min(p.input_tokens) OVER (PARTITION BY p.model, p.task_type) * 0.5) AS BIGINT))"
-        plans.append(L.cache(L.parse_scope(None), "auto", "auto", book_note, estimated_prefix=est,
-                             estimated_note="the log has no prefix ids: each task type is taken to share a "
-                             "static prefix of half its smallest prompt (estimated)"))
+        cache_plan = L.cache(L.parse_scope(None), "auto", "auto", book_note, estimated_prefix=ESTIMATED_PREFIX,
+                             estimated_note=ESTIMATED_PREFIX_NOTE)
+        cache_plan.args = ["--cache", "if-cheaper", "--cache-ttl", "auto", "--cacheable-tokens", "estimate"]
+    if cache_plan is not None:
+        plans.append(cache_plan)
     else:
         skipped.append("prompt caching: the log has neither prefix ids nor task types to key a replay on "
                        "(add prefix_hash/prefix_tokens, or use simulate --cacheable-tokens N)")
@@ -142,16 +153,30 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
     if blocked:
         rules.append("not routed, measured quality below its floor: " + ", ".join(blocked))
     if simple:
-        by_target: dict[str, list[str]] = {}
+        present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
+        chosen = []
         for t in simple:
             policy = cfg.tasks.get(t)
-            target = policy.routes[0] if policy and policy.routes else "small"
-            by_target.setdefault(target, []).append(t)
-        present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
-        plans.append(L.route([(L.parse_scope(",".join(ts)), target) for target, ts in by_target.items()],
-                             book, quality_note=qnote, only_cheaper=True, providers=present))
-        rules.append("routing considered for simple task types: " + ", ".join(simple)
-                     + " → the provider's small model (Haiku, mini, Flash-Lite …), where cheaper")
+            at = [p for (p,) in store.query(
+                f"SELECT DISTINCT provider FROM {BASE} WHERE task_type = ? ORDER BY 1", [t])]
+            # the targets llmcost.yaml names may be at any provider: one route for the task;
+            # else each provider's calls go to that provider's small family
+            parts = [None] if (policy and policy.routes) or len(at) <= 1 else at
+            for provider in parts:
+                scope = L.parse_scope(t if provider is None else f"{t},provider:{provider}")
+                target, why = choose_route_target(store, book, cfg, t, scope, cache_plan)
+                if target is None:
+                    skipped.append(f"routing {scope.text}: {why}")
+                    continue
+                unit = L.route([(scope, target)], book, quality_note=qnote, providers=present)
+                unit.assumptions.insert(0, why)
+                plans.append(unit)
+                chosen.append(f"{scope.text} → {target}")
+        if chosen:
+            rules.append("routing considered for simple task types, each to the cheapest current model of its "
+                         "provider's small family (Haiku, mini, Flash-Lite …; not retired, not a reasoning "
+                         "model for a task that does not reason) that costs less once prompt caching is "
+                         "applied: " + ", ".join(chosen))
     elif tasks:
         skipped.append("routing: no task type looks simple (classification, extraction, tagging…); "
                        "allow routes in llmcost.yaml")
@@ -160,13 +185,17 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
     trims = [(t, p.trim_prompt) for t, p in cfg.tasks.items() if p.trim_prompt]
     if trims:
         for t, frac in trims:
-            plans.append(L.trim_prompt(float(frac), scope=L.parse_scope(t)))
+            trim = L.trim_prompt(float(frac), scope=L.parse_scope(t))
+            trim.args = ["--trim-prompt", f"{t}={float(frac)}"]
+            plans.append(trim)
     else:
         skipped.append("prompt trimming: cannot be measured from a log; give trim_prompt estimates in "
                        "llmcost.yaml")
 
     if has_prompt_hash:
-        plans.append(L.dedupe(3600))
+        dedupe = L.dedupe(3600)
+        dedupe.args = ["--dedupe", "1h"]
+        plans.append(dedupe)
     else:
         skipped.append("response caching (dedupe): the log has no prompt_hash")
 
@@ -174,7 +203,9 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
     caps = [(L.parse_scope(t), math.ceil(p95)) for t, n, p95, mx, _ in tasks
             if n >= MIN_CALLS and p95 and mx > math.ceil(p95)]
     if caps:
-        plans.append(L.cap_output(caps))
+        cap = L.cap_output(caps)
+        cap.args = [a for sc, n in caps for a in ("--cap-output", f"{sc.text}={n}")]
+        plans.append(cap)
 
     # batch: llmcost.yaml's batchable tasks, else scheduled bursts
     interactive = cfg.interactive_tasks()
@@ -189,7 +220,9 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
     if chosen:
         rule = "batch rule: " + "; ".join(rule_text)
         rules.append(rule)
-        plans.append(L.batch(L.parse_scope(",".join(chosen)), batch_providers(book), rule))
+        batch = L.batch(L.parse_scope(",".join(chosen)), batch_providers(book), rule)
+        batch.args = ["--batch", ",".join(chosen)]
+        plans.append(batch)
     else:
         skipped.append("batch: no task type is batchable in llmcost.yaml or runs in scheduled bursts "
                        f"(≥ {BURST_SHARE:.0%} of calls in one {BURST_WINDOW_MIN}-minute window of the day)")
@@ -221,24 +254,204 @@ def cache_rules_note(store: Store, book: PriceBook) -> str:
     return "provider rules: " + "; ".join(parts) if parts else "no priced models in scope"
 
 
+def choose_route_target(store: Store, book: PriceBook, cfg: Config, task: str, scope: L.Scope,
+                        cache_plan: L.LeverPlan | None) -> tuple[str | None, str]:
+    """The model to route `task` to, and why (or None and why not).
+
+    Candidates: the targets llmcost.yaml names for the task (model ids, or family words at any
+    provider), else the small family of the task's provider (SMALL_FAMILY). Left out: models with
+    a retirement date in the book; reasoning models, for a task that does not reason (no
+    reasoning tokens logged, not on a reasoning model) unless llmcost.yaml names the model id;
+    models whose measured quality on the task is below its `quality_floor`. Each candidate is
+    judged on the task's own calls with prompt caching applied after the route (the target's
+    minimum cacheable length and write premium), against the task with caching alone; the cheapest
+    that costs less wins."""
+    from llmcost.pricing.engine import MODEL_MAP, cost_total_sql, priced_sql
+
+    rows = store.query(
+        f"""SELECT b.provider, count(*), bool_or(coalesce(b.reasoning_tokens, 0) > 0),
+                   list(DISTINCT mm.model_id) FILTER (WHERE mm.model_id IS NOT NULL)
+            FROM (SELECT * FROM {BASE} WHERE {scope.sql()}) b LEFT JOIN {MODEL_MAP} mm ON mm.model = b.model
+            GROUP BY 1""")
+    if not rows:
+        return None, "no calls"
+    providers = [r[0] for r in rows]
+    current = {mid for r in rows for mid in (r[3] or [])}
+    reasons = any(r[2] for r in rows) or any(book.models[m].reasoning for m in current if m in book.models)
+    policy = cfg.tasks.get(task)
+    named: set[str] = set()
+    candidates: dict[str, Model] = {}
+    if policy and policy.routes:
+        for r in policy.routes:
+            resolved = book.resolve(r)
+            if resolved:
+                named.add(resolved[0])
+                candidates[resolved[0]] = book.models[resolved[0]]
+                continue
+            word = r.strip().lower()
+            for p in sorted({m.provider for m in book.models.values()}):
+                w = L.SMALL_FAMILY.get(p, "") if word == "small" else word
+                for m in L.family_members(book, p, w) if w else []:
+                    candidates[m.id] = m
+    else:
+        if len(providers) != 1 or providers[0] is None:
+            return None, "its calls name no provider; name a target in llmcost.yaml (tasks: {TASK: {routes: [MODEL]}})"
+        w = L.SMALL_FAMILY.get(providers[0], "")
+        for m in L.family_members(book, providers[0], w) if w else []:
+            candidates[m.id] = m
+    measured = _measured_quality(store, cfg, task)
+    floor = policy.quality_floor if policy else None
+    left_out: list[str] = []
+    usable = []
+    for mid, m in sorted(candidates.items()):
+        if mid in current and len(current) == 1:
+            left_out.append(f"{mid} (the task runs on it already)")
+            continue
+        if m.retired is not None:
+            left_out.append(f"{mid} (retired {m.retired:%Y-%m-%d})")
+        elif m.reasoning and not reasons and mid not in named:
+            left_out.append(f"{mid} (a reasoning model; the task does not reason)")
+        elif floor is not None and mid in measured and measured[mid] < floor:
+            left_out.append(f"{mid} (quality {measured[mid]:.2f} below the floor {floor:.2f})")
+        else:
+            usable.append(mid)
+    if not usable:
+        return None, ("no current candidate model" + (f": left out {', '.join(left_out)}" if left_out else ""))
+    view = "llmcost_route_task"
+    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {BASE} b WHERE {scope.sql()}")
+    base_cost = Decimal(store.query(f"SELECT coalesce(sum({cost_total_sql()}), 0) FROM ({priced_sql(view)})")[0][0])
+    ref = base_cost
+    if cache_plan is not None:
+        ref, _ = run_stack(store, [cache_plan], base_cost, base=view, tag="rc_")
+    costs: dict[str, Decimal] = {}
+    for i, mid in enumerate(usable):
+        unit = L.route([(scope, mid)], book)
+        stack = [unit] + ([cache_plan] if cache_plan is not None else [])
+        costs[mid], _ = run_stack(store, stack, base_cost, base=view, tag=f"rt{i}_")
+    store.con.execute(f"DROP VIEW IF EXISTS {view}")
+    best = min(usable, key=lambda mid: (costs[mid], mid))
+    with_cache = " with prompt caching applied after it" if cache_plan is not None else ""
+    if costs[best] >= ref:
+        return None, (f"no candidate costs less{with_cache} (cheapest: {best}, "
+                      f"{_usd(costs[best])} against {_usd(ref)} in the period)")
+    others = ", ".join(f"{mid} {_usd(costs[mid])}" for mid in usable if mid != best)
+    why = (f"{scope.text} → {best}: the cheapest qualifying target{with_cache} ({_usd(costs[best])} against "
+           f"{_usd(ref)} in the period" + (f"; {others}" if others else "") + ")")
+    if left_out:
+        why += "; left out: " + ", ".join(left_out)
+    return best, why
+
+
+def _usd(v: Decimal) -> str:
+    """Dollars to the cent, or to four significant figures below a dollar (a small log's period)."""
+    return f"${v:,.2f}" if abs(v) >= 1 else f"${float(v):.4g}"
+
+
+def _measured_quality(store: Store, cfg: Config, task: str) -> dict[str, float]:
+    """model id or name -> measured quality score of `task` (the log's quality column, then the
+    eval file)."""
+    out = {m: float(q) for m, q in store.query(
+        f"SELECT model, avg(quality) FROM {BASE} WHERE quality IS NOT NULL AND task_type = ? GROUP BY 1",
+        [task])}
+    out.update({m: q for (t, m), q in cfg.quality.items() if t == task})
+    return out
+
+
+# steps whose presence can make a later step save less than they save themselves (a route or a
+# trimmed prompt can fall under the target's caching minimum or lose its batch tier; a deduplicated
+# call no longer refreshes the cache for the next one): checked by leaving each out of the stack.
+# A cap on output and the batch tier only scale later costs down.
+INTERACTING = ("route", "trim_prompt", "dedupe", "cache")
+
+
+def select_plan(store: Store, units: list[L.LeverPlan], baseline: Decimal
+                ) -> tuple[list[L.LeverPlan], Decimal, list[LeverResult], list[str]]:
+    """The stacked plan from `units`: leave out, one at a time, a step whose marginal saving in
+    the stack is <= 0, or whose removal would not raise the plan's final cost (a route whose
+    target loses the caching the original model had, a batch that stops paying once the calls
+    moved), until every step saves money and removing any step raises the cost. Returns the
+    kept units, the final cost, the step results and what was left out."""
+    units = sorted(units, key=lambda p: L.STACK_ORDER.index(p.lever))
+    dropped: list[str] = []
+    while True:
+        rels: list[str] = []
+        scenario, steps = run_stack(store, units, baseline, tag="p", rels=rels)
+        worst = min(range(len(steps)), key=lambda i: steps[i].savings_usd, default=None)
+        if worst is not None and steps[worst].savings_usd <= 0:
+            u = units.pop(worst)
+            dropped.append(f"{_unit_name(u)}: in the stacked plan it saves nothing "
+                           f"({_usd(-steps[worst].savings_usd)} more in the period once the steps before it "
+                           "apply)")
+            continue
+        best: tuple[int, Decimal] | None = None
+        for i in range(len(units) - 1):  # the last step's removal costs its own (positive) saving
+            if units[i].lever not in INTERACTING:
+                continue
+            # the steps before i are the same: start from the stack's relation after them
+            start, before = (rels[i - 1], steps[i - 1].cost_after) if i else (BASE, baseline)
+            cost, _ = run_stack(store, units[i + 1:], before, base=start, tag=f"x{i}_")
+            if cost <= scenario and (best is None or cost < best[1]):
+                best = (i, cost)
+        if best is None:
+            return units, scenario, steps, dropped
+        u = units.pop(best[0])
+        dropped.append(f"{_unit_name(u)}: the plan costs {_usd(scenario - best[1])} more in the period "
+                       "with it than without it (it undoes the saving of a later step)")
+
+
+def _unit_name(u: L.LeverPlan) -> str:
+    if u.lever == "route":
+        return "route " + ", ".join(f"{r['scope']} → {r['target']}" for r in u.params["routes"])
+    return f"{u.lever.replace('_', ' ')} ({u.scope})"
+
+
+def _merge_routes(units: list[L.LeverPlan], book: PriceBook, present: set[str]) -> list[L.LeverPlan]:
+    """One route step for the per-task route units (their scopes do not overlap, so one step
+    moves the same calls as the units one after another)."""
+    routes = [u for u in units if u.lever == "route"]
+    if len(routes) <= 1:
+        return units
+    specs = [(L.parse_scope(r["scope"]), r["target"]) for u in routes for r in u.params["routes"]]
+    merged = L.route(specs, book, providers=present)
+    merged.assumptions = [a for u in routes for a in u.assumptions if a not in merged.assumptions[-2:]] \
+        + merged.assumptions[-2:]
+    merged.assumptions = list(dict.fromkeys(merged.assumptions))
+    return [merged] + [u for u in units if u.lever != "route"]
+
+
 def recommend(store: Store, book: PriceBook, priced_scope: str, cfg: Config) -> RecommendResult:
     calls, unpriced, days, baseline = prepare_base(store, book, priced_scope)
     plans, rules, skipped = derive_plans(store, book, cfg)
+    present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
     alone: list[LeverResult] = []
     for i, plan in enumerate(plans):
         _, res = run_stack(store, [plan], baseline, tag=f"a{i}_")
         alone.append(res[0])
-    sim_stub = Simulation(baseline, baseline, [], days, calls, unpriced)
-    useful = [(p, r) for p, r in zip(plans, alone, strict=True) if r.savings_usd > 0]
-    useful.sort(key=lambda pr: -pr[1].savings_usd)
-    recs = [Recommendation(i + 1, r, sim_stub.monthly(r.savings_usd),
-                           float(100 * r.savings_usd / baseline) if baseline else 0.0)
-            for i, (_, r) in enumerate(useful)]
     for p, r in zip(plans, alone, strict=True):
         if r.savings_usd <= 0:
-            skipped.append(f"{p.lever} ({p.scope}): saves nothing on this traffic")
-    scenario, steps = run_stack(store, [p for p, _ in useful], baseline, tag="p")
+            skipped.append(f"{_unit_name(p)}: saves nothing on this traffic")
+    useful = [p for p, r in zip(plans, alone, strict=True) if r.savings_usd > 0]
+    kept, scenario, steps, dropped = select_plan(store, useful, baseline)
+    final = _merge_routes(kept, book, present)
+    for u in final:
+        if u.lever == "route":
+            u.args = [a for r in u.params["routes"] for a in ("--route", f"{r['scope']}={r['target']}")]
+    if len(final) != len(kept):
+        scenario, steps = run_stack(store, final, baseline, tag="p")
+    # the ranking: each lever alone on the baseline (the routes of several tasks as one step)
+    ranking = [r for p, r in zip(plans, alone, strict=True) if r.savings_usd > 0 and p.lever != "route"]
+    routes = [p for p in useful if p.lever == "route"]
+    if len(routes) == 1:
+        ranking += [r for p, r in zip(plans, alone, strict=True) if p is routes[0]]
+    elif routes:
+        ranking += run_stack(store, _merge_routes(routes, book, present), baseline, tag="rr_")[1]
+    sim_stub = Simulation(baseline, baseline, [], days, calls, unpriced)
+    ranking.sort(key=lambda r: -r.savings_usd)
+    recs = [Recommendation(i + 1, r, sim_stub.monthly(r.savings_usd),
+                           float(100 * r.savings_usd / baseline) if baseline else 0.0)
+            for i, r in enumerate(ranking)]
     sim = Simulation(baseline, scenario, steps, days, calls, unpriced)
     if unpriced:
         sim.notes.append(f"{unpriced:,} unpriced calls are in neither the baseline nor the savings")
-    return RecommendResult(sim, recs, rules, skipped)
+    args = [a for u in sorted(final, key=lambda p: L.STACK_ORDER.index(p.lever)) for a in u.args]
+    return RecommendResult(sim, recs, rules, skipped, dropped, args)

@@ -120,8 +120,10 @@ def step_figures(store: Store, plan: LeverPlan, rel: str) -> tuple[Decimal, int,
 
 
 def run_stack(store: Store, plans: list[LeverPlan], baseline: Decimal,
-              base: str = BASE, tag: str = "s") -> tuple[Decimal, list[LeverResult]]:
-    """Apply `plans` in the fixed stack order on top of `base`; price after each step."""
+              base: str = BASE, tag: str = "s", rels: list[str] | None = None) -> tuple[Decimal, list[LeverResult]]:
+    """Apply `plans` in the fixed stack order on top of `base`; price after each step. `rels`, when
+    given, receives the relation after each step (a TEMP table or a subquery), so a caller can
+    run other steps on top of a prefix of the stack without recomputing it."""
     plans = sorted(plans, key=lambda p: STACK_ORDER.index(p.lever))
     before = baseline
     prev = base
@@ -135,6 +137,8 @@ def run_stack(store: Store, plans: list[LeverPlan], baseline: Decimal,
         else:
             rel = f"({sql})"
         after, affected, metrics, per_task = step_figures(store, plan, rel)
+        if rels is not None:
+            rels.append(rel)
         results.append(LeverResult(plan.lever, plan.params, plan.scope, affected, before, after,
                                    plan.assumptions, metrics, per_task, plan.confidence, plan.risk,
                                    plan.effort))

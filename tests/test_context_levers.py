@@ -342,3 +342,17 @@ def test_support_chatbot_window_matches_its_published_shape(store):
     ((task, window, first, late, _),) = growing_conversations(store, "calls")
     assert task == "answer" and window == 1200
     assert 2_600 < first < 2_760 and 4_470 < late < 5_050
+
+
+def test_no_summary_call_for_an_errored_turn(store, tmp_path):
+    log = tmp_path / "errored.csv"
+    log.write_text("call_id,ts,model,task_type,conversation_id,input_tokens,output_tokens,status\n"
+                   "d1,2026-10-01T09:00:00Z,gpt-4o,chat,D,1000,100,ok\n"
+                   "d2,2026-10-01T09:01:00Z,gpt-4o,chat,D,2000,100,ok\n"
+                   "d3,2026-10-01T09:02:00Z,gpt-4o,chat,D,3000,0,error\n")
+    got = rows(store, str(log), history_window=["0"], summarize=True)
+    # base 1000, S 200: d2 (history 1000) -> 1200 with a summary of its 1000 dropped tokens;
+    # d3 errored: its input is cut (1200) but no summary call is added for it
+    assert got["d2"][0] == 1200 and got["d3"][0] == 1200
+    assert got["d2#history-summary"] == (1000, 0, 0, 0, 200)
+    assert "d3#history-summary" not in got

@@ -158,13 +158,14 @@ def history_window(specs: list[tuple[Scope, int]], facts: ContextFacts, summariz
         }
         summaries = _select(f"(SELECT *, lag(_drop, 1, 0) OVER ({order}) AS _pdrop, "
                             f"lag(_cut, 1, false) OVER ({order}) AS _pcut FROM hw)", summ, "false",
-                            "history_window", "WHERE _cut")
+                            "history_window", "WHERE _cut AND status = 'ok' AND billed")
         sql = f"{steps} {kept} UNION ALL {summaries}"
         assumptions += [
             f"--summarize: the dropped turns are replaced by a running summary of {s:,} tokens carried in the "
-            f"prompt (a call is cut only where its history exceeds N + {s:,}); each cut call adds one summary "
-            f"call on {on} that reads the previous summary and the turns dropped since the previous call "
-            f"(its instruction prompt not counted) and writes {s:,} tokens (estimated)",
+            f"prompt (a call is cut only where its history exceeds N + {s:,}); each cut call that was answered "
+            f"(status ok, billed) adds one summary call on {on} that reads the previous summary and the "
+            f"turns dropped since the previous call (its instruction prompt not counted) and writes {s:,} "
+            "tokens (estimated)",
             "answers with a summary in place of the older turns are taken to be as good (not measured)",
         ]
         risk = "quality (older turns only as a summary)"

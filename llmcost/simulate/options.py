@@ -113,11 +113,16 @@ def context_plans(store: Store, book: PriceBook, o: LeverOptions) -> list[L.Leve
                 raise UsageError(f"--summary-model {o.summary_model}: not a model in the price book.",
                                  "Use a model id from `llmcost pricing list`, e.g. gpt-4o-mini.")
             m = book.models[found[0]]
-            first = store.query(f"SELECT min(ts) FROM {BASE}")[0][0]
-            if first is not None and m.periods[0].effective_from.replace(tzinfo=None) > first:
+            first, last = store.query(f"SELECT min(ts), max(ts) FROM {BASE}")[0]
+            start, end = m.periods[0].effective_from, m.periods[-1].effective_to
+            if first is not None and start.replace(tzinfo=None) > first:
                 raise UsageError(f"--summary-model {o.summary_model}: the price book has no price for it "
-                                 f"before {m.periods[0].effective_from:%Y-%m-%d}, and the calls start "
-                                 f"{first:%Y-%m-%d}.", "Choose a model priced over the whole period.")
+                                 f"before {start:%Y-%m-%d}, and the calls start {first:%Y-%m-%d}.",
+                                 "Choose a model priced over the whole period.")
+            if last is not None and end is not None and end.replace(tzinfo=None) <= last:
+                raise UsageError(f"--summary-model {o.summary_model}: the price book has no price for it "
+                                 f"from {end:%Y-%m-%d}, and the calls run to {last:%Y-%m-%d}.",
+                                 "Choose a model priced over the whole period.")
             summary_model = (m.id, m.provider)
         plans.append(C.history_window(specs, C.context_facts(store, BASE, specs), o.summarize,
                                       o.summary_tokens if o.summary_tokens is not None

@@ -11,6 +11,8 @@ tasks:
     routes: [haiku, mini]    # routing allowed, to these targets only
     quality_floor: 0.9       # routing only where measured quality stays at or above this
     trim_prompt: 0.3         # your estimate: the static prompt could shrink by 30 %
+  answer_with_docs:
+    max_input_tokens: 3000   # cap input beyond the static prefix (RAG top-k), an assumed lever
 quality_eval: evals.csv      # optional: task_type,model,score (0-1), from your own evals
 ```
 Read with the safe YAML loader and checked against `SCHEMA` (`llmcost.yaml_schema`): a mistake is
@@ -31,12 +33,13 @@ from llmcost.yaml_schema import Bool, Dict, List, Map, Num, Str, as_number, deco
 
 DEFAULT_CONFIG = "llmcost.yaml"
 DOCS = "docs/config.md"
-TASK_KEYS = {"batchable", "interactive", "routes", "quality_floor", "trim_prompt"}
+TASK_KEYS = {"batchable", "interactive", "routes", "quality_floor", "trim_prompt", "max_input_tokens"}
 
 # The schema of llmcost.yaml (checked by `llmcost.yaml_schema.validate`; docs/config.md).
 _TASK = Map({"batchable": Bool(), "interactive": Bool(),
              "routes": List(Str("a model id or family"), what="a list of models or families ([] forbids routing)"),
-             "quality_floor": Num("a score", 0, 1), "trim_prompt": Num("a fraction", 0, 1)},
+             "quality_floor": Num("a score", 0, 1), "trim_prompt": Num("a fraction", 0, 1),
+             "max_input_tokens": Num("a whole number of tokens", 1, 1_000_000_000, integer=True)},
             what="a mapping of settings (" + ", ".join(sorted(TASK_KEYS)) + ")")
 SCHEMA = Map({"tasks": Dict(_TASK, what="a mapping of task types to their settings", nullable=True),
               "quality_eval": Str("the path of a CSV file (task_type,model,score)")},
@@ -50,6 +53,7 @@ class TaskPolicy:
     routes: list[str] | None = None  # None: the built-in rule; []: never route
     quality_floor: float | None = None
     trim_prompt: float | None = None
+    max_input_tokens: int | None = None  # cap input beyond the static prefix (assumed lever)
 
 
 @dataclass
@@ -89,6 +93,7 @@ def load_config(path: str | None) -> Config:
             routes=[str(r) for r in raw["routes"]] if raw.get("routes") is not None else None,
             quality_floor=_opt_float(raw.get("quality_floor")),
             trim_prompt=_opt_float(raw.get("trim_prompt")),
+            max_input_tokens=int(raw["max_input_tokens"]) if raw.get("max_input_tokens") is not None else None,
         )
     if doc.get("quality_eval"):
         cfg.quality = load_eval(p.parent / str(doc["quality_eval"]), f"{path}: quality_eval")

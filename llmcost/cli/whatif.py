@@ -54,6 +54,21 @@ def simulate(
     batch: Annotated[str | None, typer.Option(
         "--batch", help="auto (llmcost.yaml batchable tasks and scheduled bursts) or a SCOPE.",
         show_default=False)] = None,
+    history_window: Annotated[list[str] | None, typer.Option(
+        "--history-window", help="[SCOPE=]N: keep at most N tokens of earlier turns per conversation "
+        "(conversation_id), replayed from how input grows turn by turn. Repeatable.",
+        show_default=False)] = None,
+    summarize: Annotated[bool, typer.Option(
+        "--summarize", help="With --history-window: replace the dropped turns by a running summary and "
+        "count the summary calls.")] = False,
+    summary_tokens: Annotated[int | None, typer.Option(
+        "--summary-tokens", help="Summary length with --summarize (default 200).", show_default=False)] = None,
+    summary_model: Annotated[str | None, typer.Option(
+        "--summary-model", help="Model of the summary calls with --summarize (default: the call's own).",
+        show_default=False)] = None,
+    cap_input: Annotated[list[str] | None, typer.Option(
+        "--cap-input", help="[SCOPE=]N: cap input beyond the static prefix (prefix_tokens) at N tokens, "
+        "e.g. RAG top-k instead of stuffing (assumed quality). Repeatable.", show_default=False)] = None,
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     since: SinceOpt = None,
@@ -71,15 +86,17 @@ def simulate(
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """What would the bill be if… Levers stack in a fixed order: route → trim prompt → dedupe → cache →
-    cap output → batch; the stacked scenario is priced like the baseline."""
+    """What would the bill be if… Levers stack in a fixed order: route → trim prompt → history window →
+    cap input → dedupe → cache → cap output → batch; the stacked scenario is priced like the baseline."""
     common.set_debug(debug)
     from llmcost.render import json_out, terminal
     from llmcost.simulate.options import LeverOptions, simulate_options
 
     levers = LeverOptions(route=route or [], trim_prompt=trim_prompt or [], dedupe=dedupe, cache=cache,
                           cache_ttl=cache_ttl, cacheable_tokens=cacheable_tokens,
-                          cap_output=cap_output or [], batch=batch)
+                          cap_output=cap_output or [], batch=batch, history_window=history_window or [],
+                          summarize=summarize, summary_tokens=summary_tokens, summary_model=summary_model,
+                          cap_input=cap_input or [])
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
                              mapping, start, input_excludes_cache, pricing, config) as ctx:
         result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, levers)

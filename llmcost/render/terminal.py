@@ -308,7 +308,8 @@ def render_forget(results: list[ForgetResult], what: str) -> RenderableType:
 
 
 LEVER_LABELS = {"route": "route", "trim_prompt": "trim prompt", "dedupe": "response cache",
-                "cache": "prompt cache", "cap_output": "cap output", "batch": "batch API"}
+                "cache": "prompt cache", "cap_output": "cap output", "batch": "batch API",
+                "history_window": "history window", "cap_input": "cap input"}
 
 
 def _per_month(sim: Simulation, amount: Decimal) -> str:
@@ -322,7 +323,18 @@ def _lever_extra(r: LeverResult) -> str:
         bits.append(f"cache hits {100 * (r.metrics['hit_ratio'] or 0):.0f} % of input")
     if r.metrics.get("truncated_share") is not None:
         bits.append(f"{100 * (r.metrics['truncated_share'] or 0):.1f} % of calls cut")
+    if r.metrics.get("history_cut_share") is not None:
+        bits.append(f"{_share(r.metrics['history_cut_share'] or 0)} of turns cut")
+    if r.metrics.get("summary_calls"):
+        bits.append(f"+{n(int(r.metrics['summary_calls'] or 0))} summary calls")
+    if r.metrics.get("capped_share") is not None:
+        bits.append(f"{_share(r.metrics['capped_share'] or 0)} of calls capped")
     return " · ".join(bits)
+
+
+def _share(x: float) -> str:
+    """A fraction as a percentage; a few calls of many read "< 0.1 %", not "0.0 %"."""
+    return "< 0.1 %" if 0 < x < 0.0005 else f"{100 * x:.1f} %"
 
 
 def _nothing_priced(sim: Simulation, title: str) -> RenderableType | None:

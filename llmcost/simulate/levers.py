@@ -7,7 +7,8 @@ A scenario relation has the canonical call columns plus one `t_<lever>` flag per
 money except where its rule is "only if cheaper" (route without a scope, cache `auto`), and then
 only by calling the same pricing SQL as the baseline.
 
-Stack order is fixed (DESIGN §6): route → trim_prompt → dedupe → cache → cap_output → batch.
+Stack order is fixed (DESIGN §6): route → trim_prompt → history_window → cap_input → dedupe → cache →
+cap_output → batch (the context levers are in `llmcost.simulate.context`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from llmcost.pricing.engine import cost_total_sql, priced_sql
 from llmcost.schema import COLUMN_NAMES
 from llmcost.sql_quoting import sql_str
 
-STACK_ORDER = ("route", "trim_prompt", "dedupe", "cache", "cap_output", "batch")
+STACK_ORDER = ("route", "trim_prompt", "history_window", "cap_input", "dedupe", "cache", "cap_output", "batch")
 MODEL_CACHE = "llmcost_model_cache"  # model name -> cache facts (created by the runner)
 SIMPLE_TASK = re.compile(
     r"classif|extract|tag|label|categor|intent|detect|sentiment|keyword|title|rout|moderat|"

@@ -31,10 +31,15 @@ class LeverOptions:
     cacheable_tokens: str | None = None  # N, or `estimate` (half each task's smallest prompt)
     cap_output: list[str] = field(default_factory=list)  # [SCOPE=]N
     batch: str | None = None  # auto | SCOPE
+    history_window: list[str] = field(default_factory=list)  # [SCOPE=]N
+    summarize: bool = False
+    summary_tokens: int | None = None
+    summary_model: str | None = None
+    cap_input: list[str] = field(default_factory=list)  # [SCOPE=]N
 
     def any(self) -> bool:
         return bool(self.route or self.trim_prompt or self.dedupe or self.cache != "off"
-                    or self.cap_output or self.batch)
+                    or self.cap_output or self.batch or self.history_window or self.summarize or self.cap_input)
 
 
 def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> tuple[list[L.LeverPlan], list[str]]:
@@ -109,7 +114,48 @@ def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> 
                                      "batch rule: " + "; ".join(why)))
         else:
             plans.append(L.batch(L.parse_scope(o.batch), batch_providers(book), f"batch scope given: {o.batch}"))
+    plans += context_plans(store, book, o)
     return plans, notes
+
+
+def context_plans(store: Store, book: PriceBook, o: LeverOptions) -> list[L.LeverPlan]:
+    """--history-window (with --summarize) and --cap-input (llmcost.simulate.context)."""
+    from llmcost.simulate import context as C
+
+    plans = []
+    if (o.summary_tokens is not None or o.summary_model) and not o.summarize:
+        raise UsageError("--summary-tokens and --summary-model apply with --summarize.",
+                         "For example --history-window 2000 --summarize --summary-model gpt-4o-mini.")
+    if o.summarize and not o.history_window:
+        raise UsageError("--summarize applies with --history-window.",
+                         "For example --history-window 2000 --summarize.")
+    if o.history_window:
+        specs = C.parse_token_specs(o.history_window, "--history-window", "2000")
+        summary_model = None
+        if o.summary_model:
+            found = book.resolve(o.summary_model)
+            if not found:
+                raise UsageError(f"--summary-model {o.summary_model}: not a model in the price book.",
+                                 "Use a model id from `llmcost pricing list`, e.g. gpt-4o-mini.")
+            m = book.models[found[0]]
+            first, last = store.query(f"SELECT min(ts), max(ts) FROM {BASE}")[0]
+            start, end = m.periods[0].effective_from, m.periods[-1].effective_to
+            if first is not None and start.replace(tzinfo=None) > first:
+                raise UsageError(f"--summary-model {o.summary_model}: the price book has no price for it "
+                                 f"before {start:%Y-%m-%d}, and the calls start {first:%Y-%m-%d}.",
+                                 "Choose a model priced over the whole period.")
+            if last is not None and end is not None and end.replace(tzinfo=None) <= last:
+                raise UsageError(f"--summary-model {o.summary_model}: the price book has no price for it "
+                                 f"from {end:%Y-%m-%d}, and the calls run to {last:%Y-%m-%d}.",
+                                 "Choose a model priced over the whole period.")
+            summary_model = (m.id, m.provider)
+        plans.append(C.history_window(specs, C.context_facts(store, BASE, specs), o.summarize,
+                                      o.summary_tokens if o.summary_tokens is not None
+                                      else C.DEFAULT_SUMMARY_TOKENS, summary_model))
+    if o.cap_input:
+        specs = C.parse_token_specs(o.cap_input, "--cap-input", "answer=2000")
+        plans.append(C.cap_input(specs, C.context_facts(store, BASE, specs)))
+    return plans
 
 
 def simulate_options(store: Store, book: PriceBook, priced_scope: str, cfg: Config,

@@ -9,7 +9,10 @@ Data-derived defaults (each printed as an assumption):
 - cap output: at each task type's 95th percentile of output tokens;
 - batch: task types llmcost.yaml calls batchable, or whose traffic runs in scheduled bursts;
 - dedupe: exact repeats (prompt_hash) within an hour;
-- trim prompt: only where llmcost.yaml gives an estimate (it cannot be measured from a log).
+- trim prompt: only where llmcost.yaml gives an estimate (it cannot be measured from a log);
+- history window: where a task's conversations grow (4th and later turns' median input ≥ 1.5× the
+  first turn's), keeping the history the 3rd turn carries (llmcost.simulate.context);
+- cap input: only where llmcost.yaml gives max_input_tokens (quality impact unknown).
 """
 
 from __future__ import annotations
@@ -226,7 +229,36 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
     else:
         skipped.append("batch: no task type is batchable in llmcost.yaml or runs in scheduled bursts "
                        f"(≥ {BURST_SHARE:.0%} of calls in one {BURST_WINDOW_MIN}-minute window of the day)")
+    _context_plans(store, cfg, plans, rules, skipped)
     return plans, rules, skipped
+
+
+def _context_plans(store: Store, cfg: Config, plans: list[L.LeverPlan], rules: list[str],
+                   skipped: list[str]) -> None:
+    """The history window where conversations grow (window from the data); an input cap only
+    where llmcost.yaml gives `max_input_tokens` (its quality impact is unknown)."""
+    from llmcost.simulate import context as C
+
+    grow = C.growing_conversations(store, BASE)
+    if grow:
+        specs = [(L.parse_scope(t), n) for t, n, *_ in grow]
+        plans.append(C.history_window(specs, C.context_facts(store, BASE, specs)))
+        rules.append(
+            f"history window where conversations grow (median input of the {C.LATE_TURN}th and later turns "
+            f"≥ {C.GROWTH_RATIO:g}× the first turn's), keeping what the 3rd turn carries (the last two "
+            "exchanges; median, rounded up to 100 tokens): " + "; ".join(
+                f"{t}: {m1:,.0f} → {late:,.0f} tokens ({k:,} late calls), window {n:,}"
+                for t, n, m1, late, k in grow))
+    else:
+        skipped.append(f"history window: no task type's conversations grow (needs conversation_id and "
+                       f"≥ {C.MIN_LATE_CALLS} calls at the {C.LATE_TURN}th turn or later whose median input is "
+                       f"≥ {C.GROWTH_RATIO:g}× the first turn's)")
+    caps = [(L.parse_scope(t), p.max_input_tokens) for t, p in sorted(cfg.tasks.items()) if p.max_input_tokens]
+    if caps:
+        plans.append(C.cap_input(caps, C.context_facts(store, BASE, caps)))
+    else:
+        skipped.append("input cap (RAG top-k instead of stuffing): its quality impact cannot be measured "
+                       "from a log; give max_input_tokens per task in llmcost.yaml")
 
 
 def _short_output(store: Store, task: str) -> bool:

@@ -102,7 +102,7 @@ def prepare_base(store: Store, book: PriceBook, priced_scope: str) -> tuple[int,
 
 # levers whose SQL holds window functions or joins worth computing once: their result is
 # materialised when later steps build on it; the others stay nested subqueries (nothing written)
-MATERIALISE = ("route", "dedupe", "cache")
+MATERIALISE = ("route", "dedupe", "cache", "history_window")
 
 
 def step_figures(store: Store, plan: LeverPlan, rel: str) -> tuple[Decimal, int, dict[str, float | None],

@@ -122,7 +122,8 @@ def test_every_step_saves_and_the_plan_is_what_simulate_gives(cli, log):
         else:
             groups[-1].append(args[i])
     levers = {"--route": "route", "--dedupe": "dedupe", "--cache": "cache", "--cap-output": "cap_output",
-              "--batch": "batch", "--trim-prompt": "trim_prompt"}
+              "--batch": "batch", "--trim-prompt": "trim_prompt", "--history-window": "history_window",
+              "--cap-input": "cap_input"}
     for lever in {levers[g[0]] for g in groups}:
         rest = [a for g in groups if levers[g[0]] != lever for a in g]
         if rest:

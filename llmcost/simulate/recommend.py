@@ -242,7 +242,9 @@ def _context_plans(store: Store, cfg: Config, plans: list[L.LeverPlan], rules: l
     grow = C.growing_conversations(store, BASE)
     if grow:
         specs = [(L.parse_scope(t), n) for t, n, *_ in grow]
-        plans.append(C.history_window(specs, C.context_facts(store, BASE, specs)))
+        window = C.history_window(specs, C.context_facts(store, BASE, specs))
+        window.args = [a for sc, n in specs for a in ("--history-window", f"{sc.text}={n}")]
+        plans.append(window)
         rules.append(
             f"history window where conversations grow (median input of the {C.LATE_TURN}th and later turns "
             f"≥ {C.GROWTH_RATIO:g}× the first turn's), keeping what the 3rd turn carries (the last two "
@@ -255,7 +257,9 @@ def _context_plans(store: Store, cfg: Config, plans: list[L.LeverPlan], rules: l
                        f"≥ {C.GROWTH_RATIO:g}× the first turn's)")
     caps = [(L.parse_scope(t), p.max_input_tokens) for t, p in sorted(cfg.tasks.items()) if p.max_input_tokens]
     if caps:
-        plans.append(C.cap_input(caps, C.context_facts(store, BASE, caps)))
+        capped = C.cap_input(caps, C.context_facts(store, BASE, caps))
+        capped.args = [a for sc, n in caps for a in ("--cap-input", f"{sc.text}={n}")]
+        plans.append(capped)
     else:
         skipped.append("input cap (RAG top-k instead of stuffing): its quality impact cannot be measured "
                        "from a log; give max_input_tokens per task in llmcost.yaml")
@@ -393,7 +397,7 @@ def _measured_quality(store: Store, cfg: Config, task: str) -> dict[str, float]:
 # trimmed prompt can fall under the target's caching minimum or lose its batch tier; a deduplicated
 # call no longer refreshes the cache for the next one): checked by leaving each out of the stack.
 # A cap on output and the batch tier only scale later costs down.
-INTERACTING = ("route", "trim_prompt", "dedupe", "cache")
+INTERACTING = ("route", "trim_prompt", "history_window", "cap_input", "dedupe", "cache")
 
 
 def select_plan(store: Store, units: list[L.LeverPlan], baseline: Decimal

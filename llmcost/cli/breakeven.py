@@ -102,7 +102,7 @@ def breakeven(
     check_options(defaults, options)  # a bad figure stops before any file is read
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
                              mapping, start, input_excludes_cache, pricing, None, needs_config=False) as ctx:
-        result = run_breakeven(ctx.store, ctx.book, ctx.relation, defaults, options)
+        result = run_breakeven(ctx.store, ctx.book, ctx.relation, defaults, options, ctx.scope.describe())
     common.emit(fmt, table=lambda: render.breakeven_table(result),
                 json=lambda: render.breakeven_dict(result),
                 markdown=lambda: render.breakeven_markdown(result))

@@ -51,7 +51,8 @@ SCHEMA: Spec = Map({
         "examples": _figure("a whole number of examples", 1, 100_000_000, integer=True),
         "epochs": _figure("a whole number of epochs", 1, 1000, integer=True),
         "models": List(_FINE_TUNABLE, what="a list of models one can fine-tune", min_len=1, label="model"),
-        "caveat": Str(nonempty=False),
+        "availability": Map({"value": Str("text"), "source": Str(), "checked": Date(), "note": Str(nonempty=False)},
+                            what="a mapping with value and source", required=("value", "source")),
     }, what="a mapping", required=("default_model", "examples", "epochs", "models")),
     "self_hosting": Map({
         "gpu_hourly": _figure("a price in USD per GPU-hour", 0, 10_000, above_low=True),
@@ -79,6 +80,16 @@ class Figure:
     checked: str | None = None
     note: str | None = None
     label: str | None = None  # what the figure is of (the GPU, the benchmark's model)
+
+
+@dataclass(frozen=True)
+class TextFigure:
+    """A fact in words (not a number), with its source."""
+
+    value: str
+    source: str
+    checked: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,7 @@ class BreakevenDefaults:
     ft_examples: Figure
     ft_epochs: Figure
     ft_models: tuple[FineTunable, ...]
-    ft_caveat: str | None
+    ft_availability: TextFigure | None
     gpu_hourly: Figure
     tokens_per_second: Figure
     utilisation: Figure
@@ -142,6 +153,13 @@ def _fig(raw: dict[str, Any]) -> Figure:
                   _text(raw.get("gpu") or raw.get("model")))
 
 
+def _text_fig(raw: dict[str, Any] | None) -> TextFigure | None:
+    if not raw:
+        return None
+    return TextFigure(_text(raw["value"]) or "", _text(raw["source"]) or "", _text(raw.get("checked")),
+                      _text(raw.get("note")))
+
+
 def load_breakeven_defaults(path: Path | None = None) -> BreakevenDefaults:
     """The defaults file, checked against its schema (one clear error naming the key)."""
     path = path or defaults_path()
@@ -162,7 +180,7 @@ def load_breakeven_defaults(path: Path | None = None) -> BreakevenDefaults:
         models.append(FineTunable(str(raw["model"]), str(raw["fine_tuned_model"]), tuple(periods)))
     defaults = BreakevenDefaults(
         ft_default_model=str(ft["default_model"]), ft_examples=_fig(ft["examples"]), ft_epochs=_fig(ft["epochs"]),
-        ft_models=tuple(models), ft_caveat=_text(ft.get("caveat")),
+        ft_models=tuple(models), ft_availability=_text_fig(ft.get("availability")),
         gpu_hourly=_fig(sh["gpu_hourly"]), tokens_per_second=_fig(sh["tokens_per_second"]),
         utilisation=_fig(sh["utilisation"]), sizing=str(sh["sizing"]["value"]),
         sizing_note=_text(sh["sizing"].get("note")), overhead=_fig(sh["overhead"]),

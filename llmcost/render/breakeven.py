@@ -85,7 +85,8 @@ def breakeven_table(r: BreakevenResult) -> RenderableType:
     parts: list[RenderableType] = []
     if not r.tasks:
         return Group(plain(" No calls in scope.", style="bold yellow"),
-                     plain("  Give log files: llmcost breakeven FILES (see llmcost breakeven --help)", style="dim"))
+                     plain(f"  Filters: {r.filters}" if r.filters else
+                           "  Give log files: llmcost breakeven FILES (see llmcost breakeven --help)", style="dim"))
     head = f"Break-even per task · {r.calls:,} call{'s' if r.calls != 1 else ''} over {_period_line(r)}"
     parts.append(hang(head, indent=1, style="bold"))
     parts.append(hang(MONTH_RULE + "; fine-tuning and self-hosting each against the API", indent=1,
@@ -201,6 +202,7 @@ def breakeven_dict(r: BreakevenResult) -> dict[str, Any]:
         "tasks": [_task_dict(b, r) for b in r.tasks],
         "assumptions": [_assumption_dict(a) for a in r.assumptions],
         "notes": r.notes,
+        "filters": r.filters or None,
     }
 
 
@@ -209,7 +211,8 @@ def breakeven_dict(r: BreakevenResult) -> dict[str, Any]:
 def breakeven_markdown(r: BreakevenResult) -> str:
     lines = ["## Break-even: fine-tuning and self-hosting", ""]
     if not r.tasks:
-        return "\n".join([*lines, "No calls in scope.", ""])
+        return "\n".join([*lines, "No calls in scope." + (f" Filters: {md_escape(r.filters)}" if r.filters else ""),
+                           ""])
     lines += [f"{r.calls:,} calls over {md_escape(_period_line(r))}; {MONTH_RULE}.", "",
               "| task | calls a month | API a month | fine-tuned a month | training | payback | "
               "self-hosted a month | GPUs | setup | payback |",

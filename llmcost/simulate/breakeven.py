@@ -246,9 +246,10 @@ def resolve_parameters(defaults: BreakevenDefaults, book: PriceBook,
         a.append(Assumption("ft_training_tokens", "training tokens", training_tokens, f"{training_tokens:,} tokens",
                             yours("--ft-training-tokens"), "tokens in the training file × epochs",
                             "--ft-training-tokens", True))
-    if d.ft_caveat:
-        a.append(Assumption("ft_availability", "fine-tuning availability", "caveat", "see note", "provider docs",
-                            d.ft_caveat))
+    if d.ft_availability:
+        av = d.ft_availability
+        a.append(Assumption("ft_availability", "fine-tuning availability", av.value, av.value,
+                            av.source + (f" (checked {av.checked})" if av.checked else ""), av.note))
     a += [
         Assumption("gpu_hourly_usd", "GPU price", hourly,
                    f"${hourly:,.2f} per GPU-hour" + (f" ({d.gpu_hourly.label})" if d.gpu_hourly.label and not
@@ -518,6 +519,7 @@ class BreakevenResult:
     tasks: list[TaskBreakeven]
     assumptions: list[Assumption]
     notes: list[str] = field(default_factory=list)
+    filters: str = ""  # the scope's filters in words (for "no calls in scope")
 
     @property
     def days(self) -> float:
@@ -583,12 +585,12 @@ def gather_traffic(store: Store, book: PriceBook, relation: str,
 
 
 def breakeven(store: Store, book: PriceBook, relation: str, defaults: BreakevenDefaults,
-              options: BreakevenOptions) -> BreakevenResult:
+              options: BreakevenOptions, filters: str = "") -> BreakevenResult:
     """Fine-tuning and self-hosting against the API, per task type of the priced calls in scope."""
     p, assumptions = resolve_parameters(defaults, book, options)
     traffic, start, end = gather_traffic(store, book, relation, p.ft.fine_tuned_model)
     result = BreakevenResult(start, end, sum(t.calls + t.errored_calls + t.unpriced_calls for t in traffic),
-                             sum(t.unpriced_calls for t in traffic), [], assumptions)
+                             sum(t.unpriced_calls for t in traffic), [], assumptions, filters=filters)
     seconds = Decimal(repr((end - start).total_seconds())) if start and end and end > start else None
     if seconds is None and traffic:
         result.notes.append("the calls in scope span no time (one call, or no call times): break-even needs a "

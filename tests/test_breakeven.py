@@ -230,6 +230,20 @@ def test_calls_before_the_fine_tuned_model_existed_use_its_latest_price(cli, tmp
                for a in t["fine_tuning"]["assumptions"])
 
 
+def test_one_call_has_no_rate(cli, tmp_path):
+    """One call spans no time: no monthly figure, no verdict, and a note saying why (not $0)."""
+    path = tmp_path / "one.csv"
+    path.write_text(f"{HEADER}\n2026-01-01T00:00:00Z,gpt-4o,classify,1000,100\n")
+    doc = cli("breakeven", str(path), "--format", "json").json()
+    (t,) = doc["tasks"]
+    assert close(t["api"]["cost_usd"], 0.0035) and t["api"]["monthly_usd"] is None
+    assert t["fine_tuning"]["verdict"] == "unknown" and t["self_hosting"]["verdict"] == "unknown"
+    assert t["self_hosting"]["monthly_usd"] is None and t["fine_tuning"]["payback_days"] is None
+    assert any("span no time" in n for n in doc["notes"])
+    out = cli("breakeven").stdout
+    assert "1 call on gpt-4o" in out and "no monthly figures" in out
+
+
 # --- bad options: one paragraph, exit 2 -----------------------------------------------------------
 
 @pytest.mark.parametrize("args, words", [

@@ -66,7 +66,8 @@ MONTH_RULE = "a month = the period's figure × 30 / its days"
 def _traffic_line(b: TaskBreakeven) -> str:
     t = b.traffic
     models = ", ".join(t.models[:3]) + (f" and {len(t.models) - 3} more" if len(t.models) > 3 else "")
-    calls = f"{b.calls_monthly:,.0f} calls a month" if b.calls_monthly is not None else f"{t.calls:,} calls"
+    n = f"{b.calls_monthly:,.0f}" if b.calls_monthly is not None else f"{t.calls:,}"
+    calls = f"{n} call{'' if n == '1' else 's'}" + (" a month" if b.calls_monthly is not None else "")
     toks = (f"{tokens(b.input_tokens_monthly)} input + {tokens(b.output_tokens_monthly)} output tokens a month"
             if b.input_tokens_monthly is not None else
             f"{t.input_tokens:,} input + {t.output_tokens:,} output tokens")

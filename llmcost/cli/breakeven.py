@@ -32,18 +32,19 @@ from llmcost.cli.common import (
 def breakeven(
     files: FilesArg = None,
     ft_model: Annotated[str | None, typer.Option(
-        "--ft-model", help="The model to fine-tune (gpt-4o-mini by default; gpt-4.1-mini, gpt-4.1-nano, "
-        "gpt-4o, gpt-4.1).", show_default=False)] = None,
+        "--ft-model", help="The model to fine-tune: one with a training price in "
+        "pricing/breakeven/breakeven.yaml, where the default and every other default below are, with "
+        "their sources.", show_default=False)] = None,
     ft_examples: Annotated[int | None, typer.Option(
-        "--ft-examples", help="Training examples per task (default 1,000, assumed).", show_default=False)] = None,
+        "--ft-examples", help="Training examples per task.", show_default=False)] = None,
     ft_epochs: Annotated[int | None, typer.Option(
-        "--ft-epochs", help="Training epochs (default 3).", show_default=False)] = None,
+        "--ft-epochs", help="Training epochs.", show_default=False)] = None,
     ft_training_tokens: Annotated[int | None, typer.Option(
         "--ft-training-tokens", help="Training tokens in all (tokens in the file × epochs), instead of "
         "examples × the task's tokens per call × epochs.", show_default=False)] = None,
     ft_training_price: Annotated[float | None, typer.Option(
-        "--ft-training-price", help="USD per million training tokens (default: the provider's, "
-        "pricing/breakeven/).", show_default=False)] = None,
+        "--ft-training-price", help="USD per million training tokens (default: the provider's).",
+        show_default=False)] = None,
     gpu_hourly: Annotated[float | None, typer.Option(
         "--gpu-hourly", help="USD per GPU-hour (default: an on-demand H100).", show_default=False)] = None,
     gpu_tokens_per_second: Annotated[float | None, typer.Option(
@@ -51,7 +52,7 @@ def breakeven(
         "(default: a vLLM benchmark of an 8B model on one H100).", show_default=False)] = None,
     gpu_utilisation: Annotated[float | None, typer.Option(
         "--gpu-utilisation", "--gpu-utilization", help="Share of that throughput a GPU is planned to carry, "
-        "0-1 (default 0.5).", show_default=False)] = None,
+        "a fraction from 0 to 1.", show_default=False)] = None,
     gpus: Annotated[int | None, typer.Option(
         "--gpus", help="A fixed number of GPUs per task, instead of counting them from the traffic.",
         show_default=False)] = None,
@@ -59,17 +60,17 @@ def breakeven(
         "--gpu-sizing", help="Count GPUs for the busiest hour (peak, default) or the average rate.",
         show_default=False)] = None,
     gpu_overhead: Annotated[float | None, typer.Option(
-        "--gpu-overhead", help="Storage, egress and management as a fraction of the GPU rent (default 0.3).",
+        "--gpu-overhead", help="Storage, egress and management as a fraction of the GPU rent.",
         show_default=False)] = None,
     ops_monthly: Annotated[float | None, typer.Option(
-        "--ops-monthly", help="USD a month of people's time to run the service (default 0: not counted).",
+        "--ops-monthly", help="USD a month of people's time to run the service (not counted by default).",
         show_default=False)] = None,
     selfhost_setup: Annotated[float | None, typer.Option(
-        "--selfhost-setup", help="One-time USD to set up self-hosting (default $200, article 003).",
+        "--selfhost-setup", help="One-time USD to set up self-hosting (default: article 003's).",
         show_default=False)] = None,
     horizon_months: Annotated[float | None, typer.Option(
-        "--horizon-months", help="Months over which one-time costs are spread to judge break-even "
-        "(default 12).", show_default=False)] = None,
+        "--horizon-months", help="Months over which one-time costs are spread to judge break-even.",
+        show_default=False)] = None,
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     since: SinceOpt = None,

@@ -289,7 +289,7 @@ def test_recommend_leaves_out_a_window_that_breaks_a_conversation_cache(cli, tmp
     # costs more, so it is not proposed and the plan says why
     assert not any(x["lever"] == "history_window" for x in d["recommendations"])
     assert not any(s["lever"] == "history_window" for s in d["plan"]["steps"])
-    assert any(x.startswith("history_window") and "saves nothing" in x for x in d["not_evaluated"])
+    assert any(x.startswith("history window") and "saves nothing" in x for x in d["not_evaluated"])
     s = sim(cli, "--history-window", "chat=1000", path=log)
     assert close(s["savings"]["usd"], -25 * (825 + 675) * 1e-6)
 

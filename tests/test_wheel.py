@@ -52,3 +52,11 @@ def test_wheel_installs_in_a_fresh_venv_and_runs(tmp_path: Path):
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["totals"]["calls"] == 5
+    # the break-even defaults ship beside the price book (pricing/breakeven/, not read as a book file)
+    assert "llmcost/_data/pricing/breakeven/breakeven.yaml" in names
+    r = subprocess.run(
+        [str(env_dir / "bin" / "llmcost"), "breakeven", str(DATA / "generic" / "tracker.csv"),
+         "--db", ":memory:", "--format", "json"],
+        capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["command"] == "breakeven"

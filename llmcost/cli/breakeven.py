@@ -1,0 +1,109 @@
+"""`llmcost breakeven [FILES]`: fine-tuning and self-hosting against the API, per task type."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from llmcost.cli import app, common
+from llmcost.cli.common import (
+    DbOpt,
+    DebugOpt,
+    ExcludesOpt,
+    FeatureOpt,
+    FilesArg,
+    FormatOpt,
+    MapOpt,
+    ModelOpt,
+    OutputFormat,
+    PricingOpt,
+    ProviderOpt,
+    SinceOpt,
+    SourceOpt,
+    StartOpt,
+    TaskOpt,
+    TenantOpt,
+    UntilOpt,
+)
+
+
+@app.command()
+def breakeven(
+    files: FilesArg = None,
+    ft_model: Annotated[str | None, typer.Option(
+        "--ft-model", help="The model to fine-tune: one with a training price in "
+        "pricing/breakeven/breakeven.yaml, where the default and every other default below are, with "
+        "their sources.", show_default=False)] = None,
+    ft_examples: Annotated[int | None, typer.Option(
+        "--ft-examples", help="Training examples per task.", show_default=False)] = None,
+    ft_epochs: Annotated[int | None, typer.Option(
+        "--ft-epochs", help="Training epochs.", show_default=False)] = None,
+    ft_training_tokens: Annotated[int | None, typer.Option(
+        "--ft-training-tokens", help="Training tokens in all (tokens in the file × epochs), instead of "
+        "examples × the task's tokens per call × epochs.", show_default=False)] = None,
+    ft_training_price: Annotated[float | None, typer.Option(
+        "--ft-training-price", help="USD per million training tokens (default: the provider's).",
+        show_default=False)] = None,
+    gpu_hourly: Annotated[float | None, typer.Option(
+        "--gpu-hourly", help="USD per GPU-hour (default: an on-demand H100).", show_default=False)] = None,
+    gpu_tokens_per_second: Annotated[float | None, typer.Option(
+        "--gpu-tokens-per-second", help="Input + output tokens per second one GPU serves flat out "
+        "(default: a vLLM benchmark of an 8B model on one H100).", show_default=False)] = None,
+    gpu_utilisation: Annotated[float | None, typer.Option(
+        "--gpu-utilisation", "--gpu-utilization", help="Share of that throughput a GPU is planned to carry, "
+        "a fraction from 0 to 1.", show_default=False)] = None,
+    gpus: Annotated[int | None, typer.Option(
+        "--gpus", help="A fixed number of GPUs per task, instead of counting them from the traffic.",
+        show_default=False)] = None,
+    gpu_sizing: Annotated[str | None, typer.Option(
+        "--gpu-sizing", help="Count GPUs for the busiest hour (peak, default) or the average rate.",
+        show_default=False)] = None,
+    gpu_overhead: Annotated[float | None, typer.Option(
+        "--gpu-overhead", help="Storage, egress and management as a fraction of the GPU rent.",
+        show_default=False)] = None,
+    ops_monthly: Annotated[float | None, typer.Option(
+        "--ops-monthly", help="USD a month of people's time to run the service (not counted by default).",
+        show_default=False)] = None,
+    selfhost_setup: Annotated[float | None, typer.Option(
+        "--selfhost-setup", help="One-time USD to set up self-hosting (default: article 003's).",
+        show_default=False)] = None,
+    horizon_months: Annotated[float | None, typer.Option(
+        "--horizon-months", help="Months over which one-time costs are spread to judge break-even.",
+        show_default=False)] = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    model: ModelOpt = None,
+    provider: ProviderOpt = None,
+    feature: FeatureOpt = None,
+    task: TaskOpt = None,
+    tenant: TenantOpt = None,
+    source: SourceOpt = None,
+    mapping: MapOpt = None,
+    start: StartOpt = None,
+    input_excludes_cache: ExcludesOpt = None,
+    pricing: PricingOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Would fine-tuning a small model, or serving an open model on rented GPUs, cost less than the
+    API? Per task type: the monthly cost of each, the payback in days of its one-time cost, the
+    volume from which it breaks even, and every figure it rests on (docs/breakeven.md)."""
+    common.set_debug(debug)
+    from llmcost.pricing.breakeven_defaults import load_breakeven_defaults
+    from llmcost.render import breakeven as render
+    from llmcost.simulate.breakeven import BreakevenOptions, check_options
+    from llmcost.simulate.breakeven import breakeven as run_breakeven
+
+    options = BreakevenOptions(ft_model, ft_examples, ft_epochs, ft_training_tokens, ft_training_price, gpu_hourly,
+                               gpu_tokens_per_second, gpu_utilisation, gpus, gpu_sizing, gpu_overhead, ops_monthly,
+                               selfhost_setup, horizon_months)
+    defaults = load_breakeven_defaults()
+    check_options(defaults, options)  # a bad figure stops before any file is read
+    with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
+                             mapping, start, input_excludes_cache, pricing, None, needs_config=False) as ctx:
+        result = run_breakeven(ctx.store, ctx.book, ctx.relation, defaults, options, ctx.scope.describe())
+    common.emit(fmt, table=lambda: render.breakeven_table(result),
+                json=lambda: render.breakeven_dict(result),
+                markdown=lambda: render.breakeven_markdown(result))

@@ -309,6 +309,7 @@ def render_forget(results: list[ForgetResult], what: str) -> RenderableType:
 
 LEVER_LABELS = {"route": "route", "trim_prompt": "trim prompt", "dedupe": "response cache",
                 "cache": "prompt cache", "cap_output": "cap output", "batch": "batch API"}
+LEVER_LABELS["cascade"] = "cascade"  # cheap model first (llmcost.simulate.cascade)
 
 
 def _per_month(sim: Simulation, amount: Decimal) -> str:
@@ -322,6 +323,10 @@ def _lever_extra(r: LeverResult) -> str:
         bits.append(f"cache hits {100 * (r.metrics['hit_ratio'] or 0):.0f} % of input")
     if r.metrics.get("truncated_share") is not None:
         bits.append(f"{100 * (r.metrics['truncated_share'] or 0):.1f} % of calls cut")
+    if r.metrics.get("escalated_share") is not None:
+        bits.append(f"{100 * (r.metrics['escalated_share'] or 0):.1f} % escalate")
+    if r.quality is not None and r.quality.after.value is not None and r.quality.before.value is not None:
+        bits.append(f"quality {100 * r.quality.before.value:.1f} → {100 * r.quality.after.value:.1f} %")
     return " · ".join(bits)
 
 
@@ -349,7 +354,7 @@ def render_simulation(sim: Simulation) -> RenderableType:
                        title_align="left", expand=False))
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("  lever (stack order)", no_wrap=True)
-    table.add_column("scope", max_width=44)
+    table.add_column("scope", max_width=44, overflow="fold")
     table.add_column("calls", justify="right")
     table.add_column("saves / month", justify="right", no_wrap=True)
     table.add_column("", max_width=40)

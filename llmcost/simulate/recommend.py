@@ -9,7 +9,9 @@ Data-derived defaults (each printed as an assumption):
 - cap output: at each task type's 95th percentile of output tokens;
 - batch: task types llmcost.yaml calls batchable, or whose traffic runs in scheduled bursts;
 - dedupe: exact repeats (prompt_hash) within an hour;
-- trim prompt: only where llmcost.yaml gives an estimate (it cannot be measured from a log).
+- trim prompt: only where llmcost.yaml gives an estimate (it cannot be measured from a log);
+- cascade: only with an eval file, per task type via the scored model that is cheapest in
+  expectation (llmcost.simulate.cascade.recommend_cascade).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from decimal import Decimal
 from llmcost.config import Config
 from llmcost.pricing.book import PriceBook
 from llmcost.simulate import levers as L
+from llmcost.simulate import quality as Q
+from llmcost.simulate.cascade import recommend_cascade
+from llmcost.simulate.quality import Evidence
 from llmcost.simulate.run import BASE, LeverResult, Simulation, prepare_base, run_stack
 from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
@@ -81,26 +86,23 @@ def burst_tasks(store: Store, rel: str = BASE) -> list[tuple[str, int, float, st
     return out
 
 
-def _quality_note(store: Store, cfg: Config, tasks: list[str]) -> tuple[str | None, list[str]]:
-    """Measured quality where the log or the eval file has it; tasks below their floor."""
-    measured = {(t, m): q for t, m, q in store.query(
-        f"SELECT task_type, model, avg(quality) FROM {BASE} WHERE quality IS NOT NULL "
-        "GROUP BY ALL")} if tasks else {}
-    measured.update(cfg.quality)
-    if not measured:
-        return None, []
-    notes, blocked = [], []
+def _quality_note(book: PriceBook, cfg: Config, ev: Evidence | None, tasks: list[str],
+                  providers: set[str]) -> tuple[str | None, list[str], list[str]]:
+    """Quality evidence (llmcost.simulate.quality) for the task types routing considers, and
+    those whose route target scores below their quality_floor, with why."""
+    if ev is None:
+        return None, [], []
+    blocked, why = [], []
     for t in tasks:
-        scores = {m: q for (tt, m), q in measured.items() if tt == t}
-        if scores:
-            notes.append(f"{t}: " + ", ".join(f"{m} {q:.2f}" for m, q in sorted(scores.items())))
-            policy = cfg.tasks.get(t)
-            floor = policy.quality_floor if policy else None
-            if floor is not None and min(scores.values()) < floor:
-                blocked.append(t)
-    if not notes:
-        return None, []
-    return "measured quality (score 0–1, from the log's quality column / eval file): " + "; ".join(notes), blocked
+        policy = cfg.tasks.get(t)
+        floor = policy.quality_floor if policy else None
+        targets = L.route_targets(book, policy.routes[0] if policy and policy.routes else "small")
+        reasons = [r for p, m in sorted(targets.items()) if p == "*" or p in providers
+                   if (r := Q.floor_check(ev, t, m, floor))]
+        if reasons:
+            blocked.append(t)
+            why += reasons
+    return Q.samples_note(ev, tasks), blocked, why
 
 
 def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.LeverPlan], list[str], list[str]]:
@@ -111,6 +113,7 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
                                    max(output_tokens), count(DISTINCT provider)
                             FROM {BASE} WHERE status = 'ok' AND task_type IS NOT NULL
                             GROUP BY 1 ORDER BY 1""")
+    ev = Q.load_evidence(store, book, cfg.quality_eval, cfg.quality_eval_origin, BASE)
     has_prefix, has_prompt_hash = store.query(
         f"SELECT count(*) FILTER (WHERE prefix_hash IS NOT NULL OR prefix_blocks IS NOT NULL), "
         f"count(*) FILTER (WHERE prompt_hash IS NOT NULL) FROM {BASE}")[0]
@@ -137,24 +140,31 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
                 simple.append(t)
         elif L.SIMPLE_TASK.search(t) or (t.startswith("summar") and _short_output(store, t)):
             simple.append(t)
-    qnote, blocked = _quality_note(store, cfg, simple)
+    present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
+    qnote, blocked, why = _quality_note(book, cfg, ev, simple, present)
     simple = [t for t in simple if t not in blocked]
     if blocked:
-        rules.append("not routed, measured quality below its floor: " + ", ".join(blocked))
+        rules.append("not routed (quality below its floor): " + "; ".join(why))
     if simple:
         by_target: dict[str, list[str]] = {}
         for t in simple:
             policy = cfg.tasks.get(t)
             target = policy.routes[0] if policy and policy.routes else "small"
             by_target.setdefault(target, []).append(t)
-        present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
         plans.append(L.route([(L.parse_scope(",".join(ts)), target) for target, ts in by_target.items()],
-                             book, quality_note=qnote, only_cheaper=True, providers=present))
+                             book, quality_note=qnote, only_cheaper=True, providers=present, evidence=ev))
         rules.append("routing considered for simple task types: " + ", ".join(simple)
                      + " → the provider's small model (Haiku, mini, Flash-Lite …), where cheaper")
     elif tasks:
         skipped.append("routing: no task type looks simple (classification, extraction, tagging…); "
                        "allow routes in llmcost.yaml")
+
+    # cascade: where the eval file scores a cheaper model (llmcost.simulate.cascade)
+    floors = {t: p.quality_floor for t, p in cfg.tasks.items() if p.quality_floor is not None}
+    cascade, c_rules, c_skipped = recommend_cascade(store, book, BASE, ev, floors, exclude=simple)
+    plans += [cascade] if cascade else []
+    rules += c_rules
+    skipped += c_skipped
 
     # trim prompt: assumed, only from the config
     trims = [(t, p.trim_prompt) for t, p in cfg.tasks.items() if p.trim_prompt]

@@ -253,7 +253,8 @@ def cascade(targets: list[Target], ce: CascadeEvidence, default_rate: Decimal | 
         + (f", else at the assumed rate {default_rate.normalize():f} (--escalate-rate)" if default_rate is not None
            else "") + "; a rate escalates evenly spaced calls in time order (floor(calls × rate) per task type)",
         "a perfect check: a call escalates exactly when its cheap answer fails, and then counts the escalated "
-        "answer's own score (a real check — a grader model, a rule, user feedback — costs extra and errs)",
+        "answer's own score (a real check — a grader model, a rule, user feedback — costs extra and errs: a "
+        "missed failure lets a bad cheap answer through); an escalated call waits for two answers",
         "output tokens of the cheap attempt: the eval file's output_tokens for that request where given, else "
         "the logged ones",
         *notes]
@@ -261,8 +262,7 @@ def cascade(targets: list[Target], ce: CascadeEvidence, default_rate: Decimal | 
                                  "pass_score": ce.pass_score,
                                  "escalate_rate": float(default_rate) if default_rate is not None else None},
                      sql, assumptions, scope=", ".join(f"{t.scope.text} via {t.model}" for t in targets),
-                     confidence=confidence, risk="quality (a failed check lets a bad cheap answer through); "
-                     "latency (escalated calls wait for two answers)", effort="a week (eval + check)",
+                     confidence=confidence, risk="quality, latency", effort="a week (eval)",
                      quality=spec)
 
 

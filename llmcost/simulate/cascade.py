@@ -68,7 +68,8 @@ def parse_targets(specs: list[str], book: PriceBook) -> list[Target]:
         scope, cheap = split_scoped(spec)
         resolved = book.resolve(cheap)
         if not cheap or not resolved:
-            raise UsageError(f"--cascade {spec}: {cheap or 'no model'} is not a model of the price book.",
+            raise UsageError(f"--cascade {spec}: " + (f"{cheap} is not a model of the price book." if cheap
+                                                        else "no cheap model named."),
                              "Name the cheap model to try first by its id (see `llmcost pricing list`), "
                              "e.g. --cascade classify=gpt-4o-mini; add a model with --pricing.")
         mid = resolved[0]
@@ -209,7 +210,7 @@ def _row(source: str, replace: dict[str, str], flag: str, where: str = "") -> st
 
 
 def cascade(targets: list[Target], ce: CascadeEvidence, default_rate: Decimal | None,
-            confidence: str, notes: list[str]) -> LeverPlan:
+            confidence: str, notes: list[str], kinds: set[str]) -> LeverPlan:
     """The lever: SQL of the new scenario, and the grouped query its quality and escalated
     share come from."""
     ctes = _ctes(targets, ce, default_rate)
@@ -243,20 +244,30 @@ def cascade(targets: list[Target], ce: CascadeEvidence, default_rate: Decimal | 
     spec = QualitySpec(quality_sql, ce.evidence, "cascade", "cascade",
                        {"estimate": ce.estimate,
                         "columns": ["escalated", "by_score", "by_task_rate", "by_assumed_rate"]})
-    pass_words = f"{ce.pass_score:g}"
+    rules = []
+    if "measured" in kinds:
+        rules.append(f"a cheap answer fails when the eval file scores that request below {ce.pass_score:g}")
+    if "estimated" in kinds:
+        found = sorted(ce.passing.items())
+        rates = ", ".join(f"{t} {1 - p.share:.1%} on {c}" for (c, t), p in found[:6]) + (" …" if len(found) > 6 else "")
+        rules.append(f"a call without its own score escalates at its task type's failure rate in the eval "
+                     f"file ({rates})")
+    if "assumed" in kinds and default_rate is not None:
+        rules.append(f"a call with no evidence escalates at the assumed rate {default_rate.normalize():f} "
+                     "(--escalate-rate)")
+    if kinds & {"estimated", "assumed"}:
+        rules.append("a rate escalates evenly spaced calls in time order: floor(calls × rate) per task type")
     assumptions = [
         ", ".join(f"{t.scope.text} → tried on {t.model} first" for t in targets)
         + ": every call in scope is sent to the cheap model with the same input tokens (uncached), "
           "and to the model it was on as well when the cheap answer fails",
-        f"a cheap answer fails when its eval score for that request is below {pass_words}; a request "
-        "without one fails at its task type's failure rate in the eval file"
-        + (f", else at the assumed rate {default_rate.normalize():f} (--escalate-rate)" if default_rate is not None
-           else "") + "; a rate escalates evenly spaced calls in time order (floor(calls × rate) per task type)",
+        *(["; ".join(rules)] if rules else []),
         "a perfect check: a call escalates exactly when its cheap answer fails, and then counts the escalated "
         "answer's own score (a real check — a grader model, a rule, user feedback — costs extra and errs: a "
         "missed failure lets a bad cheap answer through); an escalated call waits for two answers",
         "output tokens of the cheap attempt: the eval file's output_tokens for that request where given, else "
-        "the logged ones",
+        "the logged ones" if ce.evidence is not None and ce.evidence.has_requests else
+        "output tokens of the cheap attempt: the logged ones (as long as the original answer)",
         *notes]
     return LeverPlan("cascade", {"cascades": [{"scope": t.scope.text, "cheap": t.model} for t in targets],
                                  "pass_score": ce.pass_score,
@@ -324,7 +335,7 @@ def checked(store: Store, base: str, targets: list[Target], ce: CascadeEvidence,
     confidence = "assumed" if "assumed" in kinds or not rows else "estimated" if "estimated" in kinds \
         else "measured"
     rate = _dec(escalate_rate) if escalate_rate is not None else None
-    return cascade(targets, ce, rate, confidence, notes)
+    return cascade(targets, ce, rate, confidence, notes, kinds)
 
 
 def recommend_cascade(store: Store, book: PriceBook, base: str, ev: Evidence | None, floors: dict[str, float],

@@ -13,7 +13,7 @@ tasks:
     trim_prompt: 0.3         # your estimate: the static prompt could shrink by 30 %
   answer_with_docs:
     max_input_tokens: 3000   # cap input beyond the static prefix (RAG top-k), an assumed lever
-quality_eval: evals.csv      # optional: task_type,model,score (0-1), from your own evals
+quality_eval: evals.csv      # optional: scores (0-1) from your own evals, per request or per task
 ```
 Read with the safe YAML loader and checked against `SCHEMA` (`llmcost.yaml_schema`): a mistake is
 one error naming the key; unknown keys are an error (a typo must not silently do nothing).
@@ -23,13 +23,11 @@ one error naming the key; unknown keys are an error (a typo must not silently do
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from llmcost.errors import ConfigError
-from llmcost.yaml_schema import Bool, Dict, List, Map, Num, Str, as_number, decode_text, read_yaml, validate
+from llmcost.yaml_schema import Bool, Dict, List, Map, Num, Str, as_number, read_yaml, validate
 
 DEFAULT_CONFIG = "llmcost.yaml"
 DOCS = "docs/config.md"
@@ -42,7 +40,7 @@ _TASK = Map({"batchable": Bool(), "interactive": Bool(),
              "max_input_tokens": Num("a whole number of tokens", 1, 1_000_000_000, integer=True)},
             what="a mapping of settings (" + ", ".join(sorted(TASK_KEYS)) + ")")
 SCHEMA = Map({"tasks": Dict(_TASK, what="a mapping of task types to their settings", nullable=True),
-              "quality_eval": Str("the path of a CSV file (task_type,model,score)")},
+              "quality_eval": Str("the path of an eval file (CSV or JSON Lines of scores)")},
              what="a mapping with tasks: (and quality_eval:)")
 
 
@@ -59,8 +57,9 @@ class TaskPolicy:
 @dataclass
 class Config:
     tasks: dict[str, TaskPolicy] = field(default_factory=dict)
-    quality: dict[tuple[str, str], float] = field(default_factory=dict)  # (task, model) -> score
     path: str | None = None
+    quality_eval: str | None = None  # the eval file (llmcost.simulate.quality reads it)
+    quality_eval_origin: str = "quality_eval"  # how messages name where it was given
 
     def batchable_tasks(self) -> list[str]:
         return sorted(t for t, p in self.tasks.items() if p.batchable and not p.interactive)
@@ -96,7 +95,13 @@ def load_config(path: str | None) -> Config:
             max_input_tokens=int(raw["max_input_tokens"]) if raw.get("max_input_tokens") is not None else None,
         )
     if doc.get("quality_eval"):
-        cfg.quality = load_eval(p.parent / str(doc["quality_eval"]), f"{path}: quality_eval")
+        # read by the commands that use it (llmcost.simulate.quality); a missing file stops here
+        cfg.quality_eval_origin = f"{path}: quality_eval"
+        eval_path = p.parent / str(doc["quality_eval"])
+        if not eval_path.is_file():
+            raise ConfigError(f"{cfg.quality_eval_origin}: {eval_path}: no such file.",
+                              "Give an eval file (CSV or JSON Lines) relative to the config file; see docs/config.md.")
+        cfg.quality_eval = str(eval_path)
     return cfg
 
 
@@ -119,34 +124,3 @@ def config_warning(e: ConfigError) -> str:
 def _opt_float(value: object) -> float | None:
     d = as_number(value)
     return float(d) if d is not None else None
-
-
-def load_eval(path: Path, key: str = "quality_eval") -> dict[tuple[str, str], float]:
-    """task_type,model,score rows (a header line first); scores are numbers from 0 to 1. `key`
-    names the setting that gave the file, in messages."""
-    if not path.is_file():
-        raise ConfigError(f"{key}: {path}: no such file.", "Give a CSV with task_type,model,score.")
-    hint = "The eval file is a CSV with a header task_type,model,score and scores from 0 to 1."
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ConfigError(f"{key}: {path} cannot be read: {e.strerror}.", hint) from None
-    text = decode_text(data, f"{key}: {path}", ConfigError, hint)
-    out: dict[tuple[str, str], float] = {}
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in ("task_type", "model", "score") if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ConfigError(f"{key}: {path}: no column {', '.join(missing)} in the header "
-                          f"({', '.join(reader.fieldnames or []) or 'empty'}).", hint)
-    try:
-        for i, row in enumerate(reader, 2):
-            task, model, score = row.get("task_type"), row.get("model"), as_number(row.get("score"))
-            if not task or not model or score is None or not 0 <= score <= 1:
-                found = ",".join(str(v) for v in row.values() if v is not None)[:80]
-                raise ConfigError(f"{key}: {path} line {i}: expected task_type,model,score with a "
-                                  f"score from 0 to 1, found {found!r}.",
-                                  hint)
-            out[(task, model)] = float(score)
-    except csv.Error as e:
-        raise ConfigError(f"{key}: {path}: not a readable CSV: {e}.", hint) from None
-    return out

@@ -65,7 +65,7 @@ def test_measured_quality_is_reported_instead_of_a_warning(cli, tmp_path: Path):
     cfg = tmp_path / "llmcost.yaml"
     cfg.write_text("tasks:\n  classify: {quality_floor: 0.9}\nquality_eval: evals.csv\n")
     route = levers(rec(cli, "--config", str(cfg)))["route"]
-    assert any("measured quality" in a and "0.95" in a for a in route["assumptions"])
+    assert any("quality evidence" in a and "claude-haiku-4-5 0.95" in a for a in route["assumptions"])
     assert not any("NOT measured" in a for a in route["assumptions"])
 
 

@@ -255,7 +255,7 @@ CONFIG_SHAPES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("trim-negative", "tasks:\n  classify: {trim_prompt: -0.1}\n", ("tasks.classify.trim_prompt", "-0.1")),
     ("top-level-list", "- tasks\n", ("the top level", "found a list")),
     ("top-level-text", "just words\n", ("the top level", "found the text")),
-    ("quality-eval-list", "quality_eval: [a.csv]\n", ("quality_eval", "the path of a CSV file")),
+    ("quality-eval-list", "quality_eval: [a.csv]\n", ("quality_eval", "the path of an eval file")),
     ("quality-eval-missing", "quality_eval: nosuch.csv\n", ("nosuch.csv", "no such file")),
     ("not-yaml", "tasks: {a: [\n", ("not valid YAML",)),
     ("binary", b"\x00tasks\x00", ("binary data",)),
@@ -267,12 +267,12 @@ EVAL_SHAPES: list[tuple[str, bytes, tuple[str, ...]]] = [
     ("eval-latin1", "task_type,model,score\nr\xe9sum\xe9,claude-haiku-4-5,0.9\n".encode("latin-1"),
      ("not UTF-8", "line 2")),
     ("eval-binary", b"\x00\x01\x02", ("binary data",)),
-    ("eval-no-header", b"classify,claude-haiku-4-5,0.9\n", ("no column task_type, model, score",)),
+    ("eval-no-header", b"classify,claude-haiku-4-5,0.9\n", ("no column prompt_hash", "task_type", "model, score")),
     ("eval-score-text", b"task_type,model,score\nclassify,claude-haiku-4-5,good\n", ("line 2", "from 0 to 1")),
     ("eval-score-above-1", b"task_type,model,score\nclassify,claude-haiku-4-5,95\n", ("line 2", "from 0 to 1")),
     ("eval-score-nan", b"task_type,model,score\nclassify,claude-haiku-4-5,nan\n", ("line 2",)),
     ("eval-short-row", b"task_type,model,score\nclassify\n", ("line 2",)),
-    ("eval-empty", b"", ("no column",)),
+    ("eval-empty", b"", ("no column", "the file is empty")),
 ]
 
 
@@ -312,7 +312,14 @@ def test_a_utf8_eval_file_with_a_bom_and_names_beyond_ascii_loads(tmp_path: Path
     (tmp_path / "evals.csv").write_bytes("task_type,model,score\nrésumé,claude-haiku-4-5,0.9\n".encode("utf-8-sig"))
     config = tmp_path / "llmcost.yaml"
     config.write_text("quality_eval: evals.csv\n")
-    assert load_config(str(config)).quality == {("résumé", "claude-haiku-4-5"): 0.9}
+    cfg = load_config(str(config))
+    from llmcost.simulate.quality import load_evidence
+    from llmcost.store import open_store
+
+    with open_store(":memory:") as store:  # the eval file is read into DuckDB when a lever needs it
+        ev = load_evidence(store, load_book(), cfg.quality_eval, cfg.quality_eval_origin, "calls")
+    assert ev is not None and ev.kind == "task"
+    assert ev.samples[("résumé", "claude-haiku-4-5")].mean == 0.9
 
 
 def test_empty_and_null_config_values_mean_no_policy(tmp_path: Path):

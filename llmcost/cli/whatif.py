@@ -28,6 +28,10 @@ from llmcost.cli.common import (
     UntilOpt,
 )
 
+EvalOpt = Annotated[str | None, typer.Option(
+    "--eval", help="Quality scores (CSV or JSON Lines, per request or per task; docs/config.md); "
+    "overrides llmcost.yaml's quality_eval.", show_default=False)]
+
 
 @app.command()
 def simulate(
@@ -54,6 +58,15 @@ def simulate(
     batch: Annotated[str | None, typer.Option(
         "--batch", help="auto (llmcost.yaml batchable tasks and scheduled bursts) or a SCOPE.",
         show_default=False)] = None,
+    cascade: Annotated[list[str] | None, typer.Option(
+        "--cascade", help="[SCOPE=]CHEAP: try each call on the CHEAP model first, escalate to its own "
+        "model when the answer fails (eval file, else --escalate-rate). Repeatable.", show_default=False)] = None,
+    pass_score: Annotated[float, typer.Option(
+        "--pass-score", help="Cascade: a cheap answer passes when its eval score is at least this.")] = 0.5,
+    escalate_rate: Annotated[float | None, typer.Option(
+        "--escalate-rate", help="Cascade: the share of calls that escalate where the eval file says nothing "
+        "(an assumption).", show_default=False)] = None,
+    eval_file: EvalOpt = None,
     history_window: Annotated[list[str] | None, typer.Option(
         "--history-window", help="[SCOPE=]N: keep at most N tokens of earlier turns per conversation "
         "(conversation_id), replayed from how input grows turn by turn. Repeatable.",
@@ -86,8 +99,9 @@ def simulate(
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """What would the bill be if… Levers stack in a fixed order: route → trim prompt → history window →
-    cap input → dedupe → cache → cap output → batch; the stacked scenario is priced like the baseline."""
+    """What would the bill be if… Levers stack in a fixed order: route → cascade → trim prompt → history
+    window → cap input → dedupe → cache → cap output → batch; the stacked scenario is priced like the
+    baseline."""
     common.set_debug(debug)
     from llmcost.render import json_out, terminal
     from llmcost.simulate.options import LeverOptions, simulate_options
@@ -96,7 +110,8 @@ def simulate(
                           cache_ttl=cache_ttl, cacheable_tokens=cacheable_tokens,
                           cap_output=cap_output or [], batch=batch, history_window=history_window or [],
                           summarize=summarize, summary_tokens=summary_tokens, summary_model=summary_model,
-                          cap_input=cap_input or [])
+                          cap_input=cap_input or [], cascade=cascade or [],
+                          pass_score=pass_score, escalate_rate=escalate_rate, eval_file=eval_file)
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
                              mapping, start, input_excludes_cache, pricing, config) as ctx:
         result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, levers)
@@ -107,6 +122,7 @@ def simulate(
 @app.command()
 def recommend(
     files: FilesArg = None,
+    eval_file: EvalOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     since: SinceOpt = None,
@@ -132,6 +148,8 @@ def recommend(
 
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
                              mapping, start, input_excludes_cache, pricing, config) as ctx:
+        if eval_file:
+            ctx.config.quality_eval, ctx.config.quality_eval_origin = eval_file, "--eval"
         result = run_recommend(ctx.store, ctx.book, ctx.relation, ctx.config)
     common.emit(fmt, table=lambda: terminal.render_recommend(result),
                 json=lambda: json_out.recommend_dict(result))

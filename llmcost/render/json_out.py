@@ -171,6 +171,8 @@ def lever_dict(r: LeverResult, sim: Simulation) -> dict[str, Any]:
         "assumptions": r.assumptions, "confidence": r.confidence, "risk": r.risk, "effort": r.effort,
     }
     doc.update(r.metrics)
+    if r.quality is not None:  # route and cascade with quality evidence (fractions, null when unknown)
+        doc.update(r.quality.as_dict())
     for name, per_task in r.per_task.items():
         doc[f"{name}_by_task_type"] = per_task
     return doc
@@ -222,7 +224,8 @@ def recommend_dict(res: RecommendResult) -> dict[str, Any]:
              "calls_affected": r.result.calls_affected, "savings_usd": money(r.result.savings_usd),
              "savings_monthly_usd": money(r.savings_monthly_usd), "savings_pct": r.savings_pct,
              "confidence": r.result.confidence, "risk": r.result.risk, "effort": r.result.effort,
-             "assumptions": r.result.assumptions, **r.result.metrics}
+             "assumptions": r.result.assumptions, **r.result.metrics,
+             **(r.result.quality.as_dict() if r.result.quality is not None else {})}
             for r in res.recommendations],
         "plan": {**_cost(sim, sim.scenario_usd),
                  "savings_usd": money(sim.savings_usd),

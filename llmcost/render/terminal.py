@@ -310,6 +310,7 @@ def render_forget(results: list[ForgetResult], what: str) -> RenderableType:
 LEVER_LABELS = {"route": "route", "trim_prompt": "trim prompt", "dedupe": "response cache",
                 "cache": "prompt cache", "cap_output": "cap output", "batch": "batch API",
                 "history_window": "history window", "cap_input": "cap input"}
+LEVER_LABELS["cascade"] = "cascade"  # cheap model first (llmcost.simulate.cascade)
 
 
 def _per_month(sim: Simulation, amount: Decimal) -> str:
@@ -329,6 +330,10 @@ def _lever_extra(r: LeverResult) -> str:
         bits.append(f"+{n(int(r.metrics['summary_calls'] or 0))} summary calls")
     if r.metrics.get("capped_share") is not None:
         bits.append(f"{_share(r.metrics['capped_share'] or 0)} of calls capped")
+    if r.metrics.get("escalated_share") is not None:
+        bits.append(f"{100 * (r.metrics['escalated_share'] or 0):.1f} % escalate")
+    if r.quality is not None and r.quality.after.value is not None and r.quality.before.value is not None:
+        bits.append(f"quality {100 * r.quality.before.value:.1f} → {100 * r.quality.after.value:.1f} %")
     return " · ".join(bits)
 
 
@@ -361,7 +366,7 @@ def render_simulation(sim: Simulation) -> RenderableType:
                        title_align="left", expand=False))
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("  lever (stack order)", no_wrap=True)
-    table.add_column("scope", max_width=44)
+    table.add_column("scope", max_width=44, overflow="fold")
     table.add_column("calls", justify="right")
     table.add_column("saves / month", justify="right", no_wrap=True)
     table.add_column("", max_width=40)

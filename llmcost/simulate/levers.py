@@ -7,8 +7,9 @@ A scenario relation has the canonical call columns plus one `t_<lever>` flag per
 money except where its rule is "only if cheaper" (route without a scope, cache `auto`), and then
 only by calling the same pricing SQL as the baseline.
 
-Stack order is fixed (DESIGN §6): route → trim_prompt → history_window → cap_input → dedupe → cache →
-cap_output → batch (the context levers are in `llmcost.simulate.context`).
+Stack order is fixed (DESIGN §6): route → cascade → trim_prompt → history_window → cap_input → dedupe →
+cache → cap_output → batch (the cascade lever is in `llmcost.simulate.cascade`, the context levers in
+`llmcost.simulate.context`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmcost.errors import UsageError
 from llmcost.pricing.book import Model, PriceBook
@@ -24,7 +25,11 @@ from llmcost.pricing.engine import cost_total_sql, priced_sql
 from llmcost.schema import COLUMN_NAMES
 from llmcost.sql_quoting import sql_str
 
-STACK_ORDER = ("route", "trim_prompt", "history_window", "cap_input", "dedupe", "cache", "cap_output", "batch")
+if TYPE_CHECKING:
+    from llmcost.simulate.quality import Evidence, QualitySpec
+
+STACK_ORDER = ("route", "cascade", "trim_prompt", "history_window", "cap_input", "dedupe", "cache", "cap_output",
+               "batch")
 MODEL_CACHE = "llmcost_model_cache"  # model name -> cache facts (created by the runner)
 SIMPLE_TASK = re.compile(
     r"classif|extract|tag|label|categor|intent|detect|sentiment|keyword|title|rout|moderat|"
@@ -49,6 +54,8 @@ class LeverPlan:
     effort: str = "hours"
     # the `llmcost simulate` options that reproduce this step (recommend prints them)
     args: list[str] = field(default_factory=list)
+    # quality before/after from an eval file (route, cascade): run on the step's input and output
+    quality: QualitySpec | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +183,7 @@ def route_targets(book: PriceBook, target: str) -> dict[str, str]:
 
 def route(specs: list[tuple[Scope, str]], book: PriceBook,
           quality_note: str | None = None, only_cheaper: bool = False,
-          providers: set[str] | None = None) -> LeverPlan:
+          providers: set[str] | None = None, evidence: Evidence | None = None) -> LeverPlan:
     """Move calls to a cheaper model. With a scope, every call in it moves (where the target has
     a price at the call's time); without one, or with `only_cheaper`, a call moves only if its own
     tokens cost less there."""
@@ -223,9 +230,14 @@ def route(specs: list[tuple[Scope, str]], book: PriceBook,
                        "changes, its tokenizer may count the same text differently (often ±10–30 %)")
     assumptions.append(quality_note or "answer quality on the cheaper model is NOT measured here: "
                        "validate on 100–200 examples per task (or give a quality column / eval file)")
+    quality = None
+    if evidence is not None:  # quality before/after of the calls that move (llmcost.simulate.quality)
+        from llmcost.simulate.quality import route_quality
+
+        quality = route_quality(evidence)
     return LeverPlan("route", params, sql, assumptions,
                      scope=", ".join(labels), confidence="assumed",
-                     risk="quality", effort="a week (eval)",
+                     risk="quality", effort="a week (eval)", quality=quality,
                      args=[] if only_cheaper and any(s.text != "all calls" for s, _ in specs) else
                      [a for s, t in specs for a in ("--route", t if s.text == "all calls" else f"{s.text}={t}")])
 

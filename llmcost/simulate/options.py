@@ -36,10 +36,15 @@ class LeverOptions:
     summary_tokens: int | None = None
     summary_model: str | None = None
     cap_input: list[str] = field(default_factory=list)  # [SCOPE=]N
+    cascade: list[str] = field(default_factory=list)  # [SCOPE=]CHEAP
+    pass_score: float = 0.5
+    escalate_rate: float | None = None
+    eval_file: str | None = None  # --eval FILE (else llmcost.yaml's quality_eval)
 
     def any(self) -> bool:
         return bool(self.route or self.trim_prompt or self.dedupe or self.cache != "off"
-                    or self.cap_output or self.batch or self.history_window or self.summarize or self.cap_input)
+                    or self.cap_output or self.batch or self.history_window or self.summarize or self.cap_input
+                    or self.cascade)
 
 
 def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> tuple[list[L.LeverPlan], list[str]]:
@@ -55,9 +60,21 @@ def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> 
         if not 1 <= cacheable <= MAX_TOKENS:
             raise UsageError(f"--cacheable-tokens {o.cacheable_tokens}: expected 1 to {MAX_TOKENS:,} tokens, "
                              "or estimate.", "For example --cacheable-tokens 2000.")
+    evidence = None
+    if o.route or o.cascade:  # quality evidence: the eval file, and the log's quality column
+        from llmcost.simulate.quality import load_evidence
+
+        evidence = load_evidence(store, book, o.eval_file or cfg.quality_eval,
+                                 "--eval" if o.eval_file else cfg.quality_eval_origin, BASE)
+    elif o.eval_file:
+        notes.append("--eval: the eval file is read by --route and --cascade; neither was given")
     if o.route:
         present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
-        plans.append(L.route([L.split_scoped(r) for r in o.route], book, providers=present))
+        plans.append(L.route([L.split_scoped(r) for r in o.route], book, providers=present, evidence=evidence))
+    if o.cascade:
+        from llmcost.simulate.cascade import plan_cascade
+
+        plans.append(plan_cascade(store, book, BASE, o.cascade, evidence, o.pass_score, o.escalate_rate))
     for spec in o.trim_prompt:
         scope, value = L.split_scoped(spec)
         try:

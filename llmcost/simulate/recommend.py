@@ -13,6 +13,8 @@ Data-derived defaults (each printed as an assumption):
 - history window: where a task's conversations grow (4th and later turns' median input ≥ 1.5× the
   first turn's), keeping the history the 3rd turn carries (llmcost.simulate.context);
 - cap input: only where llmcost.yaml gives max_input_tokens (quality impact unknown).
+- cascade: only with an eval file, per task type via the scored model that is cheapest in
+  expectation (llmcost.simulate.cascade.recommend_cascade).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from decimal import Decimal
 from llmcost.config import Config
 from llmcost.pricing.book import Model, PriceBook
 from llmcost.simulate import levers as L
+from llmcost.simulate import quality as Q
+from llmcost.simulate.cascade import recommend_cascade
+from llmcost.simulate.quality import Evidence
 from llmcost.simulate.run import BASE, LeverResult, Simulation, prepare_base, run_stack
 from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
@@ -92,26 +97,23 @@ def burst_tasks(store: Store, rel: str = BASE) -> list[tuple[str, int, float, st
     return out
 
 
-def _quality_note(store: Store, cfg: Config, tasks: list[str]) -> tuple[str | None, list[str]]:
-    """Measured quality where the log or the eval file has it; tasks below their floor."""
-    measured = {(t, m): q for t, m, q in store.query(
-        f"SELECT task_type, model, avg(quality) FROM {BASE} WHERE quality IS NOT NULL "
-        "GROUP BY ALL")} if tasks else {}
-    measured.update(cfg.quality)
-    if not measured:
-        return None, []
-    notes, blocked = [], []
+def _quality_note(book: PriceBook, cfg: Config, ev: Evidence | None, tasks: list[str],
+                  providers: set[str]) -> tuple[str | None, list[str], list[str]]:
+    """Quality evidence (llmcost.simulate.quality) for the task types routing considers, and
+    those whose route target scores below their quality_floor, with why."""
+    if ev is None:
+        return None, [], []
+    blocked, why = [], []
     for t in tasks:
-        scores = {m: q for (tt, m), q in measured.items() if tt == t}
-        if scores:
-            notes.append(f"{t}: " + ", ".join(f"{m} {q:.2f}" for m, q in sorted(scores.items())))
-            policy = cfg.tasks.get(t)
-            floor = policy.quality_floor if policy else None
-            if floor is not None and min(scores.values()) < floor:
-                blocked.append(t)
-    if not notes:
-        return None, []
-    return "measured quality (score 0–1, from the log's quality column / eval file): " + "; ".join(notes), blocked
+        policy = cfg.tasks.get(t)
+        floor = policy.quality_floor if policy else None
+        targets = L.route_targets(book, policy.routes[0] if policy and policy.routes else "small")
+        reasons = [r for p, m in sorted(targets.items()) if p == "*" or p in providers
+                   if (r := Q.floor_check(ev, t, m, floor))]
+        if reasons:
+            blocked.append(t)
+            why += reasons
+    return Q.samples_note(ev, tasks), blocked, why
 
 
 def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.LeverPlan], list[str], list[str]]:
@@ -122,6 +124,7 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
                                    max(output_tokens), count(DISTINCT provider)
                             FROM {BASE} WHERE status = 'ok' AND task_type IS NOT NULL
                             GROUP BY 1 ORDER BY 1""")
+    ev = Q.load_evidence(store, book, cfg.quality_eval, cfg.quality_eval_origin, BASE)
     has_prefix, has_prompt_hash = store.query(
         f"SELECT count(*) FILTER (WHERE prefix_hash IS NOT NULL OR prefix_blocks IS NOT NULL), "
         f"count(*) FILTER (WHERE prompt_hash IS NOT NULL) FROM {BASE}")[0]
@@ -151,12 +154,13 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
                 simple.append(t)
         elif L.SIMPLE_TASK.search(t) or (t.startswith("summar") and _short_output(store, t)):
             simple.append(t)
-    qnote, blocked = _quality_note(store, cfg, simple)
+    present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
+    qnote, blocked, why = _quality_note(book, cfg, ev, simple, present)
     simple = [t for t in simple if t not in blocked]
     if blocked:
-        rules.append("not routed, measured quality below its floor: " + ", ".join(blocked))
+        rules.append("not routed (quality below its floor): " + "; ".join(why))
+    routed: list[str] = []
     if simple:
-        present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
         chosen = []
         for t in simple:
             policy = cfg.tasks.get(t)
@@ -167,13 +171,14 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
             parts = [None] if (policy and policy.routes) or len(at) <= 1 else at
             for provider in parts:
                 scope = L.parse_scope(t if provider is None else f"{t},provider:{provider}")
-                target, why = choose_route_target(store, book, cfg, t, scope, cache_plan)
+                target, reason = choose_route_target(store, book, cfg, t, scope, cache_plan, ev)
                 if target is None:
-                    skipped.append(f"routing {scope.text}: {why}")
+                    skipped.append(f"routing {scope.text}: {reason}")
                     continue
-                unit = L.route([(scope, target)], book, quality_note=qnote, providers=present)
-                unit.assumptions.insert(0, why)
+                unit = L.route([(scope, target)], book, quality_note=qnote, providers=present, evidence=ev)
+                unit.assumptions.insert(0, reason)
                 plans.append(unit)
+                routed.append(t)
                 chosen.append(f"{scope.text} → {target}")
         if chosen:
             rules.append("routing considered for simple task types, each to the cheapest current model of its "
@@ -183,6 +188,15 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
     elif tasks:
         skipped.append("routing: no task type looks simple (classification, extraction, tagging…); "
                        "allow routes in llmcost.yaml")
+
+    # cascade: where the eval file scores a cheaper model (llmcost.simulate.cascade)
+    floors = {t: p.quality_floor for t, p in cfg.tasks.items() if p.quality_floor is not None}
+    cascade, c_rules, c_skipped = recommend_cascade(store, book, BASE, ev, floors, exclude=routed)
+    if cascade is not None:
+        cascade.args = [a for c in cascade.params["cascades"] for a in ("--cascade", f"{c['scope']}={c['cheap']}")]
+        plans.append(cascade)
+    rules += c_rules
+    skipped += c_skipped
 
     # trim prompt: assumed, only from the config
     trims = [(t, p.trim_prompt) for t, p in cfg.tasks.items() if p.trim_prompt]
@@ -291,7 +305,7 @@ def cache_rules_note(store: Store, book: PriceBook) -> str:
 
 
 def choose_route_target(store: Store, book: PriceBook, cfg: Config, task: str, scope: L.Scope,
-                        cache_plan: L.LeverPlan | None) -> tuple[str | None, str]:
+                        cache_plan: L.LeverPlan | None, ev: Evidence | None = None) -> tuple[str | None, str]:
     """The model to route `task` to, and why (or None and why not).
 
     Candidates: the targets llmcost.yaml names for the task (model ids, or family words at any
@@ -335,7 +349,6 @@ def choose_route_target(store: Store, book: PriceBook, cfg: Config, task: str, s
         w = L.SMALL_FAMILY.get(providers[0], "")
         for m in L.family_members(book, providers[0], w) if w else []:
             candidates[m.id] = m
-    measured = _measured_quality(store, cfg, task)
     floor = policy.quality_floor if policy else None
     left_out: list[str] = []
     usable = []
@@ -347,8 +360,8 @@ def choose_route_target(store: Store, book: PriceBook, cfg: Config, task: str, s
             left_out.append(f"{mid} (retired {m.retired:%Y-%m-%d})")
         elif m.reasoning and not reasons and mid not in named:
             left_out.append(f"{mid} (a reasoning model; the task does not reason)")
-        elif floor is not None and mid in measured and measured[mid] < floor:
-            left_out.append(f"{mid} (quality {measured[mid]:.2f} below the floor {floor:.2f})")
+        elif (below := Q.floor_check(ev, task, mid, floor)) is not None:
+            left_out.append(f"{mid} ({below.split(': ', 1)[-1]})")
         else:
             usable.append(mid)
     if not usable:
@@ -383,21 +396,11 @@ def _usd(v: Decimal) -> str:
     return f"${v:,.2f}" if abs(v) >= 1 else f"${float(v):.4g}"
 
 
-def _measured_quality(store: Store, cfg: Config, task: str) -> dict[str, float]:
-    """model id or name -> measured quality score of `task` (the log's quality column, then the
-    eval file)."""
-    out = {m: float(q) for m, q in store.query(
-        f"SELECT model, avg(quality) FROM {BASE} WHERE quality IS NOT NULL AND task_type = ? GROUP BY 1",
-        [task])}
-    out.update({m: q for (t, m), q in cfg.quality.items() if t == task})
-    return out
-
-
 # steps whose presence can make a later step save less than they save themselves (a route or a
 # trimmed prompt can fall under the target's caching minimum or lose its batch tier; a deduplicated
 # call no longer refreshes the cache for the next one): checked by leaving each out of the stack.
 # A cap on output and the batch tier only scale later costs down.
-INTERACTING = ("route", "trim_prompt", "history_window", "cap_input", "dedupe", "cache")
+INTERACTING = ("route", "cascade", "trim_prompt", "history_window", "cap_input", "dedupe", "cache")
 
 
 def select_plan(store: Store, units: list[L.LeverPlan], baseline: Decimal
@@ -490,4 +493,7 @@ def recommend(store: Store, book: PriceBook, priced_scope: str, cfg: Config) -> 
     if unpriced:
         sim.notes.append(f"{unpriced:,} unpriced calls are in neither the baseline nor the savings")
     args = [a for u in sorted(final, key=lambda p: L.STACK_ORDER.index(p.lever)) for a in u.args]
+    if cfg.quality_eval and cfg.quality_eval_origin == "--eval" and any(u.lever in ("route", "cascade")
+                                                                         for u in final):
+        args += ["--eval", str(cfg.quality_eval)]
     return RecommendResult(sim, recs, rules, skipped, dropped, args)

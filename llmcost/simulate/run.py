@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import MODEL_MAP, cost_total_sql, prepare_pricing, priced_sql
@@ -17,6 +17,9 @@ from llmcost.schema import COLUMN_NAMES
 from llmcost.simulate.levers import MODEL_CACHE, STACK_ORDER, LeverPlan
 from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
+
+if TYPE_CHECKING:
+    from llmcost.simulate.quality import Quality
 
 BASE = "llmcost_sim_base"
 ZERO = Decimal(0)
@@ -36,6 +39,7 @@ class LeverResult:
     confidence: str
     risk: str
     effort: str
+    quality: Quality | None = None  # route and cascade with quality evidence (llmcost.simulate.quality)
 
     @property
     def savings_usd(self) -> Decimal:
@@ -130,7 +134,7 @@ def run_stack(store: Store, plans: list[LeverPlan], baseline: Decimal,
     results = []
     for i, plan in enumerate(plans):
         sql = plan.sql.replace("{prev}", prev)
-        if plan.lever in MATERIALISE and i < len(plans) - 1:
+        if (plan.lever in MATERIALISE and i < len(plans) - 1) or plan.quality is not None:
             name = f"llmcost_sim_{tag}{i}"
             store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
             rel = name
@@ -142,5 +146,9 @@ def run_stack(store: Store, plans: list[LeverPlan], baseline: Decimal,
         results.append(LeverResult(plan.lever, plan.params, plan.scope, affected, before, after,
                                    plan.assumptions, metrics, per_task, plan.confidence, plan.risk,
                                    plan.effort))
+        if plan.quality is not None:
+            from llmcost.simulate.quality import apply_quality
+
+            apply_quality(store, plan.quality, prev, rel, results[-1])
         before, prev = after, rel
     return before, results

@@ -188,6 +188,7 @@ SAAS_SHAPE: dict[str, Any] = {
 # model -> (time to first token ms, extra ms per 1k input tokens, output tokens per second)
 MODEL_SPEED: dict[str, tuple[float, float, float]] = {
     "claude-sonnet-4-6": (600, 90, 65),
+    "gpt-4": (800, 100, 35),
     "claude-sonnet-4-5-20250929": (600, 90, 65),
     "claude-haiku-4-5": (350, 40, 150),
     "gpt-4o-2024-08-06": (450, 60, 90),

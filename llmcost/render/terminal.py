@@ -354,7 +354,7 @@ def render_simulation(sim: Simulation) -> RenderableType:
     head = Text()
     head.append(f"Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
                 f"{_per_month(sim, sim.scenario_usd)} / month", style="bold")
-    head.append(f"   ({-sim.savings_pct:+.1f} %)")
+    head.append(f"   ({-sim.savings_pct + 0.0:+.1f} %)")
     parts.append(Panel(head, title=plain(f"What if · {n(sim.calls)} calls over {_span(sim.days)}"),
                        title_align="left", expand=False))
     table = Table(box=None, header_style="bold", pad_edge=False)
@@ -410,7 +410,7 @@ def render_recommend(res: RecommendResult) -> RenderableType:
             chain += f" → {LEVER_LABELS[r.lever]} {_per_month(sim, r.cost_after)}"
         parts.append(plain(chain))
         parts.append(plain(f"  Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
-                          f"{_per_month(sim, sim.scenario_usd)} / month   ({-sim.savings_pct:+.1f} %)",
+                          f"{_per_month(sim, sim.scenario_usd)} / month   ({-sim.savings_pct + 0.0:+.1f} %)",
                           style="bold green"))
     parts.append(plain(""))
     parts.append(plain("  Assumptions:", style="bold"))

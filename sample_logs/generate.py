@@ -21,7 +21,7 @@ How the figures are used
   `SAAS_MULTI` holds the documented design of the third sample (there is no published source).
 * The `*_SHAPE` dicts hold modelling choices the case studies do not state (turns per
   conversation, message sizes, traffic curves, ...). Where a published figure is an average
-  (e.g. ~3,000 input tokens a call) the generator SOLVES the one free quantity (e.g. the size of
+  (e.g. ~3,000 input tokens a conversation) the generator SOLVES the one free quantity (e.g. the size of
   the retrieved context) from the published figure and the shape, in closed form
   (`derive_support`), so the average holds by construction.
 * DO NOT TUNE ANY OF THESE to make an analysis reach a savings figure. The published figures stay
@@ -50,14 +50,16 @@ from typing import Any
 # PARAMETERS: the published figures (do NOT tune them to hit a savings figure; see docstring)
 # ===============================================================================================
 
-# (a) Support chatbot case study.
+# (a) Support chatbot case study (article 001, "Real-World Case Study").
 SUPPORT_CHATBOT: dict[str, Any] = {
     "conversations_per_day": 5_000,   # published: 5,000 support conversations a day
-    "avg_input_tokens": 3_000,        # published: about 3,000 input tokens per call (average)
-    "avg_output_tokens": 800,         # published: about 800 output tokens per call (average)
-    "system_prompt_tokens": 2_000,    # published: a 2,000-token system prompt shared by all calls
-    "model": "claude-sonnet-4-5-20250929",  # published: runs on Claude Sonnet 4.5
+    "avg_input_tokens": 3_000,        # published: about 3,000 input tokens per CONVERSATION
+                                      # (all its calls together), not per call
+    "avg_output_tokens": 800,         # published: about 800 output tokens per conversation
+    "model": "claude-sonnet-4-6",     # published: all traffic on Claude Sonnet 4.6
     "provider": "anthropic",
+    "simple_share": 0.70,             # published: the article's plan sends 70% of the traffic
+                                      # to Haiku, 30% stays on Sonnet (the simple intents below)
 }
 
 # (b) Invoice pipeline case study.
@@ -67,7 +69,8 @@ INVOICE_PIPELINE: dict[str, Any] = {
                                                     # one call each (3 calls per document)
     "system_prompt_tokens": 4_000,    # published: a 4,000-token system prompt
     "summaries_nightly": True,        # published: the summaries run nightly, in one burst
-    "model": "claude-sonnet-4-5-20250929",  # published: all stages on Claude Sonnet 4.5
+    "model": "claude-sonnet-4-5-20250929",  # published: all stages on Claude Sonnet (version not
+                                            # stated; 4.5 and 4.6 have the same prices)
     "provider": "anthropic",
 }
 
@@ -121,28 +124,24 @@ SUPPORT_HOURLY_UTC = (0.9, 0.7, 0.5, 0.4, 0.4, 0.5, 0.8, 1.2, 1.8, 2.4, 2.8, 3.0
 SUPPORT_SHAPE: dict[str, Any] = {
     "seed": 20261001,
     "days": 7,                         # generated days (2026-10-01..07) at full daily volume
-    # answer turns per conversation (user message -> answer), P(k)
-    "answer_turns": {1: 0.30, 2: 0.30, 3: 0.20, 4: 0.12, 5: 0.08},
-    "summarize_p": 0.30,               # share of conversations closed with a summarize_ticket call
-    "first_msg": (90, 0.6),            # first user message tokens: (mean, lognormal sigma)
-    "followup_msg": (60, 0.6),         # later user messages
-    "customer_context": (150, 0.3),    # account / plan / recent-orders block, per conversation
-    "classify_instr": 40,              # task instruction of classify_intent (after the prefix)
-    "summary_instr": 70,               # task instruction of summarize_ticket
-    "classify_out": (14, 0.25),        # intent label as JSON
-    "summary_out": (280, 0.35),        # ticket summary
-    "answer_out_sigma": 0.45,
-    # Answers use a small extended-thinking budget: output_tokens include the thinking, which the
-    # API drops from later turns, so the history grows by the visible reply only. Visible share of
-    # an answer's output ~ uniform(lo, hi).
-    "visible_share": (0.35, 0.55),
-    "retrieval_chunks": 3,             # help-centre chunks retrieved per answer turn (not carried)
-    # Quick-reply buttons: these openers are sent verbatim, so their classify_intent requests
-    # repeat exactly. (text, tokens, output tokens of the intent label)
-    "canned_p": 0.12,
-    "canned": (("Track my order", 4, 9), ("I want a refund", 5, 9),
-               ("Change my delivery address", 5, 10), ("Cancel my subscription", 4, 9),
-               ("Talk to a human", 5, 8), ("Reset my password", 4, 9)),
+    # The system prompt size is not published. 3,000 input tokens per conversation over 1.75
+    # calls leave room for about 1,100; that is also above Sonnet 4.6's 1,024-token caching
+    # minimum, which the article's plan ("90% cache hit rate on system prompt") needs.
+    "system_prompt_tokens": 1_100,
+    # answer turns per conversation (user message -> answer), P(k); mean 1.75
+    "answer_turns": {1: 0.45, 2: 0.35, 3: 0.20},
+    # Each conversation has one intent (the help desk's category), logged as its task_type.
+    # Relative weights within the simple group (together SUPPORT_CHATBOT["simple_share"]) and
+    # within the complex group (the rest).
+    "simple_intents": {"order_status": 3.0, "shipping": 1.5, "account_access": 1.5,
+                       "returns": 1.0},
+    "complex_intents": {"billing_dispute": 2.0, "technical_issue": 2.0, "complaint": 1.0},
+    "first_msg": (60, 0.6),            # first user message tokens: (mean, lognormal sigma)
+    "followup_msg": (45, 0.6),         # later user messages
+    "customer_context": (100, 0.3),    # account / recent-orders block, per conversation
+    "answer_out_sigma": 0.45,          # replies are plain text (no extended thinking): the
+                                       # whole output is carried into the next turn's history
+    "retrieval_chunks": 2,             # help-centre snippets retrieved per turn (not carried)
     "think_time_s": (45, 0.6),         # user reading + typing between turns
 }
 
@@ -188,6 +187,8 @@ SAAS_SHAPE: dict[str, Any] = {
 
 # model -> (time to first token ms, extra ms per 1k input tokens, output tokens per second)
 MODEL_SPEED: dict[str, tuple[float, float, float]] = {
+    "claude-sonnet-4-6": (600, 90, 65),
+    "gpt-4": (800, 100, 35),
     "claude-sonnet-4-5-20250929": (600, 90, 65),
     "claude-haiku-4-5": (350, 40, 150),
     "gpt-4o-2024-08-06": (450, 60, 90),
@@ -294,39 +295,35 @@ class Log:
 def derive_support() -> dict[str, float]:
     """Solve the answer output mean and the retrieved-context size from the published averages.
 
-    Per conversation: 1 classify_intent, K answers, and with probability p a summarize_ticket.
-    Answer j (1-based) sends: prefix P + customer context C + retrieved chunks R + first message
-    U1 + (j-1) follow-up messages U + (j-1) visible replies V (V = visible share x answer output A).
-    Both published averages are per call (errors' zero output included), so
-        output: c + E[K] A + p S                = OUT x calls / (1 - error rate)
-        input:  classify + answers + p summary  = IN x calls
-    where calls = 1 + E[K] + p; the first gives A, the second R.
+    A conversation is K answer calls (no other call). Answer j (1-based) sends: prefix P +
+    customer context C + retrieved snippets R + first message U1 + (j-1) follow-up messages U +
+    (j-1) earlier replies A (the history is carried in full). Both published averages are per
+    conversation (errors' zero output included), so
+        output: E[K] A (1 - error rate)                    = OUT
+        input:  E[K] (P + C + U1 + R) + (U + A) E[K(K-1)]/2 = IN
+    the first gives A, the second R.
     """
     pub, s = SUPPORT_CHATBOT, SUPPORT_SHAPE
     turns: dict[int, float] = s["answer_turns"]
     assert abs(sum(turns.values()) - 1) < 1e-9
     ek = sum(k * w for k, w in turns.items())
     ek2 = sum(k * k * w for k, w in turns.items())
-    p = float(s["summarize_p"])
-    calls = 1 + ek + p
-    canned: Sequence[tuple[str, int, int]] = s["canned"]
-    cp = float(s["canned_p"])
-    eu1 = cp * sum(c[1] for c in canned) / len(canned) + (1 - cp) * s["first_msg"][0]
-    c_out = cp * sum(c[2] for c in canned) / len(canned) + (1 - cp) * s["classify_out"][0]
-    u = s["followup_msg"][0]
-    cc = s["customer_context"][0]
-    big_p = float(pub["system_prompt_tokens"])
-    lo, hi = s["visible_share"]
-    a = (float(pub["avg_output_tokens"]) * calls / (1 - ERROR_RATE)
-         - c_out - p * s["summary_out"][0]) / ek
-    v = a * (lo + hi) / 2
-    classify_in = big_p + s["classify_instr"] + eu1
-    answers_wo_r = ek * (big_p + cc + eu1) + (u + v) * (ek2 - ek) / 2
-    summary_in = big_p + s["summary_instr"] + cc + eu1 + (ek - 1) * u + ek * v
-    target = float(pub["avg_input_tokens"]) * calls
-    r = (target - classify_in - answers_wo_r - p * summary_in) / ek
+    a = float(pub["avg_output_tokens"]) / (ek * (1 - ERROR_RATE))
+    fixed = (float(s["system_prompt_tokens"]) + s["customer_context"][0] + s["first_msg"][0])
+    history = (s["followup_msg"][0] + a) * (ek2 - ek) / 2
+    r = (float(pub["avg_input_tokens"]) - history) / ek - fixed
     assert r > 0, "the shape leaves no room for retrieved context"
-    return {"answer_out": a, "visible": v, "retrieval": r, "calls_per_conversation": calls}
+    return {"answer_out": a, "retrieval": r, "calls_per_conversation": ek}
+
+
+def support_intents() -> dict[str, float]:
+    """intent -> share of conversations (the simple group sums to the published share)."""
+    simple = float(SUPPORT_CHATBOT["simple_share"])
+    out: dict[str, float] = {}
+    for group, share in (("simple_intents", simple), ("complex_intents", 1 - simple)):
+        w: dict[str, float] = SUPPORT_SHAPE[group]
+        out.update({k: share * v / sum(w.values()) for k, v in w.items()})
+    return out
 
 
 def gen_support() -> Log:
@@ -335,61 +332,40 @@ def gen_support() -> Log:
     rng = random.Random(s["seed"])
     log = Log()
     model, provider = str(pub["model"]), str(pub["provider"])
-    big_p = int(pub["system_prompt_tokens"])
-    prefix = h16("support_chatbot", "system_prompt", "v7")
+    big_p = int(s["system_prompt_tokens"])
+    prefix = h16("support_chatbot", "system_prompt", "v8")
     k_chunks = int(s["retrieval_chunks"])
     chunk = d["retrieval"] / k_chunks
-    lo, hi = s["visible_share"]
+    intents = support_intents()
     days = int(s["days"])
     end = MONTH_START + days * DAY
-    canned: Sequence[tuple[str, int, int]] = s["canned"]
 
     for day in range(days):
         day0 = MONTH_START + day * DAY
         for i in range(int(pub["conversations_per_day"])):
             conv = "conv_" + h16("support", day, i)[:12]
             t0 = day0 + hour_in_day(rng, SUPPORT_HOURLY_UTC)
+            intent = rng.choices(list(intents), weights=list(intents.values()))[0]
             k = pick(rng, s["answer_turns"])
             ctx = tokens(rng, s["customer_context"])
-            calls: list[tuple[float, str, int, int, str]] = []  # offset, task, in, out, hash
-            if rng.random() < float(s["canned_p"]):
-                text, u1, c_out = canned[rng.randrange(len(canned))]
-                c_hash = h16("support", "classify", text)
-            else:
-                u1 = tokens(rng, s["first_msg"])
-                c_out = tokens(rng, s["classify_out"])
-                c_hash = h16("support", "classify", conv)
-            calls.append((0.0, "classify_intent", big_p + s["classify_instr"] + u1, c_out,
-                          c_hash))
-            history = u1  # user messages + visible replies so far
-            transcript = u1
-            t = done = 1.5
+            calls: list[tuple[float, int, int, str]] = []  # offset, in, out, hash
+            history = tokens(rng, s["first_msg"])  # user messages + replies so far
+            t = 0.0
             for j in range(1, k + 1):
                 if j > 1:
-                    u = tokens(rng, s["followup_msg"])
-                    history += u
-                    transcript += u
+                    history += tokens(rng, s["followup_msg"])
                 r = sum(round(rng.uniform(0.7, 1.3) * chunk) for _ in range(k_chunks))
                 out = max(20, round(lognormal(rng, d["answer_out"], s["answer_out_sigma"])))
                 n_in = big_p + ctx + r + history
-                calls.append((t, "answer", n_in, out, h16("support", "answer", conv, j)))
-                visible = round(out * rng.uniform(lo, hi))
-                history += visible
-                transcript += visible
+                calls.append((t, n_in, out, h16("support", "answer", conv, j)))
+                history += out
                 # next request: this answer's latency (typical) + the user reading and typing
-                done = t + base_latency_ms(model, n_in, out) / 1000
-                t = done + lognormal(rng, *s["think_time_s"])
-            if rng.random() < float(s["summarize_p"]):
-                t = done + rng.uniform(5, 60)  # ticket written when the chat is closed
-                calls.append((t, "summarize_ticket",
-                              big_p + s["summary_instr"] + ctx + transcript,
-                              tokens(rng, s["summary_out"]),
-                              h16("support", "summarize", conv)))
+                t += base_latency_ms(model, n_in, out) / 1000 + lognormal(rng, *s["think_time_s"])
             overflow = t0 + calls[-1][0] + 120 - end
             if overflow > 0:  # the last day's late conversations end before the window closes
                 t0 -= overflow
-            for off, task, n_in, n_out, ph in calls:
-                log.add(rng, t0 + off, model, provider, task, "support_chat", "", conv,
+            for off, n_in, n_out, ph in calls:
+                log.add(rng, t0 + off, model, provider, intent, "support_chat", "", conv,
                         n_in, n_out, prefix, big_p, ph)
     return log
 

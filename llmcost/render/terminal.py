@@ -313,6 +313,16 @@ LEVER_LABELS = {"route": "route", "trim_prompt": "trim prompt", "dedupe": "respo
 LEVER_LABELS["cascade"] = "cascade"  # cheap model first (llmcost.simulate.cascade)
 
 
+def _breakable(scope: str) -> str:
+    """A scope's comma list with a space after each comma, so a long list wraps between names."""
+    return ", ".join(p.strip() for p in scope.split(","))
+
+
+def _span(days: float) -> str:
+    """How long the calls span: hours under a day (a 1-hour log is not "0.0 days")."""
+    return f"{days * 24:.1f} hours" if 0 < days < 1 else f"{days:.1f} days"
+
+
 def _per_month(sim: Simulation, amount: Decimal) -> str:
     m = sim.monthly(amount)
     return usd(m) if m is not None else usd(amount) + " (period)"
@@ -361,17 +371,17 @@ def render_simulation(sim: Simulation) -> RenderableType:
     head = Text()
     head.append(f"Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
                 f"{_per_month(sim, sim.scenario_usd)} / month", style="bold")
-    head.append(f"   ({-sim.savings_pct:+.1f} %)")
-    parts.append(Panel(head, title=plain(f"What if · {n(sim.calls)} calls over {sim.days:.1f} days"),
+    head.append(f"   ({-sim.savings_pct + 0.0:+.1f} %)")
+    parts.append(Panel(head, title=plain(f"What if · {n(sim.calls)} calls over {_span(sim.days)}"),
                        title_align="left", expand=False))
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("  lever (stack order)", no_wrap=True)
-    table.add_column("scope", max_width=44, overflow="fold")
+    table.add_column("scope", max_width=44, overflow="fold")  # a long comma list folds, never cut
     table.add_column("calls", justify="right")
     table.add_column("saves / month", justify="right", no_wrap=True)
     table.add_column("", max_width=40)
     for r in sim.levers:
-        add_row(table, f"  {LEVER_LABELS[r.lever]}", r.scope, n(r.calls_affected),
+        add_row(table, f"  {LEVER_LABELS[r.lever]}", _breakable(r.scope), n(r.calls_affected),
                        _per_month(sim, r.savings_usd), _lever_extra(r))
     parts.append(table)
     parts.append(plain(""))
@@ -391,7 +401,7 @@ def render_recommend(res: RecommendResult) -> RenderableType:
         return unknown
     parts: list[RenderableType] = []
     parts.append(plain(f" Savings plan · baseline {_per_month(sim, sim.baseline_usd)} / month "
-                      f"({n(sim.calls)} calls over {sim.days:.1f} days)", style="bold"))
+                      f"({n(sim.calls)} calls over {_span(sim.days)})", style="bold"))
     parts.append(plain(""))
     if not res.recommendations:
         parts.append(plain("  Nothing to recommend: no lever saves money on this traffic.", style="yellow"))
@@ -417,7 +427,7 @@ def render_recommend(res: RecommendResult) -> RenderableType:
             chain += f" → {LEVER_LABELS[r.lever]} {_per_month(sim, r.cost_after)}"
         parts.append(plain(chain))
         parts.append(plain(f"  Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
-                          f"{_per_month(sim, sim.scenario_usd)} / month   ({-sim.savings_pct:+.1f} %)",
+                          f"{_per_month(sim, sim.scenario_usd)} / month   ({-sim.savings_pct + 0.0:+.1f} %)",
                           style="bold green"))
         for why in res.dropped:
             parts.append(hang(f"left out of the plan: {why}", indent=3, marker="· ", style="yellow"))

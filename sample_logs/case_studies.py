@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Deterministic call logs for the case studies of articles 003 and 004 (docs/case-studies.md).
+
+    python sample_logs/case_studies.py            # write sample_logs/case_studies/*.csv.gz
+    python sample_logs/case_studies.py --check    # regenerate into a temp dir; exit 1 if a file differs
+
+Articles 000 and 001 use the bundled samples (invoice_pipeline.csv.gz, support_chatbot.csv.gz,
+made by generate.py). These three logs follow the same rules and columns (sample_logs/README.md):
+standard library only, fixed seeds, gzip with mtime 0, "before" logs with no cache columns.
+
+* `PUBLISHED` dicts hold an article's stated figures; do NOT tune them to reach a savings figure.
+* `SHAPE` dicts hold what the article leaves open (sizes, task mix, times), chosen so the log
+  matches the published traffic: where an article states a monthly bill, the token sizes are
+  chosen so the baseline lands on it (a published input, not a savings figure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import random
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate as G  # the sample generator next to this file: Log, helpers
+
+HERE = Path(__file__).resolve().parent / "case_studies"
+
+# ===============================================================================================
+# article 003: "5k-token system prompt + 1k tokens of history x 1000 conversations/day"
+# ===============================================================================================
+
+A003_CHAT_PUBLISHED: dict[str, Any] = {
+    "conversations_per_day": 1_000,   # published
+    "system_prompt_tokens": 5_000,    # published: a 5k-token system prompt
+    "history_tokens": 1_000,          # published: 1k tokens of conversation history
+    "model": "claude-sonnet-4-6",     # published: the article's caching example is on Sonnet 4.6
+    "provider": "anthropic",
+}
+A003_CHAT_SHAPE: dict[str, Any] = {
+    "seed": 20261101,
+    "days": 7,
+    "history_sigma": 0.5,             # history size varies (lognormal, mean as published)
+    "output": (300, 0.4),             # not published (the article prices input only)
+}
+
+# ===============================================================================================
+# article 003: "a SaaS doing 1M LLM calls/day", $50k a month before
+# ===============================================================================================
+
+A003_SAAS_PUBLISHED: dict[str, Any] = {
+    "calls_per_day": 1_000_000,       # published
+    "monthly_usd_before": 50_000,     # published: "Without these tactics: $50k/month"
+    "model": "claude-sonnet-4-6",     # assumed: the article's default model (its router's else)
+    "provider": "anthropic",
+    # published mix of the plan: Haiku for 70 % of traffic, Sonnet 25 %, Opus 5 %; the tasks
+    # below follow the article's router (classification / extraction / short summarization ->
+    # Haiku, code review -> Opus, the rest -> Sonnet)
+}
+A003_SAAS_SHAPE: dict[str, Any] = {
+    "seed": 20261102,
+    "start_utc": "2026-10-01T10:00:00Z",
+    "hours": 1,                       # one hour at the full rate (41,667 calls)
+    # task -> share of calls, static prefix, mean tokens on top of it, mean output. Sizes are
+    # chosen so the baseline lands on the published $50k a month: at $3 / $15 per MTok a call
+    # may cost $50,000 / 30M = $0.00167 on average, so calls are small (~315 in / ~48 out).
+    "tasks": {
+        "classification": {"share": 0.25, "prefix": 150, "extra": 40, "out": 6},
+        "extraction": {"share": 0.20, "prefix": 160, "extra": 140, "out": 45},
+        "summarization": {"share": 0.25, "prefix": 120, "extra": 260, "out": 70},
+        "chat": {"share": 0.25, "prefix": 200, "extra": 120, "out": 55},
+        "code_review": {"share": 0.05, "prefix": 250, "extra": 400, "out": 120},
+    },
+    "sigma_in": 0.5,
+    "sigma_out": 0.45,
+}
+
+# ===============================================================================================
+# article 004: month 1, "$15,000" for 500K requests, GPT-4
+# ===============================================================================================
+
+A004_PUBLISHED: dict[str, Any] = {
+    "requests_per_month": 500_000,    # published: month 1, 500K requests
+    "cost_per_request": 0.03,         # published: $15,000 / 500K = $0.03
+    "model": "gpt-4",                 # published: the bill is OpenAI's, the costly model GPT-4
+    "provider": "openai",
+    "prompt_template_tokens": 350,    # published: the prompt before compression (350 tokens)
+    "routable_share": 0.60,           # published: "60% of our tasks" moved to GPT-3.5
+}
+A004_SHAPE: dict[str, Any] = {
+    "seed": 20261103,
+    "days": 2,                        # Oct 1-2 at the month's daily rate (16,667 a day)
+    # task -> share, tokens on top of the 350-token template, mean output. The first two are the
+    # routable 60 %. Sizes are chosen so a request costs about the published $0.03 on GPT-4
+    # ($30 / $60 per MTok).
+    "tasks": {
+        "simple_classification": {"share": 0.30, "extra": 150, "out": 20},
+        "extraction": {"share": 0.30, "extra": 500, "out": 150},
+        "reasoning": {"share": 0.25, "extra": 400, "out": 270},
+        "content_generation": {"share": 0.15, "extra": 150, "out": 300},
+    },
+    "sigma_in": 0.5,
+    "sigma_out": 0.45,
+}
+
+
+def gen_a003_chat() -> G.Log:
+    pub, s = A003_CHAT_PUBLISHED, A003_CHAT_SHAPE
+    rng = random.Random(s["seed"])
+    log = G.Log()
+    big_p = int(pub["system_prompt_tokens"])
+    prefix = G.h16("a003_chat", "system_prompt")
+    for day in range(int(s["days"])):
+        day0 = G.MONTH_START + day * G.DAY
+        for i in range(int(pub["conversations_per_day"])):
+            conv = "conv_" + G.h16("a003", day, i)[:12]
+            t = day0 + G.hour_in_day(rng, G.SUPPORT_HOURLY_UTC)
+            hist = G.tokens(rng, (float(pub["history_tokens"]), float(s["history_sigma"])))
+            log.add(rng, t, str(pub["model"]), str(pub["provider"]), "chat", "chat", "", conv,
+                    big_p + hist, G.tokens(rng, s["output"]), prefix, big_p, G.h16("a003", conv))
+    return log
+
+
+def _mixed(rng: random.Random, log: G.Log, times: Sequence[float], tasks: dict[str, dict[str, Any]],
+           model: str, provider: str, feature: str, template: int | None, s: dict[str, Any]) -> None:
+    """One call per time: task by share, prefix (the task's own or `template`) + extra, output."""
+    names = list(tasks)
+    weights = [float(tasks[n]["share"]) for n in names]
+    prefixes = {n: G.h16(feature, n, "system_prompt") for n in names}
+    for i, t in enumerate(times):
+        task = rng.choices(names, weights=weights)[0]
+        spec = tasks[task]
+        p_tok = int(template if template is not None else spec["prefix"])
+        n_in = p_tok + G.tokens(rng, (float(spec["extra"]), float(s["sigma_in"])))
+        n_out = G.tokens(rng, (float(spec["out"]), float(s["sigma_out"])))
+        log.add(rng, t, model, provider, task, feature, "", "", n_in, n_out, prefixes[task],
+                p_tok, G.h16(feature, i))
+
+
+def gen_a003_saas() -> G.Log:
+    pub, s = A003_SAAS_PUBLISHED, A003_SAAS_SHAPE
+    rng = random.Random(s["seed"])
+    log = G.Log()
+    start = G.MONTH_START + 10 * 3600
+    assert G.iso(start) == s["start_utc"]
+    n = round(int(pub["calls_per_day"]) * int(s["hours"]) / 24)
+    times = sorted(start + rng.random() * 3600 * int(s["hours"]) for _ in range(n))
+    _mixed(rng, log, times, s["tasks"], str(pub["model"]), str(pub["provider"]), "saas", None, s)
+    return log
+
+
+def gen_a004() -> G.Log:
+    pub, s = A004_PUBLISHED, A004_SHAPE
+    rng = random.Random(s["seed"])
+    log = G.Log()
+    per_day = round(int(pub["requests_per_month"]) / 30)
+    times: list[float] = []
+    for day in range(int(s["days"])):
+        day0 = G.MONTH_START + day * G.DAY
+        times += sorted(day0 + G.hour_in_day(rng, G.SUPPORT_HOURLY_UTC) for _ in range(per_day))
+    _mixed(rng, log, times, s["tasks"], str(pub["model"]), str(pub["provider"]), "app",
+           int(pub["prompt_template_tokens"]), s)
+    return log
+
+
+GENERATORS: dict[str, Callable[[], G.Log]] = {
+    "a003_chat_5k_prompt.csv.gz": gen_a003_chat,
+    "a003_saas_1m_calls.csv.gz": gen_a003_saas,
+    "a004_month1.csv.gz": gen_a004,
+}
+
+
+def write_all(out_dir: Path, quiet: bool = False) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, gen in GENERATORS.items():
+        log = gen()
+        data = gzip.compress(log.csv_bytes(), compresslevel=9, mtime=0)
+        (out_dir / name).write_bytes(data)
+        if not quiet:
+            print(f"{name}: {len(log.rows):,} rows, {len(data):,} bytes")
+
+
+def check() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        write_all(Path(tmp), quiet=True)
+        bad = [name for name in GENERATORS if not (HERE / name).exists()
+               or gzip.decompress((HERE / name).read_bytes())
+               != gzip.decompress((Path(tmp) / name).read_bytes())]
+    for name in bad:
+        print(f"{name}: missing or differs from a fresh run", file=sys.stderr)
+    if bad:
+        print("run `python sample_logs/case_studies.py` to regenerate", file=sys.stderr)
+        return 1
+    print("case-study logs are up to date")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--check", action="store_true",
+                    help="regenerate into a temp dir and exit 1 if a committed file differs")
+    ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: case_studies/)")
+    args = ap.parse_args(argv)
+    if args.check:
+        return check()
+    write_all(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -290,14 +290,15 @@ class SourcesLayout:
         table.add_column("format")
         for col in SOURCE_COUNTS:
             table.add_column(col, justify="right", max_width=9 if col.startswith("kept") else None)
+        if not with_file:  # for measuring the other columns: one row of each column's widest cell
+            columns = zip(*([r.adapter, *_source_counts(r)] for r in self.rows), strict=True)
+            add_row(table, *(max(cells, key=len) for cells in columns))
+            return table
         for r in self.rows:
-            cells: list[object] = [r.adapter, *_source_counts(r)]
-            if with_file:
-                name = plain(r.source_file)
-                name.append("\n")
-                name.append_text(plain(f"{r.ingested_at} · {r.source_hash[:12]}", style="dim"))
-                cells.insert(0, name)
-            add_row(table, *cells)
+            name = plain(r.source_file)
+            name.append("\n")
+            name.append_text(plain(f"{r.ingested_at} · {r.source_hash[:12]}", style="dim"))
+            add_row(table, name, r.adapter, *_source_counts(r))
         return table
 
     def _blocks(self) -> RenderableType:

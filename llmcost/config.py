@@ -79,7 +79,8 @@ def load_config(path: str | None) -> Config:
     p = Path(path).expanduser()
     if not p.is_file():
         raise ConfigError(f"--config {path}: no such file.", "Write one like docs/config.md, or leave --config out.")
-    doc = read_yaml(p, str(path), ConfigError, DOCS, "Check the file's permissions, or leave --config out.")
+    doc = read_yaml(p, str(path), ConfigError, DOCS, "Check the file's permissions, or leave --config out.",
+                    SCHEMA)
     if doc is None:
         doc = {}
     validate(doc, SCHEMA, str(path), ConfigError, DOCS)

@@ -100,7 +100,17 @@ class SourceRow:
     rows_skipped: int
     rows_conflicting: int
     ingested_at: str
-    calls_stored: int
+    calls_stored: int  # the calls whose kept copy (in `calls`) is this file's
+    calls_held: int = 0  # every call the file holds: calls_stored + calls_kept_from_other_files
+    calls_kept_from_other_files: int = 0  # held, but the copy kept is another file's
+
+
+@dataclass(frozen=True)
+class StoreTotals:
+    """What the store holds as a whole: each call counted once, however many files hold it."""
+    files: int
+    calls: int
+    calls_in_several_files: int
 
 
 @dataclass(frozen=True)
@@ -189,16 +199,33 @@ class Store:
         return _schema_version(self.con, self.path)
 
     def sources(self) -> list[SourceRow]:
+        """Each stored file with its counts and the calls it holds: those whose kept copy is its
+        own (`calls`) and those it holds whose kept copy is another file's (`call_copies`)."""
         rows = self.query(
-            """
+            f"""
+            WITH own AS (SELECT source_hash, count(*) AS n FROM calls GROUP BY 1),
+                 copies AS (SELECT source_hash, count(*) AS n FROM {COPIES} GROUP BY 1)
             SELECT s.source_file, s.source_hash, s.adapter, s.rows_read, s.rows_loaded,
                    s.rows_rejected, s.rows_duplicate, s.rows_skipped, s.rows_conflicting,
                    strftime(s.ingested_at, '%Y-%m-%dT%H:%M:%SZ'),
-                   (SELECT count(*) FROM calls c WHERE c.source_hash = s.source_hash)
-            FROM sources s ORDER BY s.ingested_at, s.source_file
+                   coalesce(own.n, 0), coalesce(own.n, 0) + coalesce(copies.n, 0),
+                   coalesce(copies.n, 0)
+            FROM sources s LEFT JOIN own USING (source_hash) LEFT JOIN copies USING (source_hash)
+            ORDER BY s.ingested_at, s.source_file
             """
         )
         return [SourceRow(*r) for r in rows]
+
+    def totals(self) -> StoreTotals:
+        """The files stored and the calls they hold, each call once (`calls` has one row per
+        call id); `calls_in_several_files`: those more than one stored file holds (another
+        file version keeps a copy, or another path has the same content)."""
+        files, calls, several = self.query(
+            f"""SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM calls),
+                       (SELECT count(*) FROM calls WHERE call_id IN (SELECT call_id FROM {COPIES})
+                          OR source_hash IN (SELECT source_hash FROM sources
+                                             GROUP BY 1 HAVING count(*) > 1))""")[0]
+        return StoreTotals(int(files), int(calls), int(several))
 
     def rejects(self, source_file: str | None = None, limit: int | None = None) -> list[RejectRow]:
         sql = "SELECT source_file, line, reason, raw FROM rejects"

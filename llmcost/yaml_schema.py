@@ -11,7 +11,9 @@ to each other (periods that overlap, an override of a model the book lacks).
 
 `read_yaml` reads a file the same way for both: UTF-8 (with or without a BOM) or UTF-16 with a
 BOM, a clear error for binary or other encodings, the safe YAML loader, and a date that is not
-a real date (`2026-02-30`) left as text so that the schema names its key.
+a real date (`2026-02-30`) left as text so that the schema names its key. A key written twice in
+one mapping (YAML readers keep the last silently) and a tagged value that cannot be made
+(`!!int x`) are errors naming the line and the key path.
 
 This module sits in the lowest layer: it imports nothing of llmcost but `llmcost.errors`.
 """
@@ -338,8 +340,20 @@ def validate(doc: Any, spec: Spec, file: str, error: ErrorType, docs: str) -> No
 # ---------------------------------------------------------------- reading
 
 class _SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader (the C one when available, 5x faster), with one change: a value that
-    looks like a date but is none (`2026-02-30`) stays text, so the schema names its key."""
+    """The safe loader (the C one when available, 5x faster), with two changes: a value that
+    looks like a date but is none (`2026-02-30`) stays text, so the schema names its key; a
+    tagged value that cannot be made (`!!int x`) raises `_Unconstructable` with its node, so
+    the message names its line and key path (`paths`, filled by `read_yaml`)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.paths: dict[int, str] = {}
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as e:
+            raise _Unconstructable(node, e) from None
 
 
 def _timestamp(loader: Any, node: Any) -> Any:
@@ -370,20 +384,89 @@ def decode_text(data: bytes, name: str, error: ErrorType, hint: str) -> str:
                     f"Save it as UTF-8 (for example `iconv -f latin1 -t utf-8`). {hint}") from None
 
 
-def read_yaml(path: Path, shown: str, error: ErrorType, docs: str, read_hint: str) -> Any:
-    """The YAML document in `path` (`shown` is how messages name it), read safely."""
+def read_yaml(path: Path, shown: str, error: ErrorType, docs: str, read_hint: str,
+              spec: Spec | None = None) -> Any:
+    """The YAML document in `path` (`shown` is how messages name it), read safely. A key twice
+    in one mapping (which YAML readers resolve silently, the last one winning) and a tagged value
+    the loader cannot make (`!!int x`) are errors naming the line and the key path (`spec`, the
+    file's schema, names list items as `validate` does: `models[gpt-4o]`)."""
     try:
         data = path.read_bytes()
     except OSError as e:
         raise error(f"{shown} cannot be read: {e.strerror}.", read_hint) from None
     text = decode_text(data, shown, error, f"It should be a YAML file (see {docs}).")
+    loader = _SafeLoader(text)
     try:
-        return yaml.load(text, Loader=_SafeLoader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        duplicate = _key_paths(node, spec, loader.paths)
+        if duplicate is not None:
+            key, where, first, again = duplicate
+            place = f"in {where}" if where else "at the top level"
+            raise error(f"{shown}: line {again}: key `{key}` appears twice {place} (lines {first} and "
+                        f"{again}).", f"Keep one of them (a YAML reader would silently use the last). "
+                        f"See {docs}.")
+        return loader.construct_document(node)
+    except _Unconstructable as e:
+        where = loader.paths.get(id(e.node)) or "the top level"
+        raise error(f"{shown} is not valid YAML: line {e.node.start_mark.line + 1}, {where}: {e.shown} "
+                    f"cannot be read as {e.tag}: {e.reason}.", f"See {docs}.") from None
     except yaml.YAMLError as e:
         raise error(f"{shown} is not valid YAML: {_yaml_problem(e)}", f"See {docs}.") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as e:
-        # a typed scalar that is not its type (`!!int x`), or nesting too deep for the parser
+        # nesting too deep for the parser (a typed scalar that is not its type: `_Unconstructable`)
         raise error(f"{shown} is not valid YAML: {e or type(e).__name__}.", f"See {docs}.") from None
+    finally:
+        loader.dispose()
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _key_paths(root: yaml.Node, spec: Spec | None, paths: dict[int, str]
+               ) -> tuple[str, str, int, int] | None:
+    """Walk the composed document (no recursion: nesting may be deep), recording each node's key
+    path in `paths` (by node id) the way `validate` names it; the first key found twice in one
+    mapping as (key, the mapping's path, first line, second line), or None."""
+    stack: list[tuple[yaml.Node, Spec | None, str]] = [(root, spec, "")]
+    while stack:
+        node, sp, path = stack.pop()
+        paths[id(node)] = path
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[tuple[str, str], int] = {}
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE:
+                    continue
+                line = key.start_mark.line + 1
+                if (key.tag, key.value) in seen:
+                    return key.value, path, seen[(key.tag, key.value)], line
+                seen[(key.tag, key.value)] = line
+                child = sp.fields.get(key.value) if isinstance(sp, Map) else (
+                    sp.values if isinstance(sp, Dict) else None)
+                stack.append((value, child, _join(path, key.value)))
+        elif isinstance(node, yaml.SequenceNode):
+            item = sp.item if isinstance(sp, List) else None
+            label = sp.label if isinstance(sp, List) else None
+            for i, value in enumerate(node.value):
+                name = str(i)
+                if label and isinstance(value, yaml.MappingNode):
+                    name = next((v.value for k, v in value.value if isinstance(k, yaml.ScalarNode)
+                                 and k.value == label and isinstance(v, yaml.ScalarNode)), name)
+                stack.append((value, item, f"{path}[{name}]"))
+    return None
+
+
+class _Unconstructable(Exception):
+    """A tagged value the loader cannot make (`!!int x`, `!!float lots`), with its node."""
+
+    def __init__(self, node: yaml.Node, reason: BaseException) -> None:
+        super().__init__(str(reason))
+        self.node = node
+        self.reason = str(reason) or type(reason).__name__
+        self.tag = "!!" + node.tag.rsplit(":", 1)[-1] if node.tag.startswith("tag:yaml.org,2002:") else node.tag
+        value = node.value if isinstance(node, yaml.ScalarNode) else "…"
+        self.shown = f"`{self.tag} {value if len(value) <= 40 else value[:37] + '…'}`"
 
 
 def _yaml_problem(e: yaml.YAMLError) -> str:

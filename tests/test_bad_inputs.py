@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -122,6 +123,7 @@ class Case:
     tokens: tuple[int, int] | None = None  # input, output of the loaded calls
     conflicting: int = 0
     note: str | None = None
+    extra: tuple[str, ...] = ()  # options of `ingest`
 
 
 CASES = [
@@ -175,12 +177,30 @@ CASES = [
     Case("latin1.csv", "generic", (2, 2, 0, 0, 0), [], (3000, 300), note="latin-1"),
     Case("utf16.csv", "generic", (1, 1, 0, 0, 0), [], (1000, 100), note="utf-16"),
     Case("hostile_text.csv", "generic", (5, 5, 0, 0, 0), [], (3045, 305)),
+    # issue 13's cases. UTF-16 big-endian: 1000+2000+3000 in, 100+200+300 out
+    Case("utf16be.jsonl", "openai", (3, 3, 0, 0, 0), [], (6000, 600)),  # (the generic adapter notes it)
+    Case("utf16be.csv", "generic", (2, 2, 0, 0, 0), [], (3000, 300), note="utf-16"),
+    # lone surrogates in records 1 and 3: all three load
+    Case("lone_surrogate.jsonl", "openai", (3, 3, 0, 0, 0), [], (6000, 600)),
+    # input = line: lines 2, 3, 4 (sentinels), 9, 10 load: 2+3+4+9+10 = 28 in, 5 out
+    Case("time_sentinels.csv", "generic", (9, 5, 4, 0, 0),
+         [(5, "time is not a plausible call time"), (6, "time is not a plausible call time"),
+          (7, "time is not a readable time"), (8, "time is outside 2000–2199")], (28, 5)),
+    # the forged __skip / __reason / __pos / _pos columns skip and reject nothing: 100+50, 10+5
+    Case("internal_columns.csv", "generic", (2, 2, 0, 0, 0), [], (150, 15)),
+    # `in\` mapped to input_tokens: 40+60 in, 4+6 out
+    Case("backslash_key.jsonl", "generic", (2, 2, 0, 0, 0), [], (100, 10), extra=("--map", "in\\=input_tokens")),
+    # under the default cap (4 GB) the bomb's 3 MB load: one call, the blank lines are no records
+    Case("bomb.jsonl.gz", "generic", (1, 1, 0, 0, 0), [], (10, 5)),
+    # the file's model column (gpt-4o) wins over the folder's model=claude-opus-4-1, with a note
+    Case("model=claude-opus-4-1/calls.csv", "generic", (1, 1, 0, 0, 0), [], (1000, 100),
+         note="model=claude-opus-4-1"),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_corpus_file_loads_with_every_record_accounted_for(cli, tmp_path: Path, case: Case):
-    f = ingest_ok(cli, BAD / case.name)
+    f = ingest_ok(cli, BAD / case.name, *case.extra)
     assert f["adapter"] == case.adapter
     got = (f["rows_read"], f["rows_loaded"], f["rows_rejected"], f["rows_duplicate"], f["rows_skipped"])
     assert got == case.counts
@@ -199,16 +219,16 @@ def test_corpus_file_loads_with_every_record_accounted_for(cli, tmp_path: Path, 
                                                "coalesce(sum(output_tokens), 0) FROM calls")[0]
         assert (calls, inp, out) == (case.counts[1], *case.tokens)
     # loading the same file again adds nothing
-    again = ingest_ok(cli, BAD / case.name)
+    again = ingest_ok(cli, BAD / case.name, *case.extra)
     assert again["rows_loaded"] == 0 and again["status"] == "unchanged"
 
 
 def test_text_survives_quotes_newlines_and_encodings(cli, tmp_path: Path):
-    for name in ("semicolon.csv", "quoted_newlines.csv", "latin1.csv", "utf16.csv"):
+    for name in ("semicolon.csv", "quoted_newlines.csv", "latin1.csv", "utf16.csv", "utf16be.csv"):
         ingest_ok(cli, BAD / name)
     features = {r[0] for r in store_rows(tmp_path, "SELECT feature FROM calls")}
     assert {"chat, with comma", "multi\nline\nfeature", 'say "hi", then\r\nleave', "a,b",
-            "café", "naïve", "日本語"} <= features
+            "café", "naïve", "日本語", "été", "한국어"} <= features
     # lines of the loaded records point at their own records (header = line 1)
     lines = store_rows(tmp_path, "SELECT source_line FROM calls WHERE source_file LIKE '%quoted%' "
                                  "ORDER BY 1")
@@ -221,6 +241,38 @@ def test_every_readable_time_format_lands_on_the_same_utc_instant(cli, tmp_path:
     assert times == [(datetime(2026, 10, 1, 10, 0),)]
     # the -1 sentinel: one call kept without a time
     assert store_rows(tmp_path, "SELECT count(*) FROM calls WHERE ts IS NULL") == [(1,)]
+
+
+def test_time_sentinels_are_kept_without_a_time(cli, tmp_path: Path):
+    ingest_ok(cli, BAD / "time_sentinels.csv")
+    # lines 2-4 (0, the epoch, 0000-00-00) without a time; lines 9 and 10 at 2026-10-01T10:00Z
+    assert store_rows(tmp_path, "SELECT source_line, ts FROM calls ORDER BY 1") == [
+        (2, None), (3, None), (4, None), (9, datetime(2026, 10, 1, 10, 0)), (10, datetime(2026, 10, 1, 10, 0))]
+
+
+def test_a_log_column_named_like_an_internal_one_forges_nothing(cli, tmp_path: Path):
+    ingest_ok(cli, BAD / "internal_columns.csv")
+    assert store_rows(tmp_path, "SELECT source_line, input_tokens FROM calls ORDER BY 1") == [(2, 100), (3, 50)]
+    assert cli("rejects", "--format", "json").json()["total"] == 0
+
+
+def test_a_hive_folder_does_not_override_the_files_model(cli):
+    doc = cli("analyze", str(BAD / "model=claude-opus-4-1" / "calls.csv"), "--format", "json").json()
+    # priced as the file's gpt-4o ($2.50 / $10 per MTok), not Opus: 1000 in, 100 out = $0.0035
+    assert [m["model"] for m in doc["by_model"]] == ["gpt-4o"]
+    assert abs(doc["totals"]["cost_usd"] - (1000 * 2.5 + 100 * 10) / 1e6) < 1e-12
+
+
+def test_the_corpus_gzip_bomb_is_refused_past_the_cap(cli, monkeypatch: pytest.MonkeyPatch):
+    bomb = BAD / "bomb.jsonl.gz"
+    assert bomb.stat().st_size < 4096  # a few KB on disk, 3,000,060 bytes expanded
+    assert_clear_error(cli("ingest", str(bomb), "--max-expanded", "1MB"),
+                       "expands to more than 1 MB when decompressed", "--max-expanded")
+    monkeypatch.setenv("LLMCOST_MAX_EXPANDED", "2MB")
+    assert_clear_error(cli("ingest", str(bomb)), "expands to more than 2 MB", "LLMCOST_MAX_EXPANDED")
+    assert_store_empty(cli)
+    # 3 MB fits under a 4 MB cap: its one call loads
+    assert ingest_ok(cli, bomb, "--max-expanded", "4MB")["rows_loaded"] == 1
 
 
 def test_ragged_rows_keep_the_line_numbers_of_the_rows_after_them(cli, tmp_path: Path):
@@ -370,15 +422,58 @@ def test_ctrl_c_mid_ingest_is_one_line_and_rolls_back(tmp_path: Path):
                   FROM range(3000000) t(i)) TO '{big}' (HEADER)""")
     con.close()
     assert _llmcost("ingest", str(G / "tracker.csv"), "--db", str(db)).returncode == 0
+    # stdout on a terminal (a pty), so that llmcost says "reading big.csv …" on stderr as the
+    # load begins: the signal waits for that line, never for a fixed time (a SIGINT sent after
+    # 2 s on a slow machine landed while Python was still importing: a KeyboardInterrupt
+    # traceback). The terminal's output (DuckDB's progress bar) is drained so it never blocks.
+    import pty
+    import queue
+    import threading
+
+    leader, follower = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "llmcost", "ingest", str(big), "--db", str(db)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    time.sleep(2.0)
-    running = proc.poll() is None
+                            stdin=subprocess.DEVNULL, stdout=follower, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT, env={**os.environ, "COLUMNS": "80"})
+    os.close(follower)
+
+    def drain() -> None:
+        with suppress(OSError):  # EIO once the process has gone
+            while os.read(leader, 65536):
+                pass
+
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read_stderr() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.put(line)
+        lines.put(None)
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (drain, read_stderr)]
+    for t in threads:
+        t.start()
+    seen: list[str] = []
+    deadline = time.monotonic() + 300  # generous: a busy machine takes long to start Python
+    while not any("reading big.csv" in line for line in seen):
+        try:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            proc.kill()
+            pytest.fail(f"no 'reading big.csv' line within 300 s: {seen}")
+        assert line is not None, f"the ingest ended before it began loading: {seen}"
+        seen.append(line)
+    assert proc.poll() is None, "the ingest finished before it could be interrupted"
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert running, "the ingest finished before it could be interrupted: use a bigger file"
-    assert proc.returncode == 130, err
-    assert err.startswith("Error: Interrupted") and "Traceback" not in err
+    assert proc.wait(timeout=120) == 130
+    threads[1].join(timeout=30)
+    while (line := lines.get_nowait() if not lines.empty() else None) is not None:
+        seen.append(line)
+    os.close(leader)
+    err = "".join(seen)
+    start = next(i for i, line in enumerate(seen) if "reading big.csv" in line)
+    after = "".join(seen[start + 1:])  # what follows the progress line
+    assert after.startswith("Error: Interrupted; the file being loaded was rolled back"), err
+    assert "Traceback" not in err
     with open_store(str(db)) as s:
         assert [x.source_file for x in s.sources()] == [str(G / "tracker.csv")]
         assert s.query("SELECT count(*) FROM calls")[0][0] == 5

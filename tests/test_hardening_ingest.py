@@ -285,3 +285,52 @@ def test_max_expanded_option_and_environment(tmp_path, monkeypatch):
     r = runner.invoke(app, ["analyze", str(bomb), "--db", db, "--format", "json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["ingest"]["files"][0]["status"] == "unchanged"
+
+
+# ---------------------------------------------------------------------------------------------
+# many small files: the statements a load runs do not grow with the number of files
+
+class _CountingConnection:
+    """A DuckDB connection that counts the statements run through it."""
+
+    def __init__(self, con):
+        self.con = con
+        self.statements = 0
+
+    def execute(self, *args, **kwargs):
+        self.statements += 1
+        return self.con.execute(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+
+
+def _statements(tmp_path: Path, files: int) -> tuple[int, int]:
+    """Statements run to load a folder of `files` small files (3 calls each), then to load it
+    again (every file unchanged)."""
+    from llmcost.store import open_store
+
+    folder = tmp_path / f"logs-{files}"
+    folder.mkdir()
+    for i in range(files):
+        (folder / f"log-{i:03d}.jsonl").write_text("".join(json.dumps({
+            "request_id": f"r{i}-{j}", "timestamp": "2026-10-01T10:00:00Z", "model": "gpt-4o",
+            "input_tokens": 100 + j, "output_tokens": 10}) + "\n" for j in range(3)))
+    counts = []
+    with open_store(str(tmp_path / f"s{files}.duckdb")) as s:
+        for _ in range(2):
+            s.con = counting = _CountingConnection(s.con)  # type: ignore[assignment]
+            r = load(s, folder)
+            assert len(r.files) == files
+            counts.append(counting.statements)
+            s.con = counting.con
+        assert token_totals(s)["calls"] == 3 * files
+    return counts[0], counts[1]
+
+
+def test_many_small_files_run_no_statement_per_file(tmp_path):
+    # before: each file of a batch ran its own `sources` lookup and insert (2 more statements per
+    # file), and each unchanged file two lookups on a second run (20,000 files: minutes)
+    first_20, again_20 = _statements(tmp_path, 20)
+    first_60, again_60 = _statements(tmp_path, 60)
+    assert (first_60, again_60) == (first_20, again_20)

@@ -256,3 +256,59 @@ def test_files_holding_one_call_each_with_the_same_id_keep_the_largest(store, tm
     store.forget(str(paths[2]))
     assert stored(store) == {"req-0007": 10}
     assert len(paths) == n
+
+
+# --- `llmcost sources`: the calls each file holds, the total counted once ----------------------
+
+def test_sources_shows_the_calls_each_file_holds_and_counts_the_total_once(tmp_path: Path, cli):
+    # a holds 0..99: output 30 for 0..49, 10 for 50..99; b holds 0..199, output 20 each.
+    # The duplicate rule keeps the larger output: 0..49 a's copy (30 > 20), 50..99 b's (20 > 10),
+    # 100..199 only b's. c is a byte copy of a (the same content under another path).
+    a = write_log(tmp_path / "a.jsonl", [(n, 30) for n in range(50)] + [(n, 10) for n in range(50, 100)])
+    b = write_log(tmp_path / "b.jsonl", [(n, 20) for n in range(200)])
+    c = tmp_path / "c.jsonl"
+    c.write_bytes(a.read_bytes())
+    assert cli("ingest", str(a), str(b), str(c)).exit_code == 0
+    doc = cli("sources", "--format", "json").json()
+    rows = {Path(r["source_file"]).name: r for r in doc["sources"]}
+    got = {k: (r["calls_stored"], r["calls_held"], r["calls_kept_from_other_files"])
+           for k, r in rows.items()}
+    # a: 50 kept copies of its own (0..49), 100 held, 50 (50..99) kept as b's copy.
+    # b: 50..199 = 150 own, 200 held, 50 (0..49) kept as a's copy. c: the same as a.
+    # (before: only calls_stored existed, so a showed 50 of the 100 calls it holds)
+    assert got == {"a.jsonl": (50, 100, 50), "b.jsonl": (150, 200, 50), "c.jsonl": (50, 100, 50)}
+    # the total: 200 distinct calls (0..199), not 100 + 200 + 100 = 400; 0..99 are in several files
+    assert doc["totals"] == {"files": 3, "calls": 200, "calls_in_several_files": 100}
+    assert doc["totals"]["calls"] == token_totals_of(cli)
+    out = cli("sources").stdout
+    assert "200 calls stored" in out and "400" not in out
+    line_a = next(line for line in out.splitlines() if "a.jsonl" in line)
+    assert line_a.split()[-2:] == ["100", "50"]  # calls held, of them kept as another file's copy
+
+
+def token_totals_of(cli) -> int:
+    return cli("analyze", "--format", "json").json()["totals"]["calls"]
+
+
+def test_sources_at_80_columns_cuts_no_path_or_figure(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    deep = tmp_path / ("a-folder-with-a-rather-long-name" * 2)
+    deep.mkdir()
+    a = write_log(deep / "export-1.jsonl", [(n, 10) for n in range(100)])
+    b = write_log(deep / "export-2.jsonl", [(n, 20) for n in range(200)])
+    env = {"LLMCOST_DB": str(tmp_path / "s.duckdb"), "COLUMNS": "80"}
+    assert CliRunner().invoke(app, ["ingest", str(a), str(b)], env=env).exit_code == 0
+    out = CliRunner().invoke(app, ["sources"], env=env).stdout
+    # before: an 80-column table cut every path and header to '/tmp/…', 'rejec…'
+    assert "…" not in out
+    joined = "".join(line.strip() for line in out.splitlines())  # a long path wraps, whole
+    assert str(a) in joined and str(b) in joined
+    assert max(len(line) for line in out.splitlines()) <= 80
+    # b's copies (output 20 > 10) are kept for 0..99: a holds 100 calls, all kept from b
+    assert "holds 100 calls, 100 kept from another file" in out
+    assert "holds 200 calls" in out
+    assert "Total: 2 files · 200 calls stored, each counted once (100 of them held by more than one file)" \
+        in " ".join(out.split())

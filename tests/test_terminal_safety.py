@@ -328,6 +328,36 @@ def test_ascii_terminal_keeps_the_layout_and_the_literal_text(ascii_store: tuple
     assert len({len(line) for line in box}) == 1, box  # every line of the panel as wide
 
 
+def test_help_and_usage_errors_on_a_stream_that_is_not_utf8():
+    """click writes help and usage errors to an ASCII stream as UTF-8 bytes (it takes ASCII for a
+    misconfigured locale): `simulate --help` sent `…` and `→` as mojibake to an ASCII terminal."""
+    import typer.main
+
+    from llmcost.cli import app
+
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    pricing = group.commands["pricing"]
+    assert isinstance(pricing, typer.core.TyperGroup)
+    helps = [(), *[(name,) for name in group.commands], *[("pricing", name) for name in pricing.commands]]
+    for env in NOT_UTF8[:2]:  # PYTHONIOENCODING=ascii; LC_ALL=C without UTF-8 mode
+        for args in helps if env is NOT_UTF8[0] else [(), ("simulate",)]:
+            r = _llmcost(*args, "--help", env=env)
+            assert r.returncode == 0 and b"Traceback" not in r.stderr, (args, r.stderr)
+            assert b"Usage:" in r.stdout and max(r.stdout + r.stderr) < 128, (args, r.stdout)
+            # worded before click wraps it: `→` as `->` pushed a line of `simulate --help` to 82
+            assert max(len(line) for line in r.stdout.splitlines()) <= 80, (args, r.stdout)
+        words = " ".join(_llmcost("simulate", "--help", env=env).stdout.decode("ascii").split())
+        # the docstring's `if…` and `route → trim prompt → dedupe`, worded in ASCII
+        assert "What would the bill be if... Levers stack" in words
+        assert "route -> trim prompt -> dedupe" in words
+        r = _llmcost("nosuch→", env=env)  # a usage error quoting a word from the command line
+        assert r.returncode == 2 and max(r.stdout + r.stderr) < 128, r.stderr
+        # on an ASCII locale the argument's bytes were not text to Python: click quotes their escapes
+        assert (b"No such command 'nosuch->'" if env is NOT_UTF8[0] else
+                b"No such command 'nosuch\\udce2\\udc86\\udc92'") in r.stderr, r.stderr
+
+
 # ---------------------------------------------------------------- Ctrl-C
 
 def test_ctrl_c_when_nothing_is_loading_says_only_interrupted(cli, hostile: Path, monkeypatch):

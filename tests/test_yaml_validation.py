@@ -66,7 +66,19 @@ OVERLAY_SHAPES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("top-level-list", "- id: acme-7b\n", ("the top level", "expected a mapping", "found a list")),
     ("top-level-text", "hello\n", ("the top level", "found the text 'hello'")),
     ("unknown-top-key", "model: []\n", ("unknown key `model`", "Did you mean `models`?")),
-    ("bad-typed-scalar", "models: !!int x\n", ("not valid YAML",)),
+    ("bad-typed-scalar", "models: !!int x\n", ("not valid YAML", "line 1", "models: `!!int x`")),
+    # a tag the loader cannot construct, deep inside: the line and the key path (lines: model()
+    # is 7 lines, the period key comes 8th)
+    ("typed-scalar-in-period", model(period="        cache_read: !!float lots\n"),
+     ("not valid YAML", "line 8", f"{P}.cache_read: `!!float lots`")),
+    # a key twice in one mapping: YAML readers keep the last silently (input 5 instead of 0.5)
+    ("duplicate-period-key", model(period="        input: 5\n"),
+     ("line 8: key `input` appears twice in models[acme-7b].periods[0] (lines 6 and 8)",)),
+    ("duplicate-model-key", model("    provider: other\n"),
+     ("line 4: key `provider` appears twice in models[acme-7b] (lines 3 and 4)",)),
+    ("duplicate-top-key", "models: []\nmodels: []\n", ("line 2: key `models` appears twice at the top level",)),
+    ("duplicate-override", "overrides:\n  - model: gpt-4o\n    effective_from: 2026-01-01\n    input: 1\n"
+     "    output: 2\n    output: 3\n", ("line 6: key `output` appears twice in overrides[gpt-4o] (lines 5 and 6)",)),
     ("deep-nesting", "models: " + "[" * 3000 + "]" * 3000 + "\n", ("not valid YAML",)),
     # models
     ("models-number", "models: 5\n", ("models: expected a list of models, found 5",)),
@@ -261,6 +273,12 @@ CONFIG_SHAPES: list[tuple[str, str | bytes, tuple[str, ...]]] = [
     ("binary", b"\x00tasks\x00", ("binary data",)),
     ("latin1", "tasks:\n  r\xe9sum\xe9: {batchable: true}\n".encode("latin-1"), ("not UTF-8", "line 2")),
     ("date-scalar", "tasks:\n  summarize: {batchable: 2026-02-30}\n", ("tasks.summarize.batchable", "'2026-02-30'")),
+    ("duplicate-task-key", "tasks:\n  classify:\n    batchable: true\n    batchable: false\n",
+     ("line 4: key `batchable` appears twice in tasks.classify (lines 3 and 4)",)),
+    ("duplicate-task", "tasks:\n  classify: {batchable: true}\n  summarize: {}\n  classify: {routes: []}\n",
+     ("line 4: key `classify` appears twice in tasks (lines 2 and 4)",)),
+    ("typed-scalar", "tasks:\n  classify: {quality_floor: !!float high}\n",
+     ("not valid YAML", "line 2", "tasks.classify.quality_floor: `!!float high`")),
 ]
 
 EVAL_SHAPES: list[tuple[str, bytes, tuple[str, ...]]] = [

@@ -26,9 +26,12 @@ class LlmcostGroup(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # stdout/stderr that cannot encode a character (PYTHONIOENCODING=ascii, a C locale
         # without UTF-8 mode, a lone surrogate from a file name): ASCII words, never a traceback
-        from llmcost.render.safe_text import install_stream_fallback
+        from llmcost.render.safe_text import ascii_fallback, can_encode, install_stream_fallback
 
         install_stream_fallback()
+        if not can_encode("→…", sys.stdout):  # help worded in ASCII before click wraps it
+            encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+            _word_help(self, lambda text: ascii_fallback(text, encoding))
         return super().main(*args, **kwargs)
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
@@ -57,6 +60,18 @@ class LlmcostGroup(TyperGroup):
                 raise
             common.print_error(wrapped)
             sys.exit(wrapped.exit_code)
+
+
+def _word_help(command: Any, word: Any) -> None:
+    """Rewrite the help texts of `command`, its options and its subcommands with `word`."""
+    for attr in ("help", "short_help", "epilog"):
+        if isinstance(getattr(command, attr, None), str):
+            setattr(command, attr, word(getattr(command, attr)))
+    for param in getattr(command, "params", []):
+        if isinstance(getattr(param, "help", None), str):
+            param.help = word(param.help)
+    for sub in getattr(command, "commands", {}).values():
+        _word_help(sub, word)
 
 
 app = typer.Typer(

@@ -19,9 +19,9 @@ def sources(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table,
     from llmcost.store import open_store
 
     with open_store(db) as store:
-        rows = store.sources()
-    common.emit(fmt, table=lambda: terminal.render_sources(rows),
-                json=lambda: json_out.sources_doc(rows))
+        rows, totals = store.sources(), store.totals()
+    common.emit(fmt, table=lambda: terminal.render_sources(rows, totals),
+                json=lambda: json_out.sources_doc(rows, totals))
 
 
 @app.command()

@@ -185,6 +185,11 @@ def sample_and_detect(store: Store, path: Path, options: IngestOptions) -> tuple
 def ingest_files(store: Store, args: list[str], options: IngestOptions,
                  on_file: Callable[[Path], None] | None = None) -> IngestResult:
     planned, not_logs = plan_files(store, args, options)
+    # the files stored under their path with this content, found once (a query per file made
+    # re-reading a folder of 20,000 small files take minutes)
+    recorded = {(f, h): counts for f, h, *counts in store.query(
+        """SELECT source_file, source_hash, rows_read, rows_loaded, rows_rejected, rows_duplicate,
+                  rows_skipped FROM sources""")}
     results = []
     for group in _batches(store, planned):
         for item in group:
@@ -195,6 +200,8 @@ def ingest_files(store: Store, args: list[str], options: IngestOptions,
                 results.extend(load_batch(store, group))
             except _RetryAlone:
                 results.extend(load_file(store, item) for item in group)
+        elif (row := recorded.get((str(group[0].path), group[0].content_hash))) is not None:
+            results.append(_unchanged(group[0], row))
         else:
             results.append(load_file(store, group[0]))
     return IngestResult(results, not_logs)
@@ -231,17 +238,20 @@ def _batches(store: Store, planned: list[PlannedFile]) -> list[list[PlannedFile]
 
     groups: list[list[PlannedFile]] = []
     size = 0
+    held: set[str] = set()  # the content hashes and paths of the last group (no file twice)
     for item in planned:
         last = groups[-1] if groups else None
         key = fits(item)
         if (last and key is not None and fits(last[0]) == key
                 and len(last) < BATCH_FILES and size + item.path.stat().st_size <= BATCH_BYTES
-                and all(i.content_hash != item.content_hash and i.path != item.path for i in last)):
+                and item.content_hash not in held and str(item.path) not in held):
             last.append(item)
             size += item.path.stat().st_size
         else:
             groups.append([item])
             size = item.path.stat().st_size
+            held = set()
+        held |= {item.content_hash, str(item.path)}
     return groups
 
 
@@ -279,11 +289,9 @@ def _already_stored(store: Store, item: PlannedFile, row: tuple) -> FileResult:
     """Content already stored (under this path or another): nothing is read. A path not yet
     recorded with this content gets its `sources` row and a copy of the content's rejects (so
     each path keeps them when the other is forgotten); its earlier version, if any, is removed."""
-    first_path, read, loaded, rejected, duplicate, skipped = row
+    first_path, *counts = row
     path = str(item.path)
-    result = FileResult(path, item.adapter.name, item.content_hash, "unchanged",
-                        rows_read=read, rows_loaded=0, rows_rejected=rejected,
-                        rows_duplicate=loaded + duplicate, rows_skipped=skipped)
+    result = _unchanged(item, counts)
     if store.query("SELECT count(*) FROM sources WHERE source_file = ? AND source_hash = ?",
                    [path, item.content_hash])[0][0]:
         return result
@@ -303,12 +311,31 @@ def _already_stored(store: Store, item: PlannedFile, row: tuple) -> FileResult:
     return result
 
 
+def _unchanged(item: PlannedFile, counts: list[int]) -> FileResult:
+    """The result for content stored already: its counts, every call it holds a duplicate
+    (`counts`: rows read, loaded, rejected, duplicate, skipped of a stored row of it)."""
+    read, loaded, rejected, duplicate, skipped = counts
+    return FileResult(str(item.path), item.adapter.name, item.content_hash, "unchanged",
+                      rows_read=read, rows_loaded=0, rows_rejected=rejected,
+                      rows_duplicate=loaded + duplicate, rows_skipped=skipped)
+
+
 def _record_source(store: Store, item: PlannedFile, r: FileResult) -> None:
-    store.con.execute(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [str(item.path), item.content_hash, item.adapter.name, r.rows_read, r.rows_loaded,
-         r.rows_rejected, r.rows_duplicate, r.rows_skipped, r.rows_conflicting,
-         datetime.now(UTC).replace(tzinfo=None)])
+    _record_sources(store, [(item, r)])
+
+
+def _record_sources(store: Store, loaded: list[tuple[PlannedFile, FileResult]]) -> None:
+    """The `sources` rows of files just loaded, in one statement (one per file cost a batch of
+    small files more than reading them)."""
+    if not loaded:
+        return
+    now = datetime.now(UTC).replace(tzinfo=None)
+    params: list[object] = []
+    for item, r in loaded:
+        params += [str(item.path), item.content_hash, item.adapter.name, r.rows_read, r.rows_loaded,
+                   r.rows_rejected, r.rows_duplicate, r.rows_skipped, r.rows_conflicting, now]
+    row = "(" + ", ".join(["?"] * 10) + ")"
+    store.con.execute(f"INSERT INTO sources VALUES {', '.join([row] * len(loaded))}", params)
 
 
 def stage_sql(item: PlannedFile, proj: Projection, batch: bool = False) -> str:
@@ -518,11 +545,14 @@ def load_batch(store: Store, items: list[PlannedFile]) -> list[FileResult]:
     results = [FileResult(str(i.path), i.adapter.name, i.content_hash, "loaded", notes=list(proj.notes))
                for i in items]
     with store.transaction():
-        for n, i in enumerate(items):
-            for (old_hash,) in store.query(
-                    "SELECT source_hash FROM sources WHERE source_file = ? AND source_hash <> ?",
-                    [str(i.path), i.content_hash]):
-                store.remove_source(str(i.path), old_hash)
+        # the earlier versions of these paths, found in one query (one per file cost more than
+        # reading a small file)
+        for n, old_hash in store.query(f"""
+                SELECT b.__b_file, s.source_hash FROM sources s JOIN {BATCH} b
+                ON s.source_file = b.__b_source_file AND s.source_hash <> b.__b_source_hash
+                ORDER BY 1, s.ingested_at, 2"""):
+            store.remove_source(str(items[n].path), old_hash)
+            if results[n].status != "replaced":
                 results[n].status = "replaced"
                 results[n].notes.append("an earlier version of this file was replaced")
         try:
@@ -577,7 +607,7 @@ def load_batch(store: Store, items: list[PlannedFile]) -> list[FileResult]:
             r.rows_duplicate = int(ok_rows) - r.rows_loaded
             r.rows_conflicting = int(conflicting.get(n, 0))
             _finish(item, r)
-            _record_source(store, item, r)
+        _record_sources(store, list(zip(items, results, strict=True)))
         for t in (STAGE, KEPT, NEW, BATCH):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     return results

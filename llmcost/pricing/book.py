@@ -402,7 +402,7 @@ def _add_file(book: PriceBook, path: Path, overlay: bool) -> None:
     """One price file: read safely, checked against the schema (one clear error naming the key),
     then added to the book."""
     shown = str(path) if overlay else path.name
-    doc = read_yaml(path, shown, PricingError, DOCS, "Check the path given to --pricing.")
+    doc = read_yaml(path, shown, PricingError, DOCS, "Check the path given to --pricing.", _SCHEMAS[overlay])
     if doc is None:
         raise PricingError(f"{shown} is empty: it holds no price book mapping.", f"See {DOCS}.")
     validate(doc, _SCHEMAS[overlay], shown, PricingError, DOCS)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # types only: importing them would load every log adapter and
     from llmcost.report.model import Report
     from llmcost.simulate.recommend import RecommendResult
     from llmcost.simulate.run import LeverResult, Simulation
-    from llmcost.store import RejectRow, SourceRow
+    from llmcost.store import RejectRow, SourceRow, StoreTotals
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -153,9 +153,14 @@ def ingest_doc(result: IngestResult) -> dict[str, Any]:
     return {"llmcost_version": __version__, "command": "ingest", "ingest": ingest_dict(result)}
 
 
-def sources_doc(rows: list[SourceRow]) -> dict[str, Any]:
-    return {"llmcost_version": __version__, "command": "sources",
-            "sources": [r.__dict__ for r in rows]}
+def sources_doc(rows: list[SourceRow], totals: StoreTotals | None = None) -> dict[str, Any]:
+    """Per file: `calls_stored` (the calls whose kept copy is the file's), `calls_held` (every
+    call it holds) and `calls_kept_from_other_files`; `totals` counts each call once."""
+    doc: dict[str, Any] = {"llmcost_version": __version__, "command": "sources",
+                           "sources": [r.__dict__ for r in rows]}
+    if totals is not None:
+        doc["totals"] = totals.__dict__
+    return doc
 
 
 def rejects_doc(rows: list[RejectRow], total: int) -> dict[str, Any]:

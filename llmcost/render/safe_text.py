@@ -140,15 +140,45 @@ def _handler(e: UnicodeError) -> tuple[str, int]:
 codecs.register_error(ERRORS, _handler)
 
 
+# ASCII under another name. click (help, usage errors) takes a stream whose encoding is named
+# ASCII for a misconfigured locale and writes UTF-8 bytes to its buffer instead, mojibake on an
+# ASCII terminal; under this name it writes to the stream, through `ERRORS`, like the rest.
+ASCII_STREAM = "llmcost-ascii-stream"
+
+
+def _ascii_stream_codec(name: str) -> codecs.CodecInfo | None:
+    if name.replace("_", "-") != ASCII_STREAM:
+        return None
+    ascii_codec = codecs.lookup("ascii")
+    return codecs.CodecInfo(ascii_codec.encode, ascii_codec.decode, name=ASCII_STREAM,
+                            incrementalencoder=ascii_codec.incrementalencoder,
+                            incrementaldecoder=ascii_codec.incrementaldecoder,
+                            streamwriter=ascii_codec.streamwriter, streamreader=ascii_codec.streamreader)
+
+
+codecs.register(_ascii_stream_codec)
+
+
+def _is_ascii(encoding: str | None) -> bool:
+    try:
+        return codecs.lookup(encoding or "ascii").name == "ascii"
+    except LookupError:
+        return False
+
+
 def install_stream_fallback() -> None:
     """Make stdout and stderr word what they cannot encode (see `ascii_fallback`) instead of
     raising UnicodeEncodeError: a non-UTF-8 locale or PYTHONIOENCODING=ascii, and lone surrogates
-    (a file name that is not UTF-8) on any stream."""
+    (a file name that is not UTF-8) on any stream. An ASCII stream gets the same codec under
+    another name (`ASCII_STREAM`), so that click's help and usage errors are worded too."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is None or getattr(stream, "errors", None) == ERRORS:
             continue
+        changes = {"errors": ERRORS}
+        if _is_ascii(getattr(stream, "encoding", None)):
+            changes["encoding"] = ASCII_STREAM
         try:
-            reconfigure(errors=ERRORS)
-        except (ValueError, OSError, AttributeError):  # a stream that cannot be reconfigured
-            continue
+            reconfigure(**changes)
+        except (ValueError, OSError, AttributeError, LookupError):  # a stream that cannot be
+            continue                                                 # reconfigured

@@ -18,7 +18,7 @@ from llmcost.render.safe_text import visible
 from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow
 from llmcost.simulate.recommend import RecommendResult
 from llmcost.simulate.run import LeverResult, Simulation
-from llmcost.store import ForgetResult, RejectRow, SourceRow
+from llmcost.store import ForgetResult, RejectRow, SourceRow, StoreTotals
 
 
 def n(value: int | float) -> str:
@@ -267,19 +267,74 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
     return Group(*parts)
 
 
-def render_sources(rows: list[SourceRow]) -> RenderableType:
+SOURCE_COUNTS = ("read", "loaded", "rejected", "duplicate", "skipped", "calls held",
+                 "kept from another file")
+
+
+def _source_counts(r: SourceRow) -> list[str]:
+    return [n(r.rows_read), n(r.rows_loaded), n(r.rows_rejected), n(r.rows_duplicate),
+            n(r.rows_skipped), n(r.calls_held), n(r.calls_kept_from_other_files)]
+
+
+class SourcesLayout:
+    """The stored files as a table where it fits with the paths (wrapped, never cut) at least 24
+    cells wide; on a narrower terminal one block per file, its figures wrapping between items."""
+
+    def __init__(self, rows: list[SourceRow]) -> None:
+        self.rows = rows
+
+    def _table(self, with_file: bool) -> Table:
+        table = Table(header_style="bold", box=None)
+        if with_file:
+            table.add_column("file (ingested UTC · hash)", overflow="fold")
+        table.add_column("format")
+        for col in SOURCE_COUNTS:
+            table.add_column(col, justify="right", max_width=9 if col.startswith("kept") else None)
+        if not with_file:  # for measuring the other columns: one row of each column's widest cell
+            columns = zip(*([r.adapter, *_source_counts(r)] for r in self.rows), strict=True)
+            add_row(table, *(max(cells, key=len) for cells in columns))
+            return table
+        for r in self.rows:
+            name = plain(r.source_file)
+            name.append("\n")
+            name.append_text(plain(f"{r.ingested_at} · {r.source_hash[:12]}", style="dim"))
+            add_row(table, name, r.adapter, *_source_counts(r))
+        return table
+
+    def _blocks(self) -> RenderableType:
+        parts: list[RenderableType] = []
+        for r in self.rows:
+            counts = [plain(f"{'   ' if not i else ''}{v} {k}")
+                      for i, (k, v) in enumerate(zip(SOURCE_COUNTS[:5], _source_counts(r), strict=False))]
+            held = f"holds {n(r.calls_held)} call{'s' if r.calls_held != 1 else ''}"
+            if r.calls_kept_from_other_files:
+                held += f", {n(r.calls_kept_from_other_files)} kept from another file"
+            parts.append(Flow([[plain(f" {visible(r.source_file)}", style="cyan"),
+                                plain(f"[{r.adapter}]", style="dim"),
+                                plain(f"{r.ingested_at} · {r.source_hash[:12]}", style="dim")],
+                               [*counts, plain(held)]], sep=2, indent=3))
+        return Group(*parts)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        rest = Measurement.get(console, options.update(max_width=10**4), self._table(False)).maximum
+        longest = max(len(visible(r.source_file)) for r in self.rows)
+        fits = options.max_width - rest - 2 >= min(longest, 24)
+        yield self._table(True) if fits else self._blocks()
+
+
+def render_sources(rows: list[SourceRow], totals: StoreTotals | None = None) -> RenderableType:
+    """One entry per stored file: the path, when it was stored and its content hash, its row
+    counts, the calls it holds and how many of those are kept as another file's copy; then the
+    store's total, each call counted once however many files hold it."""
     if not rows:
         return plain(" The store holds no files yet. Load some: llmcost ingest FILES", style="yellow")
-    table = Table(header_style="bold", box=None)
-    for col in ("file", "format", "ingested (UTC)", "read", "loaded", "rejected", "duplicate",
-                "skipped", "calls stored", "hash"):
-        table.add_column(col, justify="left" if col in ("file", "format", "ingested (UTC)", "hash")
-                         else "right")
-    for r in rows:
-        add_row(table, _short(r.source_file), r.adapter, r.ingested_at, n(r.rows_read),
-                       n(r.rows_loaded), n(r.rows_rejected), n(r.rows_duplicate),
-                       n(r.rows_skipped), n(r.calls_stored), r.source_hash[:12])
-    return table
+    if totals is None:
+        return SourcesLayout(rows)
+    line = (f"Total: {n(totals.files)} file{'s' if totals.files != 1 else ''} · "
+            f"{n(totals.calls)} calls stored, each counted once")
+    if totals.calls_in_several_files:
+        line += f" ({n(totals.calls_in_several_files)} of them held by more than one file)"
+    return Group(SourcesLayout(rows), hang(line, indent=1, style="bold"))
 
 
 def render_rejects(rows: list[RejectRow], total: int) -> RenderableType:

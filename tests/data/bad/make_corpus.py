@@ -172,10 +172,53 @@ FILES: dict[str, bytes | str] = {
         '2026-10-01T10:04:00Z,gpt-4o,"=HYPERLINK(""http://evil.example"",""x"")",@SUM(1),5,1\n'),
 }
 
+# Issue 13's attack cases that can live as small files (those that cannot live in git portably —
+# names that are not UTF-8, FIFOs, a file named `*.csv` — are made by the tests)
+FILES |= {
+    # UTF-16 big-endian with its BOM: 3 valid records (once 1 reject), CSV column names (once
+    # mojibake)
+    "utf16be.jsonl": b"\xfe\xff" + "".join(
+        chat(f"chatcmpl-u{i}", "gpt-4o", 1000 * i, 100 * i) + "\n" for i in (1, 2, 3)).encode("utf-16-be"),
+    "utf16be.csv": b"\xfe\xff" + ("timestamp,model,feature,input_tokens,output_tokens\n"
+                                   "2026-10-01T10:00:00Z,gpt-4o,été,1000,100\n"
+                                   "2026-10-01T10:01:00Z,gpt-4o,한국어,2000,200\n").encode("utf-16-be"),
+    # lone surrogate escapes (text cut mid-emoji) in records 1 and 3: the calls load (once
+    # rejected as "not valid JSON")
+    "lone_surrogate.jsonl": "".join([
+        chat("chatcmpl-s1", "gpt-4o", 1000, 100).replace('"content": "ok"', '"content": "cut \\ud83d"'),
+        "\n", chat("chatcmpl-s2", "gpt-4o", 2000, 200), "\n",
+        chat("chatcmpl-s3", "gpt-4o", 3000, 300).replace('"content": "ok"', '"content": "\\udc00 low"'),
+        "\n"]),
+    # "no time" sentinels (lines 2-4: kept without a time), numbers that are no epoch (5, 6), an
+    # offset no place uses (7), a time before 2000 (8), two good times (9, 10); input = line
+    "time_sentinels.csv": "timestamp,model,input_tokens,output_tokens\n" + "".join(
+        f"{t},gpt-4o,{line},1\n" for line, t in enumerate([
+            "0", "1970-01-01T00:00:00Z", "0000-00-00", "20261001", "2026", "2026-10-01T10:00:00+25:00",
+            "1999-12-31T23:59:59Z", "2026-10-01T10:00:00Z", str(T0)], start=2)),
+    # a log's own columns named like llmcost's internal ones: nothing they hold is llmcost's
+    "internal_columns.csv": (
+        "__skip,__reason,__pos,_pos,timestamp,model,input_tokens,output_tokens\n"
+        "true,forged reason,9,9,2026-10-01T10:00:00Z,gpt-4o,100,10\n"
+        "false,,1,1,2026-10-01T10:01:00Z,gpt-4o,50,5\n"),
+    # keys ending in a backslash (`in\` is mapped with --map 'in\=input_tokens'): once the
+    # file's JSONPath broke
+    "backslash_key.jsonl": "".join(json.dumps({
+        "timestamp": "2026-10-01T10:00:00Z", "model": "gpt-4o", "in\\": n, "output_tokens": n // 10,
+        "tag\\": "x"}) + "\n" for n in (40, 60)),
+    # a small gzip bomb: one call and 3,000,000 blank lines, about 3 KB expanding to 3 MB
+    "bomb.jsonl.gz": gzip.compress(
+        b'{"model": "gpt-4o", "input_tokens": 10, "output_tokens": 5}\n' + b"\n" * 3_000_000,
+        compresslevel=9, mtime=0),
+    # a Hive-style folder naming another model than the file's own column: the file's wins
+    "model=claude-opus-4-1/calls.csv": "timestamp,model,input_tokens,output_tokens\n"
+                                       "2026-10-01T10:00:00Z,gpt-4o,1000,100\n",
+}
+
 
 def main() -> None:
     for name, content in FILES.items():
         data = content if isinstance(content, bytes) else content.encode("utf-8")
+        (HERE / name).parent.mkdir(exist_ok=True)
         (HERE / name).write_bytes(data)
 
 

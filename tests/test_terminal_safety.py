@@ -348,7 +348,7 @@ def test_help_and_usage_errors_on_a_stream_that_is_not_utf8():
             # worded before click wraps it: `→` as `->` pushed a line of `simulate --help` to 82
             assert max(len(line) for line in r.stdout.splitlines()) <= 80, (args, r.stdout)
         words = " ".join(_llmcost("simulate", "--help", env=env).stdout.decode("ascii").split())
-        # the docstring's `if…` and `route → trim prompt → dedupe`, worded in ASCII
+        # the docstring's `if…` and `route → cascade → trim prompt`, worded in ASCII
         assert "What would the bill be if... Levers stack" in words
         assert "route -> trim prompt -> dedupe" in words
         r = _llmcost("nosuch→", env=env)  # a usage error quoting a word from the command line

@@ -11,6 +11,8 @@ tasks:
     routes: [haiku, mini]    # routing allowed, to these targets only
     quality_floor: 0.9       # routing only where measured quality stays at or above this
     trim_prompt: 0.3         # your estimate: the static prompt could shrink by 30 %
+  faq:
+    deflect: 0.35            # your estimate: 35 % answered without an LLM call (FAQ filter, rules)
 quality_eval: evals.csv      # optional: task_type,model,score (0-1), from your own evals
 ```
 Read with the safe YAML loader and checked against `SCHEMA` (`llmcost.yaml_schema`): a mistake is
@@ -31,12 +33,13 @@ from llmcost.yaml_schema import Bool, Dict, List, Map, Num, Str, as_number, deco
 
 DEFAULT_CONFIG = "llmcost.yaml"
 DOCS = "docs/config.md"
-TASK_KEYS = {"batchable", "interactive", "routes", "quality_floor", "trim_prompt"}
+TASK_KEYS = {"batchable", "interactive", "routes", "quality_floor", "trim_prompt", "deflect"}
 
 # The schema of llmcost.yaml (checked by `llmcost.yaml_schema.validate`; docs/config.md).
 _TASK = Map({"batchable": Bool(), "interactive": Bool(),
              "routes": List(Str("a model id or family"), what="a list of models or families ([] forbids routing)"),
-             "quality_floor": Num("a score", 0, 1), "trim_prompt": Num("a fraction", 0, 1)},
+             "quality_floor": Num("a score", 0, 1), "trim_prompt": Num("a fraction", 0, 1),
+             "deflect": Num("a share of the calls", 0, 1, above_low=True)},
             what="a mapping of settings (" + ", ".join(sorted(TASK_KEYS)) + ")")
 SCHEMA = Map({"tasks": Dict(_TASK, what="a mapping of task types to their settings", nullable=True),
               "quality_eval": Str("the path of a CSV file (task_type,model,score)")},
@@ -50,6 +53,7 @@ class TaskPolicy:
     routes: list[str] | None = None  # None: the built-in rule; []: never route
     quality_floor: float | None = None
     trim_prompt: float | None = None
+    deflect: float | None = None  # assumed share answered without an LLM call (llmcost.simulate.similar)
 
 
 @dataclass
@@ -89,6 +93,7 @@ def load_config(path: str | None) -> Config:
             routes=[str(r) for r in raw["routes"]] if raw.get("routes") is not None else None,
             quality_floor=_opt_float(raw.get("quality_floor")),
             trim_prompt=_opt_float(raw.get("trim_prompt")),
+            deflect=_opt_float(raw.get("deflect")),
         )
     if doc.get("quality_eval"):
         cfg.quality = load_eval(p.parent / str(doc["quality_eval"]), f"{path}: quality_eval")

@@ -52,6 +52,16 @@ def simulate(
     batch: Annotated[str | None, typer.Option(
         "--batch", help="auto (llmcost.yaml batchable tasks and scheduled bursts) or a SCOPE.",
         show_default=False)] = None,
+    similar_cache: Annotated[float | None, typer.Option(
+        "--similar-cache", help="THRESHOLD (Jaccard 0.5–1, e.g. 0.9): answer a request from an earlier one "
+        "worded alike (word pairs of the last user message; needs prompt text in the log). A lower bound "
+        "of semantic caching; false hits possible.", show_default=False)] = None,
+    similar_window: Annotated[str | None, typer.Option(
+        "--similar-window", help="How long a --similar-cache answer is kept (e.g. 30m, 24h). [default: 1h]",
+        show_default=False)] = None,
+    deflect: Annotated[list[str] | None, typer.Option(
+        "--deflect", help="[SCOPE=]SHARE: an assumed share of calls answered without an LLM call (FAQ "
+        "filter, rules), e.g. 0.35. Repeatable.", show_default=False)] = None,
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     since: SinceOpt = None,
@@ -69,15 +79,16 @@ def simulate(
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """What would the bill be if… Levers stack in a fixed order: route → trim prompt → dedupe → cache →
-    cap output → batch; the stacked scenario is priced like the baseline."""
+    """What would the bill be if… Levers stack in a fixed order: route → trim prompt → dedupe → similar
+    cache → deflect → cache → cap output → batch; the stacked scenario is priced like the baseline."""
     common.set_debug(debug)
     from llmcost.render import json_out, terminal
     from llmcost.simulate.options import LeverOptions, simulate_options
 
     levers = LeverOptions(route=route or [], trim_prompt=trim_prompt, dedupe=dedupe, cache=cache,
                           cache_ttl=cache_ttl, cacheable_tokens=cacheable_tokens,
-                          cap_output=cap_output or [], batch=batch)
+                          cap_output=cap_output or [], batch=batch, similar_cache=similar_cache,
+                          similar_window=similar_window, deflect=deflect or [])
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
                              mapping, start, input_excludes_cache, pricing, config) as ctx:
         result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, levers)

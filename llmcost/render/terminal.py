@@ -308,7 +308,8 @@ def render_forget(results: list[ForgetResult], what: str) -> RenderableType:
 
 
 LEVER_LABELS = {"route": "route", "trim_prompt": "trim prompt", "dedupe": "response cache",
-                "cache": "prompt cache", "cap_output": "cap output", "batch": "batch API"}
+                "cache": "prompt cache", "cap_output": "cap output", "batch": "batch API",
+                "similar_cache": "near-duplicate cache", "deflect": "FAQ deflection"}
 
 
 def _per_month(sim: Simulation, amount: Decimal) -> str:
@@ -322,6 +323,11 @@ def _lever_extra(r: LeverResult) -> str:
         bits.append(f"cache hits {100 * (r.metrics['hit_ratio'] or 0):.0f} % of input")
     if r.metrics.get("truncated_share") is not None:
         bits.append(f"{100 * (r.metrics['truncated_share'] or 0):.1f} % of calls cut")
+    if r.lever == "similar_cache":
+        bits.append(f"{100 * (r.metrics.get('hit_share') or 0):.1f} % of calls with prompt text answered")
+        without = int(r.metrics.get("calls_without_prompt_text") or 0)
+        if without:
+            bits.append(f"{n(without)} call{'' if without == 1 else 's'} without prompt text untouched")
     return " · ".join(bits)
 
 

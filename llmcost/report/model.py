@@ -38,7 +38,8 @@ REPORT_VERSION = 1
 ZERO = Decimal(0)
 
 LEVER_LABELS = {"route": "route", "trim_prompt": "trim prompt", "dedupe": "response cache",
-                "cache": "prompt cache", "cap_output": "cap output", "batch": "batch API"}
+                "cache": "prompt cache", "cap_output": "cap output", "batch": "batch API",
+                "similar_cache": "near-duplicate cache", "deflect": "FAQ deflection"}
 TOKEN_CLASSES = ("input", "cache_read", "cache_write", "output", "web_search")
 TOKEN_CLASS_LABELS = {"input": "uncached input tokens", "cache_read": "cache read tokens",
                       "cache_write": "cache write tokens", "output": "output tokens",

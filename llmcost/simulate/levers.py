@@ -7,12 +7,14 @@ A scenario relation has the canonical call columns plus one `t_<lever>` flag per
 money except where its rule is "only if cheaper" (route without a scope, cache `auto`), and then
 only by calling the same pricing SQL as the baseline.
 
-Stack order is fixed (DESIGN §6): route → trim_prompt → dedupe → cache → cap_output → batch.
+Stack order is fixed (DESIGN §6): route → trim_prompt → dedupe → similar_cache → deflect → cache →
+cap_output → batch (similar_cache and deflect: `llmcost.simulate.similar`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +24,7 @@ from llmcost.pricing.engine import cost_total_sql, priced_sql
 from llmcost.schema import COLUMN_NAMES
 from llmcost.sql_quoting import sql_str
 
-STACK_ORDER = ("route", "trim_prompt", "dedupe", "cache", "cap_output", "batch")
+STACK_ORDER = ("route", "trim_prompt", "dedupe", "similar_cache", "deflect", "cache", "cap_output", "batch")
 MODEL_CACHE = "llmcost_model_cache"  # model name -> cache facts (created by the runner)
 SIMPLE_TASK = re.compile(
     r"classif|extract|tag|label|categor|intent|detect|sentiment|keyword|title|rout|moderat|"
@@ -45,6 +47,10 @@ class LeverPlan:
     confidence: str = "measured"
     risk: str = "none"
     effort: str = "hours"
+    # a lever decided in Python on small pulled-back data (llmcost.simulate.similar): the runner
+    # calls prepare(store, prev, table) first, which writes the decisions to the TEMP `table`
+    # that `sql` names as `{decisions}`
+    prepare: Callable[[Any, str, str], object] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ from llmcost.config import Config
 from llmcost.errors import UsageError
 from llmcost.pricing.book import PriceBook
 from llmcost.simulate import levers as L
+from llmcost.simulate import similar
 from llmcost.simulate.recommend import batch_providers, burst_tasks, cache_rules_note
 from llmcost.simulate.run import BASE, Simulation, prepare_base, run_stack
 from llmcost.store import Store
 
 MAX_TOKENS = 1_000_000_000  # a token count option beyond this is a typo (as in the loader)
+SIMILAR_WINDOW = "1h"  # --similar-window when not given (as recommend's dedupe window)
 
 
 @dataclass
@@ -25,10 +27,13 @@ class LeverOptions:
     cacheable_tokens: int | None = None
     cap_output: list[str] = field(default_factory=list)  # [SCOPE=]N
     batch: str | None = None  # auto | SCOPE
+    similar_cache: float | None = None  # Jaccard threshold (llmcost.simulate.similar)
+    similar_window: str | None = None  # window; None: SIMILAR_WINDOW
+    deflect: list[str] = field(default_factory=list)  # [SCOPE=]SHARE
 
     def any(self) -> bool:
         return bool(self.route or self.trim_prompt or self.dedupe or self.cache != "off"
-                    or self.cap_output or self.batch)
+                    or self.cap_output or self.batch or self.similar_cache is not None or self.deflect)
 
 
 def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> tuple[list[L.LeverPlan], list[str]]:
@@ -44,6 +49,14 @@ def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> 
         plans.append(L.trim_prompt(o.trim_prompt, o.cacheable_tokens))
     if o.dedupe:
         plans.append(L.dedupe(L.parse_duration(o.dedupe, "--dedupe")))
+    if o.similar_window is not None and o.similar_cache is None:
+        raise UsageError(f"--similar-window {o.similar_window}: it is the window of --similar-cache, "
+                         "which is not given.", "For example --similar-cache 0.9 --similar-window 1h.")
+    if o.similar_cache is not None:
+        window = o.similar_window or SIMILAR_WINDOW
+        plans.append(similar.similar_cache(o.similar_cache, L.parse_duration(window, "--similar-window")))
+    if o.deflect:
+        plans.append(similar.deflect([L.split_scoped(spec) for spec in o.deflect]))
     if o.cache not in ("auto", "off"):
         raise UsageError(f"--cache {o.cache}: expected auto or off.", "For example --cache auto --cache-ttl 5m.")
     if o.cache_ttl not in ("5m", "1h", "auto"):

@@ -9,6 +9,8 @@ Data-derived defaults (each printed as an assumption):
 - cap output: at each task type's 95th percentile of output tokens;
 - batch: task types llmcost.yaml calls batchable, or whose traffic runs in scheduled bursts;
 - dedupe: exact repeats (prompt_hash) within an hour;
+- near-duplicate cache: Jaccard 0.9 within an hour, where the log has prompt text and it finds
+  hits beyond exact repeats; FAQ deflection only where llmcost.yaml gives a share;
 - trim prompt: only where llmcost.yaml gives an estimate (it cannot be measured from a log).
 """
 
@@ -21,6 +23,7 @@ from decimal import Decimal
 from llmcost.config import Config
 from llmcost.pricing.book import PriceBook
 from llmcost.simulate import levers as L
+from llmcost.simulate import similar
 from llmcost.simulate.run import BASE, LeverResult, Simulation, prepare_base, run_stack
 from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
@@ -169,6 +172,14 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
         plans.append(L.dedupe(3600))
     else:
         skipped.append("response caching (dedupe): the log has no prompt_hash")
+
+    # near-duplicate cache where prompt text finds hits beyond exact repeats; FAQ deflection only
+    # where llmcost.yaml gives a share (llmcost.simulate.similar.recommended)
+    more, more_rules, more_skipped = similar.recommended(
+        store, BASE, {t: p.deflect for t, p in cfg.tasks.items() if p.deflect}, bool(has_prompt_hash))
+    plans += more
+    rules += more_rules
+    skipped += more_skipped
 
     # cap output at each task's p95, where it cuts something
     caps = [(L.parse_scope(t), math.ceil(p95)) for t, n, p95, mx, _ in tasks

@@ -2,11 +2,11 @@
 as a log carries it, giving the two columns `prompt_text` and `prompt_context`.
 
 What is kept, and why:
-- `prompt_text` is the request's LAST USER MESSAGE, lower-cased, every run of characters that
-  are neither letters nor digits made one space, and cut at PROMPT_CHARS (2,000) characters.
-  Only at most RAW_CHARS (8,000) characters of the message are read to make it. It is the
-  question a response cache would be asked. The whole prompt is not used: with a shared system
-  prompt of a few thousand tokens, every two questions would look 99 % alike.
+- `prompt_text` is the request's LAST USER MESSAGE, its first PROMPT_CHARS (2,000) characters as
+  written (spaces at the ends trimmed). It is the question a response cache would be asked. The
+  whole prompt is not used: with a shared system prompt of a few thousand tokens, every two
+  questions would look 99 % alike. Lower-casing and splitting into words happen when a simulation
+  uses the text (`llmcost.simulate.similar`), so loading pays for neither.
 - `prompt_context` is the first 16 hex digits of the MD5 of everything before that message:
   the system prompt (Anthropic `system`, Responses `instructions`, Gemini `systemInstruction`)
   and the earlier turns. Two requests are near-duplicates only when it is equal, so a cached
@@ -16,22 +16,21 @@ What is kept, and why:
   prefill), or whose last message has no text (an image only, Anthropic `tool_result` blocks),
   has no prompt text: a response cache has no question to match there.
 
-Why text, not a signature. We measured 200,000 prompts of 20–60 words each (227 characters on
-average), on 2 cores with DuckDB 2.0:
-- The normalised text takes 17 MB in the store (86 bytes a call, compressed) and 0.5 s to
-  write.
-- A bottom-128 sketch of hashed word pairs takes 31 MB (157 bytes a call: hashes do not
-  compress) and 3.3 s with DuckDB's `hash()`, which is not guaranteed to stay the same across
-  DuckDB versions, so a store could not keep it. With MD5, which does stay the same, it takes
-  27 s.
-- A MinHash signature of 64 permutations would take 256 bytes a call, and 64 hashes of every
-  word pair.
+Why text, not a signature (measured on 200,000 prompts of 8–60 words, 2 shared cores, DuckDB 2.0):
+- The text of 227-character prompts takes 17 MB in the store (86 bytes a call, compressed) and
+  0.5 s to write. A sketch of the 128 smallest hashes of the word pairs takes 31 MB (157 bytes a
+  call: hashes do not compress) and 3.3 s with DuckDB's `hash()`, which is not guaranteed to stay
+  the same across DuckDB versions, so a store could not keep it; with MD5, which does, 27 s. A
+  MinHash signature of 64 permutations would take 256 bytes a call.
+- Reading the prompt text of JSON records that carry a 1.4 KB system prompt and a question adds
+  about 15–30 µs a record to loading (200,000 records: 11 s instead of 5–9 s; the store grows
+  by 48 bytes a call). Each JSON value is parsed once, taking all the paths it needs in one call.
 So the text is kept, and word pairs, hashes and MinHash are made when a simulation asks for
-them (`llmcost.simulate.similar`), from the calls in its scope. Keeping the text lets the
-shingle size or the normalisation change without loading the logs again.
+them, from the calls in its scope; the shingle size or the word split can change without
+loading the logs again.
 
-Privacy: the store then holds the first 2,000 characters (normalised) of each user message of
-such logs. It is a copy of what the logs already hold, and nothing else reads it or shows it.
+Privacy: the store then holds the first 2,000 characters of each user message of such logs. It
+is a copy of part of what the logs already hold; nothing else reads it or shows it.
 
 Where a log has it (each adapter says so in its docstring): generic logs with a `prompt`,
 `messages`, `question`, `query`, `user_message` or `request_body` column (or `--map
@@ -44,23 +43,21 @@ request line, whose `body` (OpenAI) or `params` (Anthropic) is the request. Resp
 batch output files and provider usage exports hold no request, so they have no prompt text.
 
 Limits: JSON lines longer than 64 KB are read with each string cut at 200 characters
-(`SourceContext.json_lines`), so their prompt text is the first 200 characters of the
-message. Text written without spaces between words (Chinese, Japanese) becomes a few long
-"words", so near-duplicates there are found only when the text is the same apart from
-punctuation.
+(`SourceContext.json_lines`), so their prompt text is the first 200 characters of the message,
+and their context is that of the cut strings.
 """
 
 from __future__ import annotations
 
-PROMPT_CHARS = 2000  # characters of the normalised message kept
-RAW_CHARS = 8000  # characters of the raw message read to make them
+PROMPT_CHARS = 2000  # characters of the message kept
+QUOTE = '"'
 
 
-def normalised(text: str) -> str:
-    """SQL: the text as kept: lower case, each run of characters that are not letters or digits
-    made one space, at most PROMPT_CHARS characters, NULL when nothing is left."""
-    squeezed = f"regexp_replace(lower(left({text}, {RAW_CHARS})), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g')"
-    return f"NULLIF(trim(left(trim({squeezed}), {PROMPT_CHARS})), '')"
+def kept(text: str) -> str:
+    """SQL: the message as kept: its first PROMPT_CHARS characters, spaces trimmed; NULL when
+    empty. Lower-casing and splitting into words wait for a simulation that uses them
+    (`llmcost.simulate.similar.WORDS`), so loading pays for neither."""
+    return f"NULLIF(trim(left(ltrim({text}), {PROMPT_CHARS})), '')"
 
 
 def json_value(text: str) -> str:
@@ -70,46 +67,51 @@ def json_value(text: str) -> str:
             f"THEN CAST({text} AS JSON) WHEN {text} IS NOT NULL THEN to_json({text}) END)")
 
 
+def _starts(json_value: str, char: str) -> str:
+    """SQL: the JSON value's text starts with `char` (`{` object, `[` array, `"` string): a type
+    test that reads one character instead of parsing the value again."""
+    return f"starts_with(CAST({json_value} AS VARCHAR), '{char}')"
+
+
 def wrap_source(source: str, request: str) -> str:
     """`source` with the columns `__p_text` and `__p_context` added, read from the JSON value
     `request` (an expression over `source`'s columns).
 
-    The steps are in nested subqueries, so that DuckDB reads each part of the request once:
-    the request (unwrapped from a batch line), then its messages, then the last one."""
-    req = (f"(CASE WHEN json_type({request}, '$.body') = 'OBJECT' THEN json_extract({request}, '$.body') "
-           f"WHEN json_type({request}, '$.params') = 'OBJECT' THEN json_extract({request}, '$.params') "
-           f"ELSE {request} END)")
-    step1 = f"(SELECT *, {req} AS __p_req FROM {source})"
-
-    def when_array(path: str) -> str:
-        return f"CASE WHEN json_type(__p_req, '{path}') = 'ARRAY' THEN json_extract(__p_req, '{path}') END"
-
-    msgs = (f"(CASE json_type(__p_req) WHEN 'ARRAY' THEN __p_req WHEN 'OBJECT' THEN coalesce("
-            f"{when_array('$.messages')}, {when_array('$.input')}, {when_array('$.contents')}) END)")
-    system = ("coalesce(json_extract(__p_req, '$.system'), json_extract(__p_req, '$.instructions'), "
-              "json_extract(__p_req, '$.systemInstruction'), json_extract(__p_req, '$.system_instruction'))")
-    plain = ("(CASE WHEN json_type(__p_req) = 'VARCHAR' THEN json_extract_string(__p_req, '$') "
-             "WHEN json_type(__p_req, '$.input') = 'VARCHAR' THEN json_extract_string(__p_req, '$.input') "
-             "WHEN json_type(__p_req, '$.prompt') = 'VARCHAR' THEN json_extract_string(__p_req, '$.prompt') END)")
-    step2 = (f"(SELECT *, {msgs} AS __p_msgs, "
-             f"(CASE WHEN json_type(__p_req) = 'OBJECT' THEN {system} END) AS __p_sys, "
-             f"{plain} AS __p_plain FROM {step1})")
-    step3 = ("(SELECT *, json_extract(__p_msgs, '$[#-1]') AS __p_last, "
-             "list_slice(json_extract(__p_msgs, '$[*]'), 1, json_array_length(__p_msgs) - 1) AS __p_before "
-             f"FROM {step2})")
-    content = ("(CASE WHEN json_type(__p_last) = 'VARCHAR' THEN __p_last "
-               "ELSE coalesce(json_extract(__p_last, '$.content'), json_extract(__p_last, '$.parts')) END)")
-    step4 = (f"(SELECT *, {content} AS __p_content, "
-             f"lower(json_extract_string(__p_last, '$.role')) AS __p_role FROM {step3})")
-    message = ("(CASE json_type(__p_content) WHEN 'VARCHAR' THEN json_extract_string(__p_content, '$') "
-               "WHEN 'ARRAY' THEN NULLIF(array_to_string(json_extract_string(__p_content, '$[*].text'), ' '), '') "
-               "END)")
+    Each step parses one JSON value once, extracting all the paths it needs in one call (a request
+    with a long system prompt is several KB, and DuckDB parses a JSON value at each function):
+    the request (unwrapped from a batch line), its fields, its messages, the last message."""
+    step1 = (f"(SELECT *, (CASE WHEN {_starts('__p_in', '{')} THEN json_extract(__p_in, ['$.body', '$.params']) "
+             f"END) AS __p_wrap FROM (SELECT *, {request} AS __p_in FROM {source}))")
+    req = (f"(CASE WHEN {_starts('__p_wrap[1]', '{')} THEN __p_wrap[1] "
+           f"WHEN {_starts('__p_wrap[2]', '{')} THEN __p_wrap[2] ELSE __p_in END)")
+    fields = ("json_extract(__p_req, ['$.messages', '$.input', '$.contents', '$.system', '$.instructions', "
+              "'$.systemInstruction', '$.system_instruction', '$.prompt'])")
+    step2 = (f"(SELECT *, (CASE WHEN {_starts('__p_req', '{')} THEN {fields} END) AS __p_f "
+             f"FROM (SELECT *, {req} AS __p_req FROM {step1}))")
+    msgs = (f"(CASE WHEN {_starts('__p_req', '[')} THEN __p_req WHEN {_starts('__p_f[1]', '[')} THEN __p_f[1] "
+            f"WHEN {_starts('__p_f[2]', '[')} THEN __p_f[2] WHEN {_starts('__p_f[3]', '[')} THEN __p_f[3] END)")
+    system = (f"(CASE WHEN {_starts('__p_req', '{')} "
+              "THEN coalesce(__p_f[4], __p_f[5], __p_f[6], __p_f[7]) END)")
+    plain = (f"(CASE WHEN {_starts('__p_req', QUOTE)} THEN __p_req WHEN {_starts('__p_f[2]', QUOTE)} THEN __p_f[2] "
+             f"WHEN {_starts('__p_f[8]', QUOTE)} THEN __p_f[8] END)")
+    step3 = (f"(SELECT *, json_extract(__p_msgs, '$[*]') AS __p_all FROM "
+             f"(SELECT *, {msgs} AS __p_msgs, {system} AS __p_sys, {plain} AS __p_plain FROM {step2}))")
+    step4 = ("(SELECT *, json_extract(__p_last, ['$.role', '$.content', '$.parts']) AS __p_lf FROM "
+             "(SELECT *, (CASE WHEN __p_msgs IS NOT NULL THEN __p_all[-1] END) AS __p_last, "
+             "list_slice(__p_all, 1, len(__p_all) - 1) AS __p_before "
+             f"FROM {step3}))")
+    content = (f"(CASE WHEN {_starts('__p_last', QUOTE)} THEN __p_last ELSE coalesce(__p_lf[2], __p_lf[3]) END)")
+    step5 = (f"(SELECT *, {content} AS __p_content, lower(json_extract_string(__p_lf[1], '$')) AS __p_role "
+             f"FROM {step4})")
+    message = (f"(CASE WHEN {_starts('__p_content', QUOTE)} THEN json_extract_string(__p_content, '$') "
+               f"WHEN {_starts('__p_content', '[')} "
+               "THEN NULLIF(array_to_string(json_extract_string(__p_content, '$[*].text'), ' '), '') END)")
     text = (f"(CASE WHEN __p_msgs IS NOT NULL THEN (CASE WHEN coalesce(__p_role, 'user') = 'user' "
-            f"THEN {message} END) ELSE __p_plain END)")
+            f"THEN {message} END) ELSE json_extract_string(__p_plain, '$') END)")
     context = ("(CASE WHEN __p_sys IS NOT NULL OR coalesce(len(__p_before), 0) > 0 "
                "THEN left(md5(coalesce(CAST(__p_sys AS VARCHAR), '') || chr(30) || "
-               "coalesce(CAST(to_json(__p_before) AS VARCHAR), '[]')), 16) END)")
-    return f"(SELECT *, {normalised(text)} AS __p_text, {context} AS __p_context FROM {step4})"
+               "coalesce(array_to_string(__p_before, chr(31)), '')), 16) END)")
+    return f"(SELECT *, {kept(text)} AS __p_text, {context} AS __p_context FROM {step5})"
 
 
 COLUMNS = {"prompt_text": "__p_text", "prompt_context": "__p_context"}

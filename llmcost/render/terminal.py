@@ -324,10 +324,10 @@ def _lever_extra(r: LeverResult) -> str:
     if r.metrics.get("truncated_share") is not None:
         bits.append(f"{100 * (r.metrics['truncated_share'] or 0):.1f} % of calls cut")
     if r.lever == "similar_cache":
-        bits.append(f"{100 * (r.metrics.get('hit_share') or 0):.1f} % of calls with prompt text answered")
+        bits.append(f"hits {100 * (r.metrics.get('hit_share') or 0):.1f} % of prompts")
         without = int(r.metrics.get("calls_without_prompt_text") or 0)
         if without:
-            bits.append(f"{n(without)} call{'' if without == 1 else 's'} without prompt text untouched")
+            bits.append(f"{n(without)} call{'' if without == 1 else 's'} without prompt text")
     return " · ".join(bits)
 
 

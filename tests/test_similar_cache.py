@@ -232,6 +232,12 @@ def test_recommend_skips_it_when_only_exact_repeats_match(cli, tmp_path: Path):
     assert any("near-duplicate cache" in s and "beyond exact repeats" in s for s in d["not_evaluated"])
 
 
+def test_simulate_without_prompt_text_says_so(cli, tmp_path: Path):
+    d = sim(cli, deflect_log(tmp_path), "--similar-cache", "0.9")
+    assert d["levers"][0]["calls_affected"] == 0 and d["levers"][0]["calls_without_prompt_text"] == 30
+    assert any("no call in scope carries prompt text" in n for n in d["notes"])
+
+
 def test_recommend_without_prompt_text_says_so(cli, tmp_path: Path):
     d = recommend(cli, deflect_log(tmp_path))
     assert "similar_cache" not in [x["lever"] for x in d["recommendations"]]
@@ -392,3 +398,38 @@ def test_false_hits_on_real_questions(cli, threshold, hits):
     # 0.6: 559 is answered with 419's answer (40, where 3 is right): a false hit, priced as a saving
     assert d["levers"][0]["calls_affected"] == hits
     assert close(d["savings"]["usd"], hits * CALL)
+
+
+def test_recommend_skips_the_replay_beyond_its_limit(cli, monkeypatch):
+    import llmcost.simulate.similar as similar
+
+    monkeypatch.setattr(similar, "MAX_CALLS", 5)  # similar.csv has 9 calls with prompt text
+    d = recommend(cli, SIMILAR)
+    assert "similar_cache" not in [x["lever"] for x in d["recommendations"]]
+    assert any("9 calls with prompt text, more than the 5" in s for s in d["not_evaluated"])
+    r = cli("simulate", SIMILAR, "--similar-cache", "0.9")
+    assert r.exit_code == 2 and "narrow" in r.stderr.lower()
+
+
+def test_langfuse_input_and_litellm_messages(store, tmp_path: Path):
+    # Langfuse: a GENERATION whose `input` is the chat messages its OpenAI integration logs
+    gen = {"id": "gen-9", "traceId": "t-9", "type": "GENERATION", "name": "answer",
+           "startTime": "2026-10-07T08:00:00.000Z", "model": "gpt-4o-mini",
+           "usageDetails": {"input": 1000, "output": 200},
+           "input": [{"role": "system", "content": "Be brief."},
+                     {"role": "user", "content": "Where is my parcel?"}]}
+    lf = tmp_path / "langfuse.jsonl"
+    lf.write_text(json.dumps(gen) + "\n")
+    ingest(store, str(lf))
+    text, ctx = store.query("SELECT prompt_text, prompt_context FROM calls WHERE call_id = 'gen-9'")[0]
+    assert text == "Where is my parcel?" and ctx is not None
+    # LiteLLM spend log CSV: `messages` holds the request's messages as JSON text (quotes doubled)
+    rows = ["request_id,call_type,spend,prompt_tokens,completion_tokens,startTime,model,messages",
+            'req-1,acompletion,0.00027,1000,200,2026-10-06 09:00:00.000,gpt-4o-mini,'
+            '"[{""role"": ""user"", ""content"": ""Where is my parcel?""}]"',
+            'req-2,acompletion,0.00027,1000,200,2026-10-06 09:01:00.000,gpt-4o-mini,redacted-by-litellm']
+    ll = tmp_path / "spend.csv"
+    ll.write_text("\n".join(rows) + "\n")
+    ingest(store, str(ll))
+    assert dict(store.query("SELECT call_id, prompt_text FROM calls WHERE call_id LIKE 'req-%'")) == {
+        "req-1": "Where is my parcel?", "req-2": None}  # redacted: no prompt text

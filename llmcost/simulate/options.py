@@ -55,6 +55,9 @@ def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> 
     if o.similar_cache is not None:
         window = o.similar_window or SIMILAR_WINDOW
         plans.append(similar.similar_cache(o.similar_cache, L.parse_duration(window, "--similar-window")))
+        if not store.query(f"SELECT 1 FROM {BASE} WHERE prompt_text IS NOT NULL LIMIT 1"):
+            notes.append("--similar-cache: no call in scope carries prompt text, so it has nothing to match "
+                         "(a prompt or messages column, LiteLLM messages or Langfuse input: docs/formats.md)")
     if o.deflect:
         plans.append(similar.deflect([L.split_scoped(spec) for spec in o.deflect]))
     if o.cache not in ("auto", "off"):

@@ -330,6 +330,10 @@ def recommended(store: Any, rel: str, deflect_shares: dict[str, float],
     if not with_text:
         skipped.append("near-duplicate cache: the log carries no prompt text (a prompt or messages column, "
                        "Langfuse input, LiteLLM messages)")
+    elif with_text > MAX_CALLS:
+        skipped.append(f"near-duplicate cache: {_calls(with_text)} with prompt text, more than the "
+                       f"{MAX_CALLS:,} one replay handles; run simulate --similar-cache 0.9 on a narrower scope "
+                       "(--since / --until, --task)")
     else:
         check = "llmcost_similar_recommend"  # kept: the plan reuses it on the same relation
         found = find_hits(store, rel, check, RECOMMEND_THRESHOLD, RECOMMEND_WINDOW_S)

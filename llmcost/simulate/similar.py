@@ -266,7 +266,7 @@ def find_hits(store: Any, rel: str, table: str, threshold: float, window_s: int)
 def deflect(specs: list[tuple[Scope, str]]) -> LeverPlan:
     """FAQ deflection: an assumed share of the calls in each scope answered without a model call
     (see the module docstring). `specs` are (scope, share as written)."""
-    shares: list[tuple[Scope, Fraction, str]] = []
+    shares: list[tuple[Scope, Fraction]] = []
     for scope, text in specs:
         try:
             share = Fraction(text.strip())
@@ -277,10 +277,10 @@ def deflect(specs: list[tuple[Scope, str]]) -> LeverPlan:
         if not 0 < share <= 1 or share.denominator > 10**9:
             raise UsageError(f"--deflect {text}: the share must be more than 0 and at most 1.",
                              "For example --deflect 0.35, or --deflect faq=0.5.")
-        shares.append((scope, share, text.strip()))
-    num = " ".join(f"WHEN {s.sql()} THEN {f.numerator}" for s, f, _ in shares)
-    den = " ".join(f"WHEN {s.sql()} THEN {f.denominator}" for s, f, _ in shares)
-    idx = " ".join(f"WHEN {s.sql()} THEN {i}" for i, (s, _, _) in enumerate(shares))
+        shares.append((scope, share))
+    num = " ".join(f"WHEN {s.sql()} THEN {f.numerator}" for s, f in shares)
+    den = " ".join(f"WHEN {s.sql()} THEN {f.denominator}" for s, f in shares)
+    idx = " ".join(f"WHEN {s.sql()} THEN {i}" for i, (s, _) in enumerate(shares))
     sql = f"""
         WITH d AS (SELECT call_id, _p, _q, row_number() OVER (PARTITION BY _i, task_type
                                                              ORDER BY ts NULLS LAST, source_line, call_id) AS _r
@@ -292,8 +292,8 @@ def deflect(specs: list[tuple[Scope, str]]) -> LeverPlan:
         {_select('{prev}', {'billed': 'CASE WHEN pick.call_id IS NOT NULL THEN false ELSE billed END'},
                  'pick.call_id IS NOT NULL AND billed', 'deflect', 'LEFT JOIN pick USING (call_id)')}
     """
-    scope_words = ", ".join(f"{100 * float(f):g} % of {s.text}" for s, f, _ in shares)
-    examples = "; ".join(f"{s.text}: {f.numerator} of every {f.denominator} calls" for s, f, _ in shares
+    scope_words = ", ".join(f"{100 * float(f):g} % of {s.text}" for s, f in shares)
+    examples = "; ".join(f"{s.text}: {f.numerator} of every {f.denominator} calls" for s, f in shares
                          if f.denominator <= 1000)
     assumptions = [
         f"an ASSUMED share of the calls is answered without an LLM call, at no cost ({scope_words}): an FAQ "
@@ -304,7 +304,7 @@ def deflect(specs: list[tuple[Scope, str]]) -> LeverPlan:
         "bill (27 %): deflected requests may be cheaper than average",
         "a deflected request is answered as well without the model (the filter must be right)",
     ]
-    return LeverPlan("deflect", {"shares": [{"scope": s.text, "share": float(f)} for s, f, _ in shares]}, sql,
+    return LeverPlan("deflect", {"shares": [{"scope": s.text, "share": float(f)} for s, f in shares]}, sql,
                      assumptions, scope=scope_words, confidence="assumed",
                      risk="canned answers", effort="weeks")
 

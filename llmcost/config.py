@@ -13,6 +13,8 @@ tasks:
     trim_prompt: 0.3         # your estimate: the static prompt could shrink by 30 %
   answer_with_docs:
     max_input_tokens: 3000   # cap input beyond the static prefix (RAG top-k), an assumed lever
+  faq:
+    deflect: 0.35            # your estimate: 35 % answered without an LLM call (FAQ filter, rules)
 quality_eval: evals.csv      # optional: scores (0-1) from your own evals, per request or per task
 ```
 Read with the safe YAML loader and checked against `SCHEMA` (`llmcost.yaml_schema`): a mistake is
@@ -31,13 +33,16 @@ from llmcost.yaml_schema import Bool, Dict, List, Map, Num, Str, as_number, read
 
 DEFAULT_CONFIG = "llmcost.yaml"
 DOCS = "docs/config.md"
-TASK_KEYS = {"batchable", "interactive", "routes", "quality_floor", "trim_prompt", "max_input_tokens"}
+TASK_KEYS = {"batchable", "interactive", "routes", "quality_floor", "trim_prompt", "max_input_tokens",
+             "deflect"}
 
 # The schema of llmcost.yaml (checked by `llmcost.yaml_schema.validate`; docs/config.md).
 _TASK = Map({"batchable": Bool(), "interactive": Bool(),
              "routes": List(Str("a model id or family"), what="a list of models or families ([] forbids routing)"),
              "quality_floor": Num("a score", 0, 1), "trim_prompt": Num("a fraction", 0, 1),
-             "max_input_tokens": Num("a whole number of tokens", 1, 1_000_000_000, integer=True)},
+             "max_input_tokens": Num("a whole number of tokens", 1, 1_000_000_000, integer=True),
+
+             "deflect": Num("a share of the calls", 0, 1, above_low=True)},
             what="a mapping of settings (" + ", ".join(sorted(TASK_KEYS)) + ")")
 SCHEMA = Map({"tasks": Dict(_TASK, what="a mapping of task types to their settings", nullable=True),
               "quality_eval": Str("the path of an eval file (CSV or JSON Lines of scores)")},
@@ -52,6 +57,7 @@ class TaskPolicy:
     quality_floor: float | None = None
     trim_prompt: float | None = None
     max_input_tokens: int | None = None  # cap input beyond the static prefix (assumed lever)
+    deflect: float | None = None  # assumed share answered without an LLM call (llmcost.simulate.similar)
 
 
 @dataclass
@@ -94,6 +100,7 @@ def load_config(path: str | None) -> Config:
             quality_floor=_opt_float(raw.get("quality_floor")),
             trim_prompt=_opt_float(raw.get("trim_prompt")),
             max_input_tokens=int(raw["max_input_tokens"]) if raw.get("max_input_tokens") is not None else None,
+            deflect=_opt_float(raw.get("deflect")),
         )
     if doc.get("quality_eval"):
         # read by the commands that use it (llmcost.simulate.quality); a missing file stops here

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,11 @@ CALL_COLUMNS: tuple[Column, ...] = (
     Column("source_file", "VARCHAR NOT NULL", "absolute path of the file", mappable=False),
     Column("source_hash", "VARCHAR NOT NULL", "content hash of the file", mappable=False),
     Column("source_line", "BIGINT", "record number in the file (1-based)", mappable=False),
+    # added in schema 3, at the end so that stores migrated with ALTER TABLE keep one column order
+    Column("prompt_text", "VARCHAR", "the request's last user message, normalised, first 2,000 "
+           "characters (near-duplicate matching; llmcost.ingest.prompt_text)"),
+    Column("prompt_context", "VARCHAR", "hash of the system prompt and earlier turns before that "
+           "message", mappable=False),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in CALL_COLUMNS)

@@ -85,6 +85,11 @@ COPY_ORDER = ("output_tokens DESC NULLS LAST, input_tokens DESC NULLS LAST, sour
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (calls_ddl(), SOURCES_DDL, REJECTS_DDL),
     2: (calls_ddl(COPIES), CHANGES_DDL),
+    # prompt text for near-duplicate matching; the priced calls kept (a cache holding every
+    # column of `calls`) are priced again on the next run
+    3: (*(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR"
+          for table in ("calls", COPIES) for column in ("prompt_text", "prompt_context")),
+        "DROP TABLE IF EXISTS priced_calls"),
 }
 
 

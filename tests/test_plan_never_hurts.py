@@ -117,13 +117,15 @@ def test_every_step_saves_and_the_plan_is_what_simulate_gives(cli, log):
     # leaving out any one step never makes the plan cheaper
     groups: list[list[str]] = []
     for i in range(0, len(args)):
-        if args[i].startswith("--") and args[i] not in ("--cache-ttl", "--cacheable-tokens"):
+        if args[i].startswith("--") and args[i] not in ("--cache-ttl", "--cacheable-tokens", "--similar-window",
+                                                        "--eval"):
             groups.append([args[i]])
         else:
             groups[-1].append(args[i])
     levers = {"--route": "route", "--dedupe": "dedupe", "--cache": "cache", "--cap-output": "cap_output",
               "--batch": "batch", "--trim-prompt": "trim_prompt", "--history-window": "history_window",
-              "--cap-input": "cap_input"}
+              "--cap-input": "cap_input", "--cascade": "cascade", "--similar-cache": "similar_cache",
+              "--deflect": "deflect", "--eval": "eval"}
     for lever in {levers[g[0]] for g in groups}:
         rest = [a for g in groups if levers[g[0]] != lever for a in g]
         if rest:

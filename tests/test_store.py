@@ -67,9 +67,9 @@ def test_forget_removes_calls_and_rejects(store):
 
 def test_schema_version_is_recorded(tmp_path: Path):
     with open_store(str(tmp_path / "s.duckdb")) as s:
-        assert s.schema_version() == 2
+        assert s.schema_version() == 3
     with open_store(str(tmp_path / "s.duckdb")) as s:  # reopening migrates nothing
-        assert s.schema_version() == 2
+        assert s.schema_version() == 3
 
 
 def test_a_newer_store_is_refused(tmp_path: Path):

@@ -350,7 +350,7 @@ def test_help_and_usage_errors_on_a_stream_that_is_not_utf8():
         words = " ".join(_llmcost("simulate", "--help", env=env).stdout.decode("ascii").split())
         # the docstring's `if…` and `route → cascade → trim prompt`, worded in ASCII
         assert "What would the bill be if... Levers stack" in words
-        assert "route -> trim prompt -> dedupe" in words
+        assert "route -> cascade -> trim prompt" in words
         r = _llmcost("nosuch→", env=env)  # a usage error quoting a word from the command line
         assert r.returncode == 2 and max(r.stdout + r.stderr) < 128, r.stderr
         # on an ASCII locale the argument's bytes were not text to Python: click quotes their escapes

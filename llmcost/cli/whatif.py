@@ -82,6 +82,16 @@ def simulate(
     cap_input: Annotated[list[str] | None, typer.Option(
         "--cap-input", help="[SCOPE=]N: cap input beyond the static prefix (prefix_tokens) at N tokens, "
         "e.g. RAG top-k instead of stuffing (assumed quality). Repeatable.", show_default=False)] = None,
+    similar_cache: Annotated[float | None, typer.Option(
+        "--similar-cache", help="THRESHOLD (Jaccard 0.5–1, e.g. 0.9): answer a request from an earlier one "
+        "worded alike (word pairs of the last user message; needs prompt text in the log). A lower bound "
+        "of semantic caching; false hits possible.", show_default=False)] = None,
+    similar_window: Annotated[str | None, typer.Option(
+        "--similar-window", help="How long a --similar-cache answer is kept (e.g. 30m, 24h). [default: 1h]",
+        show_default=False)] = None,
+    deflect: Annotated[list[str] | None, typer.Option(
+        "--deflect", help="[SCOPE=]SHARE: an assumed share of calls answered without an LLM call (FAQ "
+        "filter, rules), e.g. 0.35. Repeatable.", show_default=False)] = None,
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     since: SinceOpt = None,
@@ -100,8 +110,8 @@ def simulate(
     debug: DebugOpt = False,
 ) -> None:
     """What would the bill be if… Levers stack in a fixed order: route → cascade → trim prompt → history
-    window → cap input → dedupe → cache → cap output → batch; the stacked scenario is priced like the
-    baseline."""
+    window → cap input → dedupe → similar cache → deflect → cache → cap output → batch; the stacked
+    scenario is priced like the baseline."""
     common.set_debug(debug)
     from llmcost.render import json_out, terminal
     from llmcost.simulate.options import LeverOptions, simulate_options
@@ -111,7 +121,8 @@ def simulate(
                           cap_output=cap_output or [], batch=batch, history_window=history_window or [],
                           summarize=summarize, summary_tokens=summary_tokens, summary_model=summary_model,
                           cap_input=cap_input or [], cascade=cascade or [],
-                          pass_score=pass_score, escalate_rate=escalate_rate, eval_file=eval_file)
+                          pass_score=pass_score, escalate_rate=escalate_rate, eval_file=eval_file,
+                          similar_cache=similar_cache, similar_window=similar_window, deflect=deflect or [])
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
                              mapping, start, input_excludes_cache, pricing, config) as ctx:
         result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, levers)

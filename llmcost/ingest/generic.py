@@ -26,6 +26,10 @@ Quirks and rules:
   kept, counted and not billed (`billed` false) unless a `billed` column says otherwise.
 - Ids: a request-id column becomes `call_id` (repeats are duplicates); without one each record
   is its own call.
+- Prompt text (for `simulate --similar-cache`): a `prompt`, `messages`, `question`, `query`,
+  `user_message` or `request_body` column, holding plain text, a list of chat messages or a
+  request body (a CSV cell may hold them as JSON text); what is kept from it is the last user
+  message, normalised and cut (`llmcost.ingest.prompt_text`).
 - A JSON record that is not valid JSON is rejected, with its line.
 """
 
@@ -35,6 +39,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from llmcost.errors import NotACallLogError, UsageError
+from llmcost.ingest import prompt_text
 from llmcost.ingest.base import (
     FileSample,
     Projection,
@@ -102,6 +107,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "prefix_tokens": ("prefix_tokens", "system_prompt_tokens", "prefix_length"),
     "prompt_hash": ("prompt_hash", "request_hash"),
     "quality": ("quality", "quality_score", "eval_score"),
+    "prompt_text": ("prompt", "prompt_text", "messages", "user_prompt", "user_message", "question",
+                    "query", "request_messages", "request_body"),
     "web_search_requests": ("web_search_requests",),
     "logged_cost_usd": ("cost", "cost_usd", "spend", "total_cost", "costusd", "cost_in_usd",
                         "total_cost_usd", "price_usd", "amount_usd"),
@@ -303,6 +310,17 @@ class GenericAdapter:
                        ("logged_cost_usd", "DECIMAL(18,9)")):
             if f in src:
                 cols[f] = f"TRY_CAST({src[f]} AS {typ})"
+        if "prompt_text" in matched and "prompt_text" not in from_folder:
+            if sample.kind in ("jsonl", "json"):
+                request = f"json_extract(_json, {json_path(matched['prompt_text'])})"
+            elif sample.kind == "parquet":  # a list or struct column is JSON already
+                value = sql_ident(user_column(matched["prompt_text"]))
+                request = (f"(CASE WHEN json_type(to_json({value})) = 'VARCHAR' "
+                           f"THEN {prompt_text.json_value(src['prompt_text'])} ELSE to_json({value}) END)")
+            else:
+                request = prompt_text.json_value(src["prompt_text"])
+            source = prompt_text.wrap_source(source, request)
+            cols.update(prompt_text.COLUMNS)
         proj = Projection(
             source=source,
             columns=cols,

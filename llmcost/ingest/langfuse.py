@@ -26,10 +26,14 @@ Quirks and rules:
   with `output` and `reasoning` (`output_reasoning_tokens`).
 - Without `usageDetails`, the deprecated `usage.input` / `usage.output` (or `promptTokens` /
   `completionTokens`) are read as plain totals.
+- Prompt text: the generation's `input` (what the application logged as the model's input: a
+  list of chat messages, a request body or plain text) -> its last user message, for
+  `simulate --similar-cache` (`llmcost.ingest.prompt_text`).
 """
 
 from __future__ import annotations
 
+from llmcost.ingest import prompt_text
 from llmcost.ingest.base import (
     FileSample,
     Projection,
@@ -151,6 +155,9 @@ class LangfuseAdapter:
             "logged_cost_usd": (f"TRY_CAST(coalesce({_text('costDetails.total')}, "
                                 f"{_text('calculatedTotalCost')}) AS DECIMAL(18,9))"),
         }
+        if any("input" in rec for rec in ctx.sample.records):
+            source = prompt_text.wrap_source(source, "json_extract(_json, '$.input')")
+            cols.update(prompt_text.COLUMNS)
         return Projection(
             source=source,
             columns=cols,

@@ -22,10 +22,14 @@ Quirks and rules:
   versions) have no cache split: every prompt token is then priced as uncached input.
 - `cache_hit` true (LiteLLM's own response cache answered) -> not billed.
 - A `metadata` cell that is not valid JSON rejects that row only, with its line.
+- Prompt text: the `messages` column (the request's chat messages, JSON; LiteLLM writes `{}` or
+  a redaction marker when message logging is off, which gives none) -> its last user message,
+  for `simulate --similar-cache` (`llmcost.ingest.prompt_text`).
 """
 
 from __future__ import annotations
 
+from llmcost.ingest import prompt_text
 from llmcost.ingest.base import (
     FileSample,
     Projection,
@@ -94,8 +98,12 @@ class LiteLLMAdapter:
             "latency_ms": f"CAST(epoch_ms({end}) - epoch_ms({start}) AS DOUBLE)",
             "logged_cost_usd": f"TRY_CAST({t('spend')} AS DECIMAL(18,9))",
         }
+        source = f.source
+        if ctx.sample.has_any("messages"):
+            source = prompt_text.wrap_source(source, f.json("messages"))
+            cols.update(prompt_text.COLUMNS)
         return Projection(
-            source=f.source,
+            source=source,
             columns=cols,
             raw=f.raw,
             reason=first_reason(checks),

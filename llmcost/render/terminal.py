@@ -364,7 +364,8 @@ def render_forget(results: list[ForgetResult], what: str) -> RenderableType:
 
 LEVER_LABELS = {"route": "route", "trim_prompt": "trim prompt", "dedupe": "response cache",
                 "cache": "prompt cache", "cap_output": "cap output", "batch": "batch API",
-                "history_window": "history window", "cap_input": "cap input"}
+                "history_window": "history window", "cap_input": "cap input",
+                "similar_cache": "near-duplicate cache", "deflect": "FAQ deflection"}
 LEVER_LABELS["cascade"] = "cascade"  # cheap model first (llmcost.simulate.cascade)
 
 
@@ -399,6 +400,11 @@ def _lever_extra(r: LeverResult) -> str:
         bits.append(f"{100 * (r.metrics['escalated_share'] or 0):.1f} % escalate")
     if r.quality is not None and r.quality.after.value is not None and r.quality.before.value is not None:
         bits.append(f"quality {100 * r.quality.before.value:.1f} → {100 * r.quality.after.value:.1f} %")
+    if r.lever == "similar_cache":
+        bits.append(f"hits {100 * (r.metrics.get('hit_share') or 0):.1f} % of prompts")
+        without = int(r.metrics.get("calls_without_prompt_text") or 0)
+        if without:
+            bits.append(f"{n(without)} call{'' if without == 1 else 's'} without prompt text")
     return " · ".join(bits)
 
 

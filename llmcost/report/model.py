@@ -39,7 +39,8 @@ ZERO = Decimal(0)
 
 LEVER_LABELS = {"route": "route", "trim_prompt": "trim prompt", "dedupe": "response cache",
                 "cache": "prompt cache", "cap_output": "cap output", "batch": "batch API",
-                "history_window": "history window", "cap_input": "cap input"}
+                "history_window": "history window", "cap_input": "cap input",
+                "similar_cache": "near-duplicate cache", "deflect": "FAQ deflection"}
 LEVER_LABELS["cascade"] = "cascade"  # cheap model first (llmcost.simulate.cascade)
 TOKEN_CLASSES = ("input", "cache_read", "cache_write", "output", "web_search")
 TOKEN_CLASS_LABELS = {"input": "uncached input tokens", "cache_read": "cache read tokens",

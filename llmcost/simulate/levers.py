@@ -8,13 +8,14 @@ money except where its rule is "only if cheaper" (route without a scope, cache `
 only by calling the same pricing SQL as the baseline.
 
 Stack order is fixed (DESIGN §6): route → cascade → trim_prompt → history_window → cap_input → dedupe →
-cache → cap_output → batch (the cascade lever is in `llmcost.simulate.cascade`, the context levers in
-`llmcost.simulate.context`).
+similar_cache → deflect → cache → cap_output → batch (the cascade lever is in `llmcost.simulate.cascade`,
+the context levers in `llmcost.simulate.context`, similar_cache and deflect in `llmcost.simulate.similar`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -28,8 +29,8 @@ from llmcost.sql_quoting import sql_str
 if TYPE_CHECKING:
     from llmcost.simulate.quality import Evidence, QualitySpec
 
-STACK_ORDER = ("route", "cascade", "trim_prompt", "history_window", "cap_input", "dedupe", "cache", "cap_output",
-               "batch")
+STACK_ORDER = ("route", "cascade", "trim_prompt", "history_window", "cap_input", "dedupe", "similar_cache",
+               "deflect", "cache", "cap_output", "batch")
 MODEL_CACHE = "llmcost_model_cache"  # model name -> cache facts (created by the runner)
 SIMPLE_TASK = re.compile(
     r"classif|extract|tag|label|categor|intent|detect|sentiment|keyword|title|rout|moderat|"
@@ -56,6 +57,10 @@ class LeverPlan:
     args: list[str] = field(default_factory=list)
     # quality before/after from an eval file (route, cascade): run on the step's input and output
     quality: QualitySpec | None = None
+    # a lever decided in Python on small pulled-back data (llmcost.simulate.similar): the runner
+    # calls prepare(store, prev, table) first, which writes the decisions to the TEMP `table`
+    # that `sql` names as `{decisions}`
+    prepare: Callable[[Any, str, str], object] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from llmcost.config import Config
 from llmcost.errors import UsageError
 from llmcost.pricing.book import PriceBook
 from llmcost.simulate import levers as L
+from llmcost.simulate import similar
 from llmcost.simulate.recommend import (
     ESTIMATED_PREFIX,
     ESTIMATED_PREFIX_NOTE,
@@ -19,6 +20,7 @@ from llmcost.simulate.run import BASE, Simulation, prepare_base, run_stack
 from llmcost.store import Store
 
 MAX_TOKENS = 1_000_000_000  # a token count option beyond this is a typo (as in the loader)
+SIMILAR_WINDOW = "1h"  # --similar-window when not given (as recommend's dedupe window)
 
 
 @dataclass
@@ -40,11 +42,14 @@ class LeverOptions:
     pass_score: float = 0.5
     escalate_rate: float | None = None
     eval_file: str | None = None  # --eval FILE (else llmcost.yaml's quality_eval)
+    similar_cache: float | None = None  # Jaccard threshold (llmcost.simulate.similar)
+    similar_window: str | None = None  # window; None: SIMILAR_WINDOW
+    deflect: list[str] = field(default_factory=list)  # [SCOPE=]SHARE
 
     def any(self) -> bool:
         return bool(self.route or self.trim_prompt or self.dedupe or self.cache != "off"
                     or self.cap_output or self.batch or self.history_window or self.summarize or self.cap_input
-                    or self.cascade)
+                    or self.cascade or self.similar_cache is not None or self.deflect)
 
 
 def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> tuple[list[L.LeverPlan], list[str]]:
@@ -85,6 +90,17 @@ def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> 
         plans.append(L.trim_prompt(fraction, cacheable, scope=scope if scope.text != "all calls" else None))
     if o.dedupe:
         plans.append(L.dedupe(L.parse_duration(o.dedupe, "--dedupe")))
+    if o.similar_window is not None and o.similar_cache is None:
+        raise UsageError(f"--similar-window {o.similar_window}: it is the window of --similar-cache, "
+                         "which is not given.", "For example --similar-cache 0.9 --similar-window 1h.")
+    if o.similar_cache is not None:
+        window = o.similar_window or SIMILAR_WINDOW
+        plans.append(similar.similar_cache(o.similar_cache, L.parse_duration(window, "--similar-window")))
+        if not store.query(f"SELECT 1 FROM {BASE} WHERE prompt_text IS NOT NULL LIMIT 1"):
+            notes.append("--similar-cache: no call in scope carries prompt text, so it has nothing to match "
+                         "(a prompt or messages column, LiteLLM messages or Langfuse input: docs/formats.md)")
+    if o.deflect:
+        plans.append(similar.deflect([L.split_scoped(spec) for spec in o.deflect]))
     if o.cache not in ("auto", "if-cheaper", "off"):
         raise UsageError(f"--cache {o.cache}: expected auto, if-cheaper or off.",
                          "For example --cache auto --cache-ttl 5m.")

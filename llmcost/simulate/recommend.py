@@ -12,9 +12,11 @@ Data-derived defaults (each printed as an assumption):
 - trim prompt: only where llmcost.yaml gives an estimate (it cannot be measured from a log);
 - history window: where a task's conversations grow (4th and later turns' median input ≥ 1.5× the
   first turn's), keeping the history the 3rd turn carries (llmcost.simulate.context);
-- cap input: only where llmcost.yaml gives max_input_tokens (quality impact unknown).
+- cap input: only where llmcost.yaml gives max_input_tokens (quality impact unknown);
 - cascade: only with an eval file, per task type via the scored model that is cheapest in
   expectation (llmcost.simulate.cascade.recommend_cascade).
+- near-duplicate cache: Jaccard 0.9 within an hour, where the log has prompt text and it finds
+  hits beyond exact repeats; FAQ deflection only where llmcost.yaml gives a share.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from llmcost.config import Config
 from llmcost.pricing.book import Model, PriceBook
 from llmcost.simulate import levers as L
 from llmcost.simulate import quality as Q
+from llmcost.simulate import similar
 from llmcost.simulate.cascade import recommend_cascade
 from llmcost.simulate.quality import Evidence
 from llmcost.simulate.run import BASE, LeverResult, Simulation, prepare_base, run_stack
@@ -216,6 +219,20 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
     else:
         skipped.append("response caching (dedupe): the log has no prompt_hash")
 
+    # near-duplicate cache where prompt text finds hits beyond exact repeats; FAQ deflection only
+    # where llmcost.yaml gives a share (llmcost.simulate.similar.recommended)
+    more, more_rules, more_skipped = similar.recommended(
+        store, BASE, {t: p.deflect for t, p in cfg.tasks.items() if p.deflect}, bool(has_prompt_hash))
+    for plan in more:
+        if plan.lever == "similar_cache":
+            plan.args = ["--similar-cache", f"{similar.RECOMMEND_THRESHOLD:g}",
+                         "--similar-window", f"{similar.RECOMMEND_WINDOW_S}s"]
+        elif plan.lever == "deflect":
+            plan.args = [a for d in plan.params["shares"] for a in ("--deflect", f"{d['scope']}={d['share']:g}")]
+    plans += more
+    rules += more_rules
+    skipped += more_skipped
+
     # cap output at each task's p95, where it cuts something
     caps = [(L.parse_scope(t), math.ceil(p95)) for t, n, p95, mx, _ in tasks
             if n >= MIN_CALLS and p95 and mx > math.ceil(p95)]
@@ -400,7 +417,8 @@ def _usd(v: Decimal) -> str:
 # trimmed prompt can fall under the target's caching minimum or lose its batch tier; a deduplicated
 # call no longer refreshes the cache for the next one): checked by leaving each out of the stack.
 # A cap on output and the batch tier only scale later costs down.
-INTERACTING = ("route", "cascade", "trim_prompt", "history_window", "cap_input", "dedupe", "cache")
+INTERACTING = ("route", "cascade", "trim_prompt", "history_window", "cap_input", "dedupe", "similar_cache",
+               "deflect", "cache")
 
 
 def select_plan(store: Store, units: list[L.LeverPlan], baseline: Decimal

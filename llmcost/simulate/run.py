@@ -115,7 +115,8 @@ def step_figures(store: Store, plan: LeverPlan, rel: str) -> tuple[Decimal, int,
     metric_sql = "".join(f", {expr}" for expr in plan.metrics.values())
     row = store.query(f"SELECT sum({cost_total_sql()}), count(*) FILTER (WHERE t_{plan.lever}){metric_sql} "
                       f"FROM ({priced_sql(rel)})")[0]
-    metrics = {k: (float(v) if v is not None else None) for k, v in zip(plan.metrics, row[2:], strict=True)}
+    metrics = {k: (v if isinstance(v, int) or v is None else float(v))
+               for k, v in zip(plan.metrics, row[2:], strict=True)}
     per_task: dict[str, dict[str, float | None]] = {}
     for name, (expr, cond) in plan.per_task.items():
         per_task[name] = {t: (float(v) if v is not None else None) for t, v in store.query(
@@ -134,6 +135,10 @@ def run_stack(store: Store, plans: list[LeverPlan], baseline: Decimal,
     results = []
     for i, plan in enumerate(plans):
         sql = plan.sql.replace("{prev}", prev)
+        if plan.prepare is not None:  # decided in Python on pulled-back data, returned as a table
+            decisions = f"llmcost_sim_{tag}{i}_decisions"
+            plan.prepare(store, prev, decisions)
+            sql = sql.replace("{decisions}", decisions)
         if (plan.lever in MATERIALISE and i < len(plans) - 1) or plan.quality is not None:
             name = f"llmcost_sim_{tag}{i}"
             store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")

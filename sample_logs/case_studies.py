@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Deterministic call logs for the case studies of articles 003 and 004 (docs/case-studies.md).
+"""Deterministic call logs for the case studies of articles 002, 003 and 004 (docs/case-studies.md).
 
     python sample_logs/case_studies.py            # write sample_logs/case_studies/*.csv.gz
     python sample_logs/case_studies.py --check    # regenerate into a temp dir; exit 1 if a file differs
 
 Articles 000 and 001 use the bundled samples (invoice_pipeline.csv.gz, support_chatbot.csv.gz,
-made by generate.py). These three logs follow the same rules and columns (sample_logs/README.md):
+made by generate.py). These logs follow the same rules and columns (sample_logs/README.md):
 standard library only, fixed seeds, gzip with mtime 0, "before" logs with no cache columns.
 
 * `PUBLISHED` dicts hold an article's stated figures; do NOT tune them to reach a savings figure.
@@ -108,6 +108,96 @@ A004_SHAPE: dict[str, Any] = {
 }
 
 
+# ===============================================================================================
+# article 002: "a 20-turn conversation ... a 200-token summary plus the last 2-3 turns";
+# "five chunks of 500 tokens each" of which one is relevant
+# ===============================================================================================
+
+A002_PUBLISHED: dict[str, Any] = {
+    "turns": 20,                      # published: a 20-turn conversation
+    "summary_tokens": 200,            # published: compressed to a 200-token summary ...
+    "kept_turns": (2, 3),             # published: ... plus the last 2-3 turns
+    "rag_chunks": 5,                  # published: five retrieved chunks ...
+    "chunk_tokens": 500,              # published: ... of 500 tokens each (2,500 of context)
+    "model": "claude-sonnet-4-6",     # published tier: Sonnet for standard generation and Q&A
+    "provider": "anthropic",
+}
+A002_SHAPE: dict[str, Any] = {
+    # The article has no case study: traffic and sizes are our choice (not tuned to any figure).
+    "seed": 20261104,
+    "days": 7,
+    "conversations_per_day": 150,     # 20 calls each: 3,000 chat calls a day
+    "chat_prompt_tokens": 1_500,      # system prompt (above Sonnet's 1,024-token caching minimum)
+    "user_msg": (60, 0.6),            # a user message: (mean, lognormal sigma)
+    "reply": (240, 0.4),              # a reply, carried into the next turns in full
+    "think_time_s": (45, 0.6),        # user reading + typing between turns
+    "rag_per_day": 600,               # single document-Q&A calls (no conversation)
+    "rag_prompt_tokens": 600,         # instructions (static prefix)
+    "question": (40, 0.5),            # the question, sent before the retrieved chunks
+    "rag_out": (150, 0.4),
+}
+
+# ===============================================================================================
+# article 003: "classification at $0.005/call (Sonnet) x 5M calls/month"
+# ===============================================================================================
+
+A003_FT_PUBLISHED: dict[str, Any] = {
+    "calls_per_month": 5_000_000,     # published
+    "cost_per_call": 0.005,           # published: $0.005 a call on Sonnet
+    "model": "claude-sonnet-4-6",     # published: Sonnet (the article's default model)
+    "provider": "anthropic",
+    "task": "classification",         # published
+}
+A003_FT_SHAPE: dict[str, Any] = {
+    "seed": 20261105,
+    "start_utc": "2026-10-01T10:00:00Z",
+    "hours": 1,                       # one hour at the month's average rate (6,944 calls)
+    # sizes chosen so a call costs the published $0.005 at $3 / $15 per MTok:
+    # (1,200 + 425) x $3 + 8 x $15 = $0.004875 + $0.00012 = $0.004995
+    "tasks": {"classification": {"share": 1.0, "prefix": 1_200, "extra": 425, "out": 8}},
+    "sigma_in": 0.5,
+    "sigma_out": 0.3,
+}
+
+
+def gen_a002() -> G.Log:
+    pub, s = A002_PUBLISHED, A002_SHAPE
+    rng = random.Random(s["seed"])
+    log = G.Log()
+    model, provider = str(pub["model"]), str(pub["provider"])
+    days = int(s["days"])
+    end = G.MONTH_START + days * G.DAY
+    chat_p, rag_p = int(s["chat_prompt_tokens"]), int(s["rag_prompt_tokens"])
+    chat_prefix, rag_prefix = G.h16("a002", "chat", "system_prompt"), G.h16("a002", "doc_qa", "prompt")
+    context = int(pub["rag_chunks"]) * int(pub["chunk_tokens"])
+    for day in range(days):
+        day0 = G.MONTH_START + day * G.DAY
+        for i in range(int(s["conversations_per_day"])):
+            conv = "conv_" + G.h16("a002", day, i)[:12]
+            t0 = day0 + G.hour_in_day(rng, G.SUPPORT_HOURLY_UTC)
+            calls: list[tuple[float, int, int, str]] = []  # offset, in, out, hash
+            history, t = 0, 0.0  # earlier messages and replies
+            for j in range(1, int(pub["turns"]) + 1):
+                msg = G.tokens(rng, s["user_msg"])
+                out = G.tokens(rng, s["reply"], lo=20)
+                n_in = chat_p + history + msg
+                calls.append((t, n_in, out, G.h16("a002", conv, j)))
+                history += msg + out
+                t += G.base_latency_ms(model, n_in, out) / 1000 + G.lognormal(rng, *s["think_time_s"])
+            overflow = t0 + calls[-1][0] + 120 - end
+            if overflow > 0:  # the last day's late conversations end before the window closes
+                t0 -= overflow
+            for off, n_in, n_out, ph in calls:
+                log.add(rng, t0 + off, model, provider, "chat", "chat", "", conv, n_in, n_out,
+                        chat_prefix, chat_p, ph)
+        for i in range(int(s["rag_per_day"])):
+            t = day0 + G.hour_in_day(rng, G.SUPPORT_HOURLY_UTC)
+            n_in = rag_p + G.tokens(rng, s["question"]) + context
+            log.add(rng, t, model, provider, "doc_qa", "doc_qa", "", "", n_in,
+                    G.tokens(rng, s["rag_out"]), rag_prefix, rag_p, G.h16("a002", "doc_qa", day, i))
+    return log
+
+
 def gen_a003_chat() -> G.Log:
     pub, s = A003_CHAT_PUBLISHED, A003_CHAT_SHAPE
     rng = random.Random(s["seed"])
@@ -153,6 +243,18 @@ def gen_a003_saas() -> G.Log:
     return log
 
 
+def gen_a003_finetune() -> G.Log:
+    pub, s = A003_FT_PUBLISHED, A003_FT_SHAPE
+    rng = random.Random(s["seed"])
+    log = G.Log()
+    start = G.MONTH_START + 10 * 3600
+    assert G.iso(start) == s["start_utc"]
+    n = int(int(pub["calls_per_month"]) * int(s["hours"]) / (30 * 24))
+    times = sorted(start + rng.random() * 3600 * int(s["hours"]) for _ in range(n))
+    _mixed(rng, log, times, s["tasks"], str(pub["model"]), str(pub["provider"]), "tickets", None, s)
+    return log
+
+
 def gen_a004() -> G.Log:
     pub, s = A004_PUBLISHED, A004_SHAPE
     rng = random.Random(s["seed"])
@@ -168,8 +270,10 @@ def gen_a004() -> G.Log:
 
 
 GENERATORS: dict[str, Callable[[], G.Log]] = {
+    "a002_chat_20_turns.csv.gz": gen_a002,
     "a003_chat_5k_prompt.csv.gz": gen_a003_chat,
     "a003_saas_1m_calls.csv.gz": gen_a003_saas,
+    "a003_classify_5m.csv.gz": gen_a003_finetune,
     "a004_month1.csv.gz": gen_a004,
 }
 

@@ -15,8 +15,11 @@ import gzip
 import math
 import re
 import shlex
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,8 @@ DOC = ROOT / "docs" / "case-studies.md"
 INVOICE = "sample_logs/invoice_pipeline.csv.gz"
 SUPPORT = "sample_logs/support_chatbot.csv.gz"
 CHAT_5K = "sample_logs/case_studies/a003_chat_5k_prompt.csv.gz"
+CHAT_20 = "sample_logs/case_studies/a002_chat_20_turns.csv.gz"
+CLASSIFY_5M = "sample_logs/case_studies/a003_classify_5m.csv.gz"
 SAAS_1M = "sample_logs/case_studies/a003_saas_1m_calls.csv.gz"
 MONTH1 = "sample_logs/case_studies/a004_month1.csv.gz"
 
@@ -39,8 +44,8 @@ class Shown:
 
 
 def shown_commands() -> list[Shown]:
-    """Each `$ llmcost simulate …` in a ```console block of the page, with the lines shown under it
-    (the block's indentation removed, `\\` continuations joined)."""
+    """Each `$ llmcost …` (simulate, recommend, breakeven) in a ```console block of the page, with
+    the lines shown under it (the block's indentation removed, `\\` continuations joined)."""
     out: list[Shown] = []
     text = DOC.read_text(encoding="utf-8").splitlines()
     i = 0
@@ -106,10 +111,20 @@ def before_after(output: str) -> tuple[float, float]:
     return float(m.group(1).replace(",", "")), float(m.group(2).replace(",", ""))
 
 
-def test_the_page_runs_the_plans_of_four_articles():
+def test_the_page_runs_the_plans_of_five_articles():
     logs = {shlex.split(s.command)[2] for s in SHOWN}
-    assert logs == {INVOICE, SUPPORT, CHAT_5K, SAAS_1M, MONTH1}
-    assert len(SHOWN) >= 15 and all(s.lines for s in SHOWN)
+    assert logs == {INVOICE, SUPPORT, CHAT_20, CHAT_5K, SAAS_1M, CLASSIFY_5M, MONTH1}
+    commands = {shlex.split(s.command)[1] for s in SHOWN}
+    assert commands == {"simulate", "recommend", "breakeven"}
+    assert len(SHOWN) >= 25 and all(s.lines for s in SHOWN)
+    # every lever of this release has its section; only the one still to come is marked so
+    assert "coming in this release" not in PAGE.replace("needs `--similar-cache` (coming in this release)", "")
+
+
+def test_the_case_study_logs_are_what_the_generator_writes():
+    r = subprocess.run([sys.executable, str(ROOT / "sample_logs" / "case_studies.py"), "--check"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 @pytest.mark.parametrize("shown", SHOWN, ids=[f"{i}" for i in range(len(SHOWN))])
@@ -132,6 +147,8 @@ PRICE = {
     "claude-opus-4-7": (5.0, 25.0, 0.50, 6.25, 10.0, 2048),
     "gpt-4": (30.0, 60.0, 0.0, 0.0, 0.0, None),
     "gpt-3.5-turbo": (0.50, 1.50, 0.0, 0.0, 0.0, None),
+    # OpenAI's fine-tuned gpt-4o-mini, per token (its caching is not replayed here)
+    "ft:gpt-4o-mini-2024-07-18": (0.30, 1.20, 0.0, 0.0, 0.0, None),
 }
 
 
@@ -148,41 +165,77 @@ class Replay:
 
 
 def replay(path: str, route: dict[str, str] | None = None, trim: float = 0.0, ttl_s: int | None = None,
-           cap: dict[str, int] | None = None, batch: tuple[str, ...] = (), out_factor: float = 1.0) -> Replay:
-    """Each call in log order: route by task type; trim floor(prefix x trim) tokens off the prefix;
-    cache the prefix per (model, prefix) when it reaches the model's minimum, a read when the
-    previous call with that prefix (any status) is at most `ttl_s` ago, else a write; cap the
-    output; halve the price of batched calls; `out_factor` scales the output (0: input only)."""
+           cap: dict[str, int] | None = None, batch: tuple[str, ...] = (), out_factor: float = 1.0,
+           tasks: tuple[str, ...] | None = None, cascade: tuple[tuple[str, ...], str, Fraction] | None = None,
+           window: int | None = None, summary: int = 0, summary_model: str | None = None,
+           cap_input: int | None = None) -> Replay:
+    """Each call in log order (only `tasks`, when given, as `--task` does): route by task type;
+    cascade (task types, cheap model, escalation rate): the call is first made on the cheap model,
+    and the i-th answered call of its task type also on its own model when
+    floor(i x rate) > floor((i - 1) x rate); trim floor(prefix x trim) tokens off the prefix;
+    history window: the conversation's first call is its base, the rest of the input is history,
+    kept at `window` (+ `summary`) tokens, each cut call adding a summary call that reads what was
+    dropped since the previous call (+ the previous summary) and writes `summary` tokens; cap the
+    input beyond the prefix; cache the prefix per (model, prefix) when it reaches the model's
+    minimum, a read when the previous call with that prefix (any status) is at most `ttl_s` ago,
+    else a write; cap the output; halve the price of batched calls; `out_factor` scales the
+    output (0: input only)."""
     route, cap = route or {}, cap or {}
     last: dict[tuple[str, str], float] = {}
+    conv: dict[str, tuple[int, int, bool]] = {}  # conversation -> base, previous drop, previous cut
+    escalations: dict[str, int] = {}  # task type -> answered calls so far in the cascade
     r = Replay(0.0, 0.0)
     first = t = 0.0
+    n = 0
     with gzip.open(ROOT / path, "rt", newline="") as f:
-        for n, row in enumerate(csv.DictReader(f)):
+        for row in csv.DictReader(f):
+            task = row["task_type"]
+            if tasks is not None and task not in tasks:
+                continue
             t = datetime.fromisoformat(row["timestamp"].replace("Z", "+00:00")).timestamp()
             first = t if n == 0 else first
-            task = row["task_type"]
+            n += 1
+            ok = row["status"] == "ok"
             model = route.get(task, row["model"])
             n_in, n_out, prefix = int(row["input_tokens"]), int(row["output_tokens"]), int(row["prefix_tokens"])
             cut = math.floor(prefix * trim)
             n_in, prefix = n_in - cut, prefix - cut
-            p_in, p_out, p_read, p_w5, p_w1, minimum = PRICE[model]
-            read = write = 0
-            if ttl_s is not None and minimum is not None:
-                key = (model, row["prefix_hash"])
-                if row["status"] == "ok" and prefix >= minimum:
-                    if key in last and t - last[key] <= ttl_s:
-                        read, r.reads = prefix, r.reads + 1
-                    else:
-                        write, r.writes = prefix, r.writes + 1
-                last[key] = t
+            attempts = [model]
+            if cascade is not None and ok and task in cascade[0]:
+                i = escalations[task] = escalations.get(task, 0) + 1
+                rate = cascade[2]
+                attempts = [cascade[1]] + ([model] if math.floor(i * rate) > math.floor((i - 1) * rate) else [])
+            if window is not None and row["conversation_id"]:
+                base, p_drop, p_cut = conv.setdefault(row["conversation_id"], (max(prefix, n_in), 0, False))
+                is_cut = n_in - base > window + summary
+                drop = n_in - base - window if is_cut else 0
+                if is_cut:
+                    n_in = base + window + summary
+                    if summary and ok:
+                        s_in = max(drop - p_drop, 0) + (summary if p_cut else 0)
+                        s_price = PRICE[summary_model or model]
+                        r.cost += (s_in * s_price[0] + summary * s_price[1]) / 1e6
+                conv[row["conversation_id"]] = (base, drop, is_cut)
+            if cap_input is not None:
+                n_in = min(n_in, prefix + cap_input)
             n_out = min(n_out, cap.get(task, n_out))
-            if row["status"] != "ok":
-                continue
-            p_write = p_w5 if ttl_s == 300 else p_w1
-            usd = ((n_in - read - write) * p_in + read * p_read + write * p_write
-                   + n_out * p_out * out_factor) / 1e6
-            r.cost += usd * (0.5 if task in batch else 1.0)
+            for m in attempts:
+                p_in, p_out, p_read, p_w5, p_w1, minimum = PRICE[m]
+                read = write = 0
+                if ttl_s is not None and minimum is not None:
+                    key = (m, row["prefix_hash"])
+                    if ok and prefix >= minimum:
+                        if key in last and t - last[key] <= ttl_s:
+                            read, r.reads = prefix, r.reads + 1
+                        else:
+                            write, r.writes = prefix, r.writes + 1
+                    last[key] = t
+                if not ok:
+                    continue
+                p_write = p_w5 if ttl_s == 300 else p_w1
+                usd = ((n_in - read - write) * p_in + read * p_read + write * p_write
+                       + n_out * p_out * out_factor) / 1e6
+                r.cost += usd * (0.5 if task in batch else 1.0)
     r.days = (t - first) / 86_400
     return r
 
@@ -295,3 +348,149 @@ def test_article_004_month_one_to_two():
     # the FAQ pre-filter by hand on the plan: 0.65 x plan, and x 1.2 for month 2's 600K requests
     assert f"0.65 × ${after.monthly:,.2f} = ${0.65 * after.monthly:,.2f}" in PAGE
     assert f"${0.65 * after.monthly * 1.2:,.2f} at month 2's 600K" in PAGE
+
+
+def csv_rows(path: str) -> list[dict[str, str]]:
+    with gzip.open(ROOT / path, "rt", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def shown_output(command: str) -> str:
+    """The output of the page's command that is exactly `command`."""
+    [shown] = [s for s in SHOWN if s.command == command]
+    return run(shown.command)
+
+
+def test_article_002_history_window():
+    # By hand, one conversation at the log's mean sizes (1,500-token prompt, 60-token messages,
+    # 240-token replies carried in full, 20 turns): 20 x 1,560 + 300 x (0 + 1 + ... + 19) =
+    # 88,200 input and 4,800 output tokens: $0.2646 + $0.0720 = $0.3366.
+    chat = ("chat",)
+    base = replay(CHAT_20, tasks=chat)
+    assert abs(base.cost / 1_050 - 0.3366) / 0.3366 < 0.01
+    # Dropping history beyond 900 tokens: turns 1-4 keep 0 + 300 + 600 + 900, turns 5-20 keep 900:
+    # 16,200 instead of 57,000, 40,800 x $3 = $0.1224 saved, 36.4 % of $0.3366.
+    drop = replay(CHAT_20, tasks=chat, window=900)
+    assert abs((1 - drop.cost / base.cost) - 0.1224 / 0.3366) < 0.005
+    assert printed("--task chat --history-window 900") == (cents(base.monthly), cents(drop.monthly))
+    # With the 200-token summary: 1,800 + 16 x 1,100 = 19,400 kept, 37,600 x $3 = $0.1128 saved;
+    # 16 summary calls read 300 + 15 x 500 = 7,800 and write 16 x 200 = 3,200 tokens:
+    # 7,800 x $3 + 3,200 x $15 = $0.0714, net $0.0414 (12.3 %); on Haiku 4.5, 7,800 x $1 +
+    # 3,200 x $5 = $0.0238, net $0.0890 (26.4 %).
+    summ = replay(CHAT_20, tasks=chat, window=900, summary=200)
+    assert abs((1 - summ.cost / base.cost) - 0.0414 / 0.3366) < 0.005
+    assert printed("--history-window 900 --summarize") == (cents(base.monthly), cents(summ.monthly))
+    haiku = replay(CHAT_20, tasks=chat, window=900, summary=200, summary_model=HAIKU)
+    assert abs((1 - haiku.cost / base.cost) - 0.0890 / 0.3366) < 0.005
+    assert printed("--summary-model claude-haiku-4-5") == (cents(base.monthly), cents(haiku.monthly))
+    # The article's 80 %: the 20th turn's history, 19 x 300 = 5,700 tokens, becomes 200 + 900
+    by_conv: dict[str, list[int]] = {}
+    for row in csv_rows(CHAT_20):
+        if row["task_type"] == "chat":
+            by_conv.setdefault(row["conversation_id"], []).append(int(row["input_tokens"]))
+    assert len(by_conv) == 1_050 and {len(v) for v in by_conv.values()} == {20}
+    h20 = sum(v[19] - v[0] for v in by_conv.values()) / len(by_conv)
+    assert abs(h20 - 5_700) / 5_700 < 0.01 and f"({h20:,.0f} on the log)" in PAGE
+    assert round(100 * (1 - 1_100 / 5_700)) == 81 and round(100 * (1 - 19_400 / 57_000)) == 66
+    # recommend's window: what the 3rd turn carries (two exchanges, ~600), median rounded up to 100
+    h3 = sorted(v[2] - v[0] for v in by_conv.values())
+    window = math.ceil((h3[524] + h3[525]) / 2 / 100) * 100
+    everything = replay(CHAT_20)
+    alone = everything.monthly - replay(CHAT_20, window=window).monthly
+    rec = shown_output(f"llmcost recommend {CHAT_20}")
+    assert re.search(rf"1  history window  chat: last {window} .* \${alone:,.2f}  estimated", rec), rec
+
+
+def test_recommend_plan_on_the_page_is_reproduced_by_its_simulate_line():
+    # the plan's last line names the simulate options that give the same bill, to the cent
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    rec = shown_output(f"llmcost recommend {CHAT_20}")
+    _, after = before_after(rec)
+    m = re.search(r"same plan, step by step: (llmcost simulate .*?)\n\s*\n", rec, re.S)
+    assert m, rec
+    args = shlex.split(" ".join(m.group(1).split()))
+    db = _stores[-1] / (Path(CHAT_20).name + ".duckdb")  # the store the recommend run filled
+    r = CliRunner().invoke(app, [*args[1:], "--db", str(db)], env={"COLUMNS": "100"})
+    assert r.exit_code == 0, r.stdout
+    assert before_after(r.stdout)[1] == after
+
+
+def test_article_002_rag_top_k():
+    # By hand: a ~40-token question and 5 x 500 chunks after the prompt, capped at 550:
+    # 1,990 fewer tokens x $3 = $0.00597 a call, x 600 a day x 30 = $107.46 a month.
+    rag = ("doc_qa",)
+    base, capped = replay(CHAT_20, tasks=rag), replay(CHAT_20, tasks=rag, cap_input=550)
+    assert printed("--task doc_qa --cap-input 550") == (cents(base.monthly), cents(capped.monthly))
+    assert abs((base.monthly - capped.monthly) - 107.46) / 107.46 < 0.01
+
+
+def test_article_003_fine_tuning():
+    # By hand: 5M calls a month x $0.005 = $25,000 on Sonnet (sizes chosen for it:
+    # 1,625 x $3 + 8 x $15 = $0.004995 a call).
+    api = replay(CLASSIFY_5M)
+    assert abs(api.monthly - 25_000) / 25_000 < 0.01
+    out = shown_output(f"llmcost breakeven {CLASSIFY_5M}")
+    assert f"${api.monthly:,.2f}" in out
+    # One H100 rented all month: $2.79 x 720 h x (1 + 30 % overhead) = $2,611.44; the $200 setup
+    # pays back in 200 / (saving / 30) days.
+    gpu = 2.79 * 720 * 1.3
+    saving = api.monthly - gpu
+    assert f"${gpu:,.2f}" in out and f"${saving:,.2f}" in out
+    assert f"{200 / (saving / 30) * 24:.1f} hours" in PAGE
+    # the load: the answered calls' tokens over the log's span, all inside one clock hour
+    rows = csv_rows(CLASSIFY_5M)
+    times = [datetime.fromisoformat(r["timestamp"].replace("Z", "+00:00")).timestamp() for r in rows]
+    tokens = sum(int(r["input_tokens"]) + int(r["output_tokens"]) for r in rows if r["status"] == "ok")
+    tps = tokens / (times[-1] - times[0])
+    assert f"{tps:,.0f} tokens a second" in PAGE and f"{7_132 / tps:.2f} × the average" in PAGE
+    # a hosted fine-tune (gpt-4o-mini, $0.30 / $1.20) on the same calls
+    ft = replay(CLASSIFY_5M, route={"classification": "ft:gpt-4o-mini-2024-07-18"})
+    assert f"${ft.monthly:,.2f}" in out
+    # routing to Haiku 4.5 costs a third ($1 / $5 against $3 / $15), no training, no GPU
+    haiku = replay(CLASSIFY_5M, route={"classification": HAIKU})
+    assert abs(haiku.cost / api.cost - 1 / 3) < 1e-9
+    assert printed(f"{CLASSIFY_5M} --route claude-haiku-4-5") == (cents(api.monthly), cents(haiku.monthly))
+    assert f"**${haiku.monthly - gpu:,.0f} a month**" in PAGE
+
+
+def test_article_004_cascade_fine_tuning_self_hosting():
+    gpt35 = "gpt-3.5-turbo"
+    everything = ("simple_classification", "extraction", "reasoning", "content_generation")
+    base = replay(MONTH1)
+    # Cascade: every request tried on GPT-3.5, 30 % also sent to GPT-4. By hand on the average
+    # request: $0.00058 + 0.30 x $0.0299 = $0.00955, -68 % against $0.0299.
+    casc = replay(MONTH1, cascade=(everything, gpt35, Fraction(3, 10)))
+    assert printed("--cascade gpt-3.5-turbo --escalate-rate 0.3") == (cents(base.monthly), cents(casc.monthly))
+    assert abs((1 - casc.cost / base.cost) - (1 - 0.00955 / 0.0299)) < 0.01
+    # after the route, on the two task types left on GPT-4, with the prompt trimmed and capped
+    plan = replay(MONTH1, route={"simple_classification": gpt35, "extraction": gpt35},
+                  cascade=(("reasoning", "content_generation"), gpt35, Fraction(3, 10)), trim=0.77,
+                  cap=dict.fromkeys(everything, 200))
+    assert printed("--escalate-rate 0.3 --trim-prompt 0.77 --cap-output 200") == (cents(base.monthly),
+                                                                                   cents(plan.monthly))
+    # month 2 has 600K requests instead of 500K
+    assert f"1.2 × ${plan.monthly:,.2f} = **${1.2 * plan.monthly:,.2f}**" in PAGE
+    # Fine-tuning the classification: the same calls on fine-tuned gpt-4o-mini ($0.30 / $1.20);
+    # the article's $400 per 1M requests is 667 x $0.30 + 164 x $1.20 = $397.
+    cls = ("simple_classification",)
+    api, ft = replay(MONTH1, tasks=cls), replay(MONTH1, tasks=cls, route={cls[0]: "ft:gpt-4o-mini-2024-07-18"})
+    out = shown_output(f"llmcost breakeven {MONTH1} --task simple_classification")
+    assert f"${api.monthly:,.2f}" in out and f"${ft.monthly:,.2f}" in out
+    assert f"${ft.monthly:,.2f} against ${api.monthly:,.2f} is −{100 * (1 - ft.cost / api.cost):.1f} %" in PAGE
+    # Self-hosting on one H100 ($2,611.44 a month + $200 setup over 12 months): it pays from
+    # (2,611.44 + 200 / 12) / (the API's cost a request) requests a month.
+    fixed = 2.79 * 720 * 1.3 + 200 / 12
+    per_day = {}
+    for task in everything:
+        t = replay(MONTH1, tasks=(task,))
+        billed = sum(1 for r in csv_rows(MONTH1) if r["task_type"] == task and r["status"] == "ok")
+        per_day[task] = fixed / (t.cost / billed) / 30
+    assert (round(min(per_day.values()), -2), round(max(per_day.values()), -2)) == (2_300, 5_400)
+    assert "from 2,300 to 5,400 requests a day" in PAGE
+    # the whole month-1 traffic: $14,883.23 / 500K = $0.02977 a request; two GPUs double the fixed cost
+    whole = base.monthly / 500_000
+    assert f"**{round(fixed / whole / 30, -1):,.0f} a day**" in PAGE
+    assert f"{round((fixed + 2.79 * 720 * 1.3) / whole / 30, -1):,.0f} a day" in PAGE

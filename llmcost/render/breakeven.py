@@ -57,7 +57,8 @@ def task_label(b: TaskBreakeven) -> str:
 def _period_line(r: BreakevenResult) -> str:
     if r.start is None or r.end is None:
         return "no call times logged"
-    return f"{r.days:.1f} days ({r.start:%Y-%m-%d} → {r.end:%Y-%m-%d})"
+    span = f"{r.days * 24:.1f} hours" if 0 < r.days < 1 else f"{r.days:.1f} days"  # not "0.0 days"
+    return f"{span} ({r.start:%Y-%m-%d} → {r.end:%Y-%m-%d})"
 
 
 MONTH_RULE = "a month = the period's figure × 30 / its days"

@@ -17,7 +17,9 @@ standard library only, fixed seeds, gzip with mtime 0, "before" logs with no cac
 from __future__ import annotations
 
 import argparse
+import csv
 import gzip
+import io
 import random
 import sys
 import tempfile
@@ -160,6 +162,113 @@ A003_FT_SHAPE: dict[str, Any] = {
 }
 
 
+# ===============================================================================================
+# prompt text (articles 003 and 004: a semantic cache for FAQ-shaped questions, an FAQ filter)
+# ===============================================================================================
+
+FAQ_PUBLISHED: dict[str, Any] = {
+    # published (article 004): "35% of requests handled without LLM calls" by an FAQ filter and
+    # rules. It is the only measured FAQ share in the five articles, so both logs use it as the
+    # share of questions that are one of the FAQs below (article 003 gives none for its SaaS).
+    "faq_share": 0.35,
+}
+FAQ_SHAPE: dict[str, Any] = {
+    # Our choice: 24 FAQs asked with Zipf popularity (the k-th most asked has weight 1 / k), each
+    # in 2-3 wordings (paraphrases share few word pairs, so a word-pair cache misses them), the
+    # first wording most often; a greeting or a closing word now and then (surface variation).
+    # Every other question is the customer's own case: a product, a problem, when, an order
+    # number, so two of them are rarely alike.
+    "wording_weights": (0.6, 0.3, 0.1),
+    "opener": {"": 0.7, "hi ": 0.12, "hello, ": 0.08, "hey ": 0.05, "quick question: ": 0.05},
+    "closer": {"?": 0.55, "": 0.25, "? thanks": 0.12, " please": 0.08},
+}
+FAQS: tuple[tuple[str, ...], ...] = (
+    ("how do i reset my password", "i forgot my password, how can i get back into my account",
+     "password reset link not working"),
+    ("what is your refund policy", "can i get my money back if i am not happy with it"),
+    ("how do i cancel my subscription", "i want to stop my plan, how do i do that",
+     "where is the cancel button for my subscription"),
+    ("how long does shipping take", "when will my order arrive if i order today"),
+    ("do you ship internationally", "can you deliver to an address outside the country"),
+    ("how do i change my email address", "can i update the email on my account"),
+    ("what payment methods do you accept", "can i pay with paypal or a credit card"),
+    ("how do i return an item", "what is the process for sending something back",
+     "i need to return my order, what do i do"),
+    ("where can i find my invoice", "how do i download a receipt for my payment"),
+    ("how do i upgrade my plan", "can i move to a bigger plan in the middle of the month"),
+    ("is there a free trial", "can i try it before i pay"),
+    ("how do i delete my account", "please remove my account and all my data"),
+    ("what are your support hours", "when is customer support available"),
+    ("how do i contact a human agent", "can i talk to a real person"),
+    ("how do i track my order", "where can i see the status of my delivery"),
+    ("can i change my delivery address after ordering", "i entered the wrong address for my order"),
+    ("do you offer student discounts", "is there a discount for students or teachers"),
+    ("how do i enable two factor authentication", "how can i turn on 2fa for my account"),
+    ("why was my card declined", "my payment failed, what should i do"),
+    ("how do i add a team member", "can i invite a colleague to my workspace"),
+    ("what happens when my trial ends", "will i be charged automatically after the trial"),
+    ("how do i export my data", "can i download all my data as a csv"),
+    ("is my data secure", "how do you protect my personal information"),
+    ("how do i apply a promo code", "where do i enter a discount code at checkout"),
+)
+OWN_CASE: dict[str, tuple[str, ...]] = {
+    "product": ("wireless headphones", "standing desk", "coffee grinder", "yoga mat", "phone case",
+                "backpack", "desk lamp", "water bottle", "running shoes", "air purifier",
+                "keyboard", "monitor arm", "blender", "rain jacket", "smart watch", "pro plan",
+                "team workspace", "mobile app", "api key", "export feature"),
+    "problem": ("stopped working", "arrived damaged", "is the wrong size", "was charged twice",
+                "shows an error", "never arrived", "is missing a part", "keeps disconnecting",
+                "is slower than advertised", "was billed at the wrong price", "will not turn on",
+                "came in the wrong colour", "does not sync", "is stuck in processing"),
+    "when": ("since yesterday", "after the last update", "two days after delivery",
+             "right out of the box", "this morning", "since i moved", "after i changed my plan",
+             "every time i log in"),
+    "ask": ("what can you do about it", "can you send a replacement", "i would like a refund",
+            "is this a known issue", "how do i fix this", "can someone look into it",
+            "what are my options"),
+}
+
+
+def asker(seed: int) -> Callable[[], str]:
+    """A customer's question per call, from its own random stream (the other columns keep theirs)."""
+    rng = random.Random(seed)
+    faqs, share = FAQS, float(FAQ_PUBLISHED["faq_share"])
+    pop = [1 / k for k in range(1, len(faqs) + 1)]
+    wordings = FAQ_SHAPE["wording_weights"]
+    op, cl = FAQ_SHAPE["opener"], FAQ_SHAPE["closer"]
+
+    def one(d: dict[str, float]) -> str:
+        return rng.choices(list(d), weights=list(d.values()))[0]
+
+    def ask() -> str:
+        if rng.random() < share:
+            faq = rng.choices(faqs, weights=pop)[0]
+            text = rng.choices(faq, weights=wordings[:len(faq)])[0]
+        else:
+            c = {k: rng.choice(v) for k, v in OWN_CASE.items()}
+            text = (f"my {c['product']} (order {rng.randint(1_000, 9_999)}) {c['problem']} "
+                    f"{c['when']}, {c['ask']}")
+        return one(op) + text + one(cl)
+
+    return ask
+
+
+class TextLog(G.Log):
+    """A log with a `prompt` column: the customer's question (empty where a call has none)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prompts: dict[int, str] = {}
+
+    def csv_bytes(self) -> bytes:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow((*G.COLUMNS, "prompt"))
+        for _, i, row in sorted(self.rows, key=lambda r: (int(r[0]), r[1])):
+            w.writerow((*row, self.prompts.get(i, "")))
+        return buf.getvalue().encode()
+
+
 def gen_a002() -> G.Log:
     pub, s = A002_PUBLISHED, A002_SHAPE
     rng = random.Random(s["seed"])
@@ -216,8 +325,10 @@ def gen_a003_chat() -> G.Log:
 
 
 def _mixed(rng: random.Random, log: G.Log, times: Sequence[float], tasks: dict[str, dict[str, Any]],
-           model: str, provider: str, feature: str, template: int | None, s: dict[str, Any]) -> None:
-    """One call per time: task by share, prefix (the task's own or `template`) + extra, output."""
+           model: str, provider: str, feature: str, template: int | None, s: dict[str, Any],
+           ask: Callable[[str], str] | None = None) -> None:
+    """One call per time: task by share, prefix (the task's own or `template`) + extra, output;
+    `ask(task)`, when given, writes the call's question ("" for none)."""
     names = list(tasks)
     weights = [float(tasks[n]["share"]) for n in names]
     prefixes = {n: G.h16(feature, n, "system_prompt") for n in names}
@@ -229,17 +340,22 @@ def _mixed(rng: random.Random, log: G.Log, times: Sequence[float], tasks: dict[s
         n_out = G.tokens(rng, (float(spec["out"]), float(s["sigma_out"])))
         log.add(rng, t, model, provider, task, feature, "", "", n_in, n_out, prefixes[task],
                 p_tok, G.h16(feature, i))
+        text = ask(task) if ask is not None else ""
+        if text and isinstance(log, TextLog):
+            log.prompts[len(log.rows) - 1] = text
 
 
 def gen_a003_saas() -> G.Log:
     pub, s = A003_SAAS_PUBLISHED, A003_SAAS_SHAPE
     rng = random.Random(s["seed"])
-    log = G.Log()
+    log = TextLog()
     start = G.MONTH_START + 10 * 3600
     assert G.iso(start) == s["start_utc"]
     n = round(int(pub["calls_per_day"]) * int(s["hours"]) / 24)
     times = sorted(start + rng.random() * 3600 * int(s["hours"]) for _ in range(n))
-    _mixed(rng, log, times, s["tasks"], str(pub["model"]), str(pub["provider"]), "saas", None, s)
+    ask = asker(int(s["seed"]) + 1)  # the customer's question on chat calls (the FAQ-shaped traffic)
+    _mixed(rng, log, times, s["tasks"], str(pub["model"]), str(pub["provider"]), "saas", None, s,
+           lambda task: ask() if task == "chat" else "")
     return log
 
 
@@ -258,14 +374,15 @@ def gen_a003_finetune() -> G.Log:
 def gen_a004() -> G.Log:
     pub, s = A004_PUBLISHED, A004_SHAPE
     rng = random.Random(s["seed"])
-    log = G.Log()
+    log = TextLog()
     per_day = round(int(pub["requests_per_month"]) / 30)
     times: list[float] = []
     for day in range(int(s["days"])):
         day0 = G.MONTH_START + day * G.DAY
         times += sorted(day0 + G.hour_in_day(rng, G.SUPPORT_HOURLY_UTC) for _ in range(per_day))
+    ask = asker(int(s["seed"]) + 1)  # every request carries the customer's question
     _mixed(rng, log, times, s["tasks"], str(pub["model"]), str(pub["provider"]), "app",
-           int(pub["prompt_template_tokens"]), s)
+           int(pub["prompt_template_tokens"]), s, lambda task: ask())
     return log
 
 

@@ -118,7 +118,7 @@ def test_the_page_runs_the_plans_of_five_articles():
     assert commands == {"simulate", "recommend", "breakeven"}
     assert len(SHOWN) >= 25 and all(s.lines for s in SHOWN)
     # every lever of this release has its section; only the one still to come is marked so
-    assert "coming in this release" not in PAGE.replace("needs `--similar-cache` (coming in this release)", "")
+    assert "coming in this release" not in PAGE
 
 
 def test_the_case_study_logs_are_what_the_generator_writes():
@@ -168,7 +168,7 @@ def replay(path: str, route: dict[str, str] | None = None, trim: float = 0.0, tt
            cap: dict[str, int] | None = None, batch: tuple[str, ...] = (), out_factor: float = 1.0,
            tasks: tuple[str, ...] | None = None, cascade: tuple[tuple[str, ...], str, Fraction] | None = None,
            window: int | None = None, summary: int = 0, summary_model: str | None = None,
-           cap_input: int | None = None) -> Replay:
+           cap_input: int | None = None, skip: frozenset[int] = frozenset()) -> Replay:
     """Each call in log order (only `tasks`, when given, as `--task` does): route by task type;
     cascade (task types, cheap model, escalation rate): the call is first made on the cheap model,
     and the i-th answered call of its task type also on its own model when
@@ -179,7 +179,7 @@ def replay(path: str, route: dict[str, str] | None = None, trim: float = 0.0, tt
     input beyond the prefix; cache the prefix per (model, prefix) when it reaches the model's
     minimum, a read when the previous call with that prefix (any status) is at most `ttl_s` ago,
     else a write; cap the output; halve the price of batched calls; `out_factor` scales the
-    output (0: input only)."""
+    output (0: input only); `skip`: data-row numbers answered without a model call (not billed)."""
     route, cap = route or {}, cap or {}
     last: dict[tuple[str, str], float] = {}
     conv: dict[str, tuple[int, int, bool]] = {}  # conversation -> base, previous drop, previous cut
@@ -188,14 +188,14 @@ def replay(path: str, route: dict[str, str] | None = None, trim: float = 0.0, tt
     first = t = 0.0
     n = 0
     with gzip.open(ROOT / path, "rt", newline="") as f:
-        for row in csv.DictReader(f):
+        for line, row in enumerate(csv.DictReader(f)):
             task = row["task_type"]
             if tasks is not None and task not in tasks:
                 continue
             t = datetime.fromisoformat(row["timestamp"].replace("Z", "+00:00")).timestamp()
             first = t if n == 0 else first
             n += 1
-            ok = row["status"] == "ok"
+            ok = row["status"] == "ok" and line not in skip
             model = route.get(task, row["model"])
             n_in, n_out, prefix = int(row["input_tokens"]), int(row["output_tokens"]), int(row["prefix_tokens"])
             cut = math.floor(prefix * trim)
@@ -494,3 +494,125 @@ def test_article_004_cascade_fine_tuning_self_hosting():
     whole = base.monthly / 500_000
     assert f"**{round(fixed / whole / 30, -1):,.0f} a day**" in PAGE
     assert f"{round((fixed + 2.79 * 720 * 1.3) / whole / 30, -1):,.0f} a day" in PAGE
+
+
+# --- the near-duplicate cache and FAQ deflection (articles 003 and 004) -----------------------------
+
+
+def word_pairs(text: str) -> frozenset[str]:
+    """The prompt's words (lower case, split at anything but letters and digits), as 2-word pairs."""
+    words = re.findall(r"[^\W_]+", text.lower())
+    return frozenset(words if len(words) < 2 else [f"{a} {b}" for a, b in zip(words, words[1:])])
+
+
+def near_duplicates(path: str, threshold: Fraction = Fraction(9, 10), window_s: int = 3600) -> frozenset[int]:
+    """Data-row numbers a near-duplicate cache answers, replayed by brute force: per task type (one
+    model per task, the system prompt fixed), in time order, a billed call with prompt text is a
+    hit when an entry made at most `window_s` before it shares >= `threshold` of the word pairs
+    (Jaccard); a miss becomes an entry, a hit does not. Candidates are found exactly: B with
+    J(A, B) >= t holds at least ceil(t |A|) of A's pairs, so it holds one of any
+    |A| - ceil(t |A|) + 1 of them (A's rarest are looked up)."""
+    rows = [(i, r) for i, r in enumerate(csv_rows(path)) if r["status"] == "ok" and r.get("prompt")]
+    pairs = {i: word_pairs(r["prompt"]) for i, r in rows}
+    freq: dict[str, int] = {}
+    for p in pairs.values():
+        for w in p:
+            freq[w] = freq.get(w, 0) + 1
+    hits: set[int] = set()
+    by_task: dict[str, list[tuple[float, int]]] = {}
+    for i, r in rows:
+        t = datetime.fromisoformat(r["timestamp"].replace("Z", "+00:00")).timestamp()
+        by_task.setdefault(r["task_type"], []).append((t, i))
+    for calls in by_task.values():
+        live: dict[int, float] = {}  # entry -> time made (insertion order = time order)
+        postings: dict[str, set[int]] = {}
+        for t, i in sorted(calls):
+            for e in [e for e, te in live.items() if te < t - window_s]:
+                del live[e]
+                for w in pairs[e]:
+                    postings[w].discard(e)
+            mine = pairs[i]
+            k = len(mine) - math.ceil(threshold * len(mine)) + 1
+            cands = set().union(*(postings.get(w, set()) for w in sorted(mine, key=lambda w: (freq[w], w))[:k]))
+            if any(len(mine & pairs[c]) / len(mine | pairs[c]) >= threshold for c in cands):
+                hits.add(i)
+            else:
+                live[i] = t
+                for w in mine:
+                    postings.setdefault(w, set()).add(i)
+    return frozenset(hits)
+
+
+def deflected(path: str, share: Fraction) -> frozenset[int]:
+    """Data-row numbers FAQ deflection answers: per task type, the answered calls in time order
+    (file order on ties), call r picked when floor(r x share) > floor((r - 1) x share)."""
+    by_task: dict[str, list[int]] = {}
+    for i, r in enumerate(csv_rows(path)):
+        if r["status"] == "ok":
+            by_task.setdefault(r["task_type"], []).append(i)  # the log is in time order
+    return frozenset(i for calls in by_task.values() for r, i in enumerate(calls, 1)
+                     if math.floor(r * share) > math.floor((r - 1) * share))
+
+
+def test_article_003_semantic_cache_on_the_saas_stack():
+    rows = csv_rows(SAAS_1M)
+    chat = [r for r in rows if r["task_type"] == "chat" and r["status"] == "ok"]
+    assert all(r["prompt"] for r in chat) and not any(r["prompt"] for r in rows if r["task_type"] != "chat")
+    faq = [r for r in chat if "(order " not in r["prompt"]]  # own-case questions carry an order number
+    assert (len(chat), len(faq)) == (10_328, 3_647)
+    assert abs(len(faq) / len(chat) - 0.35) < 0.01  # article 004's 35 %, as the page says
+    hits = near_duplicates(SAAS_1M)
+    assert all("(order " not in rows[i]["prompt"] for i in hits)  # order numbers differ: never >= 0.9
+    # one hour at 1M calls a day: 3,647 FAQ questions over 51 wordings (x greetings), so nearly
+    # every question after the first of its wording is a hit
+    assert len(hits) == 3_245 and 0.85 < len(hits) / len(faq) < 0.95
+    assert f"{len(hits):,} of them ({100 * len(hits) / len(faq):.0f} %)" in PAGE
+    plan = dict(route={"classification": HAIKU, "extraction": HAIKU, "summarization": HAIKU,
+                       "code_review": "claude-opus-4-7"},
+                ttl_s=300, cap=dict.fromkeys(("classification", "extraction", "summarization", "chat"), 300),
+                batch=("summarization",))
+    before, after = replay(SAAS_1M, **plan), replay(SAAS_1M, **plan, skip=hits)
+    assert printed("--batch summarization --similar-cache 0.9") == (cents(replay(SAAS_1M).monthly),
+                                                                   cents(after.monthly))
+    # by hand: a chat call is ~320 in / ~55 out on Sonnet, (320 x $3 + 55 x $15) / 1M = $0.001785;
+    # x 3,245 hits x 720 hours = $4,171 a month
+    assert abs((before.monthly - after.monthly) - 3_245 * 0.001785 * 720) / 4_171 < 0.01
+    # the ceiling: chat is all the cache can reach; without it the plan is still above $10k
+    chat_m = replay(SAAS_1M, tasks=("chat",)).monthly
+    assert printed("--task chat --similar-cache 0.9")[0] == cents(chat_m)
+    assert before.monthly - chat_m > 10_000
+    assert f"${before.monthly:,.2f} − ${chat_m:,.2f} = **${before.monthly - chat_m:,.2f}**" in PAGE
+    assert f"**${after.monthly:,.2f} (−{100 * (1 - after.monthly / replay(SAAS_1M).monthly):.1f} %)**" in PAGE
+
+
+def test_article_004_faq_deflection_and_near_duplicates():
+    rows = csv_rows(MONTH1)
+    ok = [r for r in rows if r["status"] == "ok"]
+    faq = [r for r in ok if "(order " not in r["prompt"]]
+    assert all(r["prompt"] for r in rows) and (len(ok), len(faq)) == (33_214, 11_495)
+    base = replay(MONTH1)
+    # --deflect 0.35 = 7/20: per task type, calls 3, 6, 9, 12, 15, 18, 20 of every 20 answered
+    picked = deflected(MONTH1, Fraction(7, 20))
+    assert len(picked) == 11_624  # sum over the 4 task types of floor(n x 7 / 20): 35 % of 33,214
+    alone = replay(MONTH1, skip=picked)
+    assert printed("a004_month1.csv.gz --deflect 0.35") == (cents(base.monthly), cents(alone.monthly))
+    # by hand: 0.35 x $14,883.23 = $5,209; the article's "~$4K" needs 4,000 / 5,209 = 0.77 of it
+    assert abs((base.monthly - alone.monthly) - 0.35 * base.monthly) / base.monthly < 0.005
+    assert round(4_000 / (0.35 * base.monthly), 2) == 0.77
+    # on top of the plan: ~0.65 x $4,672.59 = $3,037.18; x 1.2 for month 2 stays above $3,200
+    gpt35 = "gpt-3.5-turbo"
+    plan = dict(route={"simple_classification": gpt35, "extraction": gpt35}, trim=0.77,
+                cap=dict.fromkeys(("simple_classification", "extraction", "reasoning", "content_generation"), 200))
+    stacked = replay(MONTH1, **plan, skip=picked)
+    assert printed("--cap-output 200 --deflect 0.35") == (cents(base.monthly), cents(stacked.monthly))
+    assert abs(stacked.monthly - 0.65 * replay(MONTH1, **plan).monthly) / stacked.monthly < 0.005
+    assert 1.2 * stacked.monthly > 3_200 and f"**${1.2 * cents(stacked.monthly):,.2f}**" in PAGE
+    # a word-pair cache: ~60 FAQ questions per task type and hour (11,495 / (2 days x 24 h x 4)),
+    # over 51 wordings, so most are a first ask in their hour: 42.8 % of the FAQs hit, not all
+    hits = near_duplicates(MONTH1)
+    assert len(hits) == 4_924 and all("(order " not in rows[i]["prompt"] for i in hits)
+    assert round(100 * len(hits) / len(faq), 1) == 42.8 and round(100 * len(hits) / len(ok), 1) == 14.8
+    cached = replay(MONTH1, skip=hits)
+    assert printed("a004_month1.csv.gz --similar-cache 0.9") == (cents(base.monthly), cents(cached.monthly))
+    # by hand: 14.8 % of the bill, 0.148 x $14,883.23 = $2,206 (the hit calls cost about the average)
+    assert abs((base.monthly - cached.monthly) - len(hits) / len(ok) * base.monthly) / 2_206 < 0.03

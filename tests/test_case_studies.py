@@ -20,6 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -502,7 +503,7 @@ def test_article_004_cascade_fine_tuning_self_hosting():
 def word_pairs(text: str) -> frozenset[str]:
     """The prompt's words (lower case, split at anything but letters and digits), as 2-word pairs."""
     words = re.findall(r"[^\W_]+", text.lower())
-    return frozenset(words if len(words) < 2 else [f"{a} {b}" for a, b in zip(words, words[1:])])
+    return frozenset(words if len(words) < 2 else [f"{a} {b}" for a, b in pairwise(words)])
 
 
 def near_duplicates(path: str, threshold: Fraction = Fraction(9, 10), window_s: int = 3600) -> frozenset[int]:

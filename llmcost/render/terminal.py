@@ -441,8 +441,8 @@ def _simulation_levers(sim: Simulation) -> RenderableType:
 
     columns = [Col("  lever (stack order)"), Col("scope", floor=24, most=44), Col("calls", "right"),
                Col("saves / month", "right"), Col("", floor=20, most=40)]
-    rows, blocks = [], []
-    blocks.append(plain("  Levers, in stack order:", style="bold"))
+    rows: list[list[str]] = []
+    blocks: list[RenderableType] = [plain("  Levers, in stack order:", style="bold")]
     for r in sim.levers:
         scope, extra = _breakable(r.scope), _lever_extra(r)
         rows.append([f"  {LEVER_LABELS[r.lever]}", scope, n(r.calls_affected),
@@ -461,7 +461,8 @@ def _recommend_levers(res: RecommendResult) -> RenderableType:
     sim = res.simulation
     columns = [Col("  #", "right"), Col("lever"), Col("scope", floor=24, most=48), Col("calls", "right"),
                Col("alone / month", "right"), Col("confidence"), Col("risk", floor=16), Col("effort")]
-    rows, blocks = [], []
+    rows: list[list[str]] = []
+    blocks: list[RenderableType] = []
     for rec in res.recommendations:
         r = rec.result
         risk = r.risk if r.lever != "cap_output" else \

@@ -459,7 +459,7 @@ def _recommend_levers(res: RecommendResult) -> RenderableType:
     from llmcost.render.fit_width import Col, TableOrBlocks, WrappedItems
 
     sim = res.simulation
-    columns = [Col("  #", "right"), Col("lever"), Col("scope", floor=24, most=48), Col("calls", "right"),
+    columns = [Col("  #", "right"), Col("lever"), Col("scope", floor=26, most=48), Col("calls", "right"),
                Col("alone / month", "right"), Col("confidence"), Col("risk", floor=16), Col("effort")]
     rows: list[list[str]] = []
     blocks: list[RenderableType] = []

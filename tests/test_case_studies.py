@@ -399,7 +399,9 @@ def test_article_002_history_window():
     everything = replay(CHAT_20)
     alone = everything.monthly - replay(CHAT_20, window=window).monthly
     rec = shown_output(f"llmcost recommend {CHAT_20}")
-    assert re.search(rf"1  history window  chat: last {window} .* \${alone:,.2f}  estimated", rec), rec
+    # at 100 columns a block per lever: `1  history window · chat: last 600 tokens`, then its figures
+    assert re.search(rf"1  history window · chat: last {window} tokens\n +[\d,]+ calls · "
+                     rf"\${alone:,.2f} / month alone · estimated", rec), rec
 
 
 def test_recommend_plan_on_the_page_is_reproduced_by_its_simulate_line():

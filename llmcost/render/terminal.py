@@ -424,6 +424,89 @@ def _nothing_priced(sim: Simulation, title: str) -> RenderableType | None:
              style="dim"))
 
 
+def _saves(sim: Simulation, amount: Decimal, word: str) -> str:
+    """`saves $x / month` in a block; where no month can be extrapolated, the period's figure."""
+    m = sim.monthly(amount)
+    return f"{word} {usd(m)} / month" if m is not None else f"{word} {usd(amount)} in the period"
+
+
+def _calls(count: int) -> str:
+    return f"{n(count)} call{'' if count == 1 else 's'}"
+
+
+def _simulation_levers(sim: Simulation) -> RenderableType:
+    """The levers in stack order: a table where it fits, else a block each (lever · scope, then
+    calls · saving · what it did)."""
+    from llmcost.render.fit_width import Col, TableOrBlocks, WrappedItems
+
+    columns = [Col("  lever (stack order)"), Col("scope", floor=24, most=44), Col("calls", "right"),
+               Col("saves / month", "right"), Col("", floor=20, most=40)]
+    rows: list[list[str]] = []
+    blocks: list[RenderableType] = [plain("  Levers, in stack order:", style="bold")]
+    for r in sim.levers:
+        scope, extra = _breakable(r.scope), _lever_extra(r)
+        rows.append([f"  {LEVER_LABELS[r.lever]}", scope, n(r.calls_affected),
+                     _per_month(sim, r.savings_usd), extra])
+        blocks.append(WrappedItems([LEVER_LABELS[r.lever], scope], lead="  ", indent=4))
+        blocks.append(WrappedItems([_calls(r.calls_affected), _saves(sim, r.savings_usd, "saves"),
+                                    extra], lead="     ", indent=5))
+    return TableOrBlocks(columns, rows, blocks)
+
+
+def _recommend_levers(res: RecommendResult) -> RenderableType:
+    """The ranked levers: a table where it fits, else a block each: `1  prompt cache · all calls`,
+    then indented `239,287 calls · $2,600.25 / month alone · measured · risk none · effort hours`."""
+    from llmcost.render.fit_width import Col, TableOrBlocks, WrappedItems
+
+    sim = res.simulation
+    columns = [Col("  #", "right"), Col("lever"), Col("scope", floor=26, most=48), Col("calls", "right"),
+               Col("alone / month", "right"), Col("confidence"), Col("risk", floor=16), Col("effort")]
+    rows: list[list[str]] = []
+    blocks: list[RenderableType] = []
+    for rec in res.recommendations:
+        r = rec.result
+        risk = r.risk if r.lever != "cap_output" else \
+            f"{100 * (r.metrics.get('truncated_share') or 0):.1f} % cut"
+        monthly = rec.savings_monthly_usd
+        alone = usd(monthly) if monthly is not None else usd(r.savings_usd)
+        scope = _breakable(r.scope)
+        rows.append([f"  {rec.rank}", LEVER_LABELS[r.lever], scope, n(r.calls_affected), alone,
+                     r.confidence, risk, r.effort])
+        lead = f"  {rec.rank:<3}"
+        blocks.append(WrappedItems([LEVER_LABELS[r.lever], scope], lead=lead, indent=len(lead)))
+        saving = f"{alone} / month alone" if monthly is not None else \
+            _saves(sim, r.savings_usd, "alone:")
+        blocks.append(WrappedItems([_calls(r.calls_affected), saving, r.confidence,
+                                    f"risk {risk}", f"effort {r.effort}"],
+                                   lead=" " * len(lead), indent=len(lead)))
+    return TableOrBlocks(columns, rows, blocks)
+
+
+def _plan_chain(sim: Simulation) -> RenderableType:
+    """`$4,625.64 → route $3,645.88 → …`, wrapping before an arrow, under its own indent."""
+    from llmcost.render.fit_width import WrappedItems
+
+    steps = [_per_month(sim, sim.baseline_usd)]
+    steps += [f"→ {LEVER_LABELS[r.lever]} {_per_month(sim, r.cost_after)}" for r in sim.levers]
+    return WrappedItems(steps, lead="    ", indent=6, sep=" ")
+
+
+def _simulate_line(args: list[str]) -> RenderableType:
+    """The simulate command giving the same plan, wrapping between options (an option stays with
+    its value), continued under its indent."""
+    import shlex
+
+    from llmcost.render.fit_width import WrappedItems
+
+    options: list[str] = ["llmcost simulate"]
+    for a in args:
+        if a.startswith("--") or len(options) == 1:
+            options.append(shlex.quote(a))
+        else:
+            options[-1] += " " + shlex.quote(a)
+    return WrappedItems(options, lead="   same plan, step by step: ", indent=5, sep=" ", style="dim")
+
+
 def render_simulation(sim: Simulation) -> RenderableType:
     unknown = _nothing_priced(sim, "What if")
     if unknown is not None:
@@ -435,16 +518,7 @@ def render_simulation(sim: Simulation) -> RenderableType:
     head.append(f"   ({-sim.savings_pct + 0.0:+.1f} %)")
     parts.append(Panel(head, title=plain(f"What if · {n(sim.calls)} calls over {_span(sim.days)}"),
                        title_align="left", expand=False))
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("  lever (stack order)", no_wrap=True)
-    table.add_column("scope", max_width=44, overflow="fold")  # a long comma list folds, never cut
-    table.add_column("calls", justify="right")
-    table.add_column("saves / month", justify="right", no_wrap=True)
-    table.add_column("", max_width=40)
-    for r in sim.levers:
-        add_row(table, f"  {LEVER_LABELS[r.lever]}", _breakable(r.scope), n(r.calls_affected),
-                       _per_month(sim, r.savings_usd), _lever_extra(r))
-    parts.append(table)
+    parts.append(_simulation_levers(sim))
     parts.append(plain(""))
     parts.append(plain("  Assumptions:", style="bold"))
     for r in sim.levers:
@@ -461,42 +535,23 @@ def render_recommend(res: RecommendResult) -> RenderableType:
     if unknown is not None:
         return unknown
     parts: list[RenderableType] = []
-    parts.append(plain(f" Savings plan · baseline {_per_month(sim, sim.baseline_usd)} / month "
-                      f"({n(sim.calls)} calls over {_span(sim.days)})", style="bold"))
+    parts.append(hang(f"Savings plan · baseline {_per_month(sim, sim.baseline_usd)} / month "
+                      f"({n(sim.calls)} calls over {_span(sim.days)})", indent=1, style="bold"))
     parts.append(plain(""))
     if not res.recommendations:
         parts.append(plain("  Nothing to recommend: no lever saves money on this traffic.", style="yellow"))
     else:
-        table = Table(box=None, header_style="bold", pad_edge=False)
-        for col, just in (("  #", "right"), ("lever", "left"), ("scope", "left"), ("calls", "right"),
-                          ("alone / month", "right"), ("confidence", "left"), ("risk", "left"),
-                          ("effort", "left")):
-            table.add_column(col, justify=just, no_wrap=col not in ("scope", "risk"),  # type: ignore[arg-type]
-                             max_width=36 if col == "scope" else None)
-        for rec in res.recommendations:
-            r = rec.result
-            risk = r.risk if r.lever != "cap_output" else \
-                f"{100 * (r.metrics.get('truncated_share') or 0):.1f} % cut"
-            add_row(table, f"  {rec.rank}", LEVER_LABELS[r.lever], r.scope, n(r.calls_affected),
-                           usd(rec.savings_monthly_usd) if rec.savings_monthly_usd is not None
-                           else usd(r.savings_usd), r.confidence, risk, r.effort)
-        parts.append(table)
+        parts.append(_recommend_levers(res))
         parts.append(plain(""))
-        parts.append(plain("  Stacked plan (each step on top of the ones before, no double counting):"))
-        chain = f"    {_per_month(sim, sim.baseline_usd)}"
-        for r in sim.levers:
-            chain += f" → {LEVER_LABELS[r.lever]} {_per_month(sim, r.cost_after)}"
-        parts.append(plain(chain))
+        parts.append(hang("Stacked plan (each step on top of the ones before, no double counting):"))
+        parts.append(_plan_chain(sim))
         parts.append(plain(f"  Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
                           f"{_per_month(sim, sim.scenario_usd)} / month   ({-sim.savings_pct + 0.0:+.1f} %)",
                           style="bold green"))
         for why in res.dropped:
             parts.append(hang(f"left out of the plan: {why}", indent=3, marker="· ", style="yellow"))
         if res.simulate_args:
-            import shlex
-
-            parts.append(hang("same plan, step by step: llmcost simulate "
-                              + " ".join(shlex.quote(a) for a in res.simulate_args), indent=3, style="dim"))
+            parts.append(_simulate_line(res.simulate_args))
     parts.append(plain(""))
     parts.append(plain("  Assumptions:", style="bold"))
     seen = set()

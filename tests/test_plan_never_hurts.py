@@ -130,3 +130,24 @@ def test_every_step_saves_and_the_plan_is_what_simulate_gives(cli, log):
         rest = [a for g in groups if levers[g[0]] != lever for a in g]
         if rest:
             assert simulate_cost(cli, log, *rest) >= plan_cost - 1e-9, lever
+
+
+def test_two_routed_tasks_make_one_step_that_keeps_the_quality_evidence(cli, tmp_path):
+    # classify and extract on gpt-4o, each routed to gpt-4o-mini: two route units in the choice,
+    # one route step in the plan; the eval file scores both tasks on both models (per task)
+    log = tmp_path / "two.csv"
+    text = Path(GPT4O).read_text()
+    log.write_text(text + "".join(line.replace("classify", "extract").replace("g", "e", 1) + "\n"
+                                  for line in text.splitlines()[1:]))
+    evals = tmp_path / "evals.csv"
+    evals.write_text("task_type,model,score,n\nclassify,gpt-4o,0.95,100\nclassify,gpt-4o-mini,0.93,100\n"
+                     "extract,gpt-4o,0.9,100\nextract,gpt-4o-mini,0.88,100\n")
+    d = recommend(cli, str(log), "--eval", str(evals))
+    routes = [s for s in d["plan"]["steps"] if s["lever"] == "route"]
+    assert len(routes) == 1
+    assert [r["target"] for r in routes[0]["params"]["routes"]] == ["gpt-4o-mini", "gpt-4o-mini"]
+    # 20 calls x (2600 - 156) µ$ = 48,880 µ$
+    assert routes[0]["savings_usd"] == pytest.approx(48880e-6, abs=1e-9)
+    assert not any("NOT measured" in a for a in routes[0]["assumptions"])
+    assert routes[0]["quality_confidence"] == "estimated"
+    assert d["plan"]["simulate_args"][-2:] == ["--eval", str(evals)]

@@ -100,23 +100,10 @@ def burst_tasks(store: Store, rel: str = BASE) -> list[tuple[str, int, float, st
     return out
 
 
-def _quality_note(book: PriceBook, cfg: Config, ev: Evidence | None, tasks: list[str],
-                  providers: set[str]) -> tuple[str | None, list[str], list[str]]:
-    """Quality evidence (llmcost.simulate.quality) for the task types routing considers, and
-    those whose route target scores below their quality_floor, with why."""
-    if ev is None:
-        return None, [], []
-    blocked, why = [], []
-    for t in tasks:
-        policy = cfg.tasks.get(t)
-        floor = policy.quality_floor if policy else None
-        targets = L.route_targets(book, policy.routes[0] if policy and policy.routes else "small")
-        reasons = [r for p, m in sorted(targets.items()) if p == "*" or p in providers
-                   if (r := Q.floor_check(ev, t, m, floor))]
-        if reasons:
-            blocked.append(t)
-            why += reasons
-    return Q.samples_note(ev, tasks), blocked, why
+def _quality_note(ev: Evidence | None, tasks: list[str]) -> str | None:
+    """The quality evidence (llmcost.simulate.quality) for the task types routing considers, in
+    one sentence; each candidate target's floor is checked in `choose_route_target`."""
+    return Q.samples_note(ev, tasks) if ev is not None else None
 
 
 def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.LeverPlan], list[str], list[str]]:
@@ -158,10 +145,8 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
         elif L.SIMPLE_TASK.search(t) or (t.startswith("summar") and _short_output(store, t)):
             simple.append(t)
     present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
-    qnote, blocked, why = _quality_note(book, cfg, ev, simple, present)
-    simple = [t for t in simple if t not in blocked]
-    if blocked:
-        rules.append("not routed (quality below its floor): " + "; ".join(why))
+    qnote = _quality_note(ev, simple)
+    below_floor: list[str] = []  # candidates left out for their measured quality
     routed: list[str] = []
     if simple:
         chosen = []
@@ -174,15 +159,19 @@ def derive_plans(store: Store, book: PriceBook, cfg: Config) -> tuple[list[L.Lev
             parts = [None] if (policy and policy.routes) or len(at) <= 1 else at
             for provider in parts:
                 scope = L.parse_scope(t if provider is None else f"{t},provider:{provider}")
-                target, reason = choose_route_target(store, book, cfg, t, scope, cache_plan, ev)
+                failed: list[str] = []
+                target, reason = choose_route_target(store, book, cfg, t, scope, cache_plan, ev, failed)
                 if target is None:
                     skipped.append(f"routing {scope.text}: {reason}")
+                    below_floor += failed
                     continue
                 unit = L.route([(scope, target)], book, quality_note=qnote, providers=present, evidence=ev)
                 unit.assumptions.insert(0, reason)
                 plans.append(unit)
                 routed.append(t)
                 chosen.append(f"{scope.text} → {target}")
+        if below_floor:
+            rules.append("not routed (quality below its floor): " + "; ".join(below_floor))
         if chosen:
             rules.append("routing considered for simple task types, each to the cheapest current model of its "
                          "provider's small family (Haiku, mini, Flash-Lite …; not retired, not a reasoning "
@@ -322,7 +311,8 @@ def cache_rules_note(store: Store, book: PriceBook) -> str:
 
 
 def choose_route_target(store: Store, book: PriceBook, cfg: Config, task: str, scope: L.Scope,
-                        cache_plan: L.LeverPlan | None, ev: Evidence | None = None) -> tuple[str | None, str]:
+                        cache_plan: L.LeverPlan | None, ev: Evidence | None = None,
+                        below_floor: list[str] | None = None) -> tuple[str | None, str]:
     """The model to route `task` to, and why (or None and why not).
 
     Candidates: the targets llmcost.yaml names for the task (model ids, or family words at any
@@ -379,6 +369,8 @@ def choose_route_target(store: Store, book: PriceBook, cfg: Config, task: str, s
             left_out.append(f"{mid} (a reasoning model; the task does not reason)")
         elif (below := Q.floor_check(ev, task, mid, floor)) is not None:
             left_out.append(f"{mid} ({below.split(': ', 1)[-1]})")
+            if below_floor is not None:
+                below_floor.append(below)
         else:
             usable.append(mid)
     if not usable:
@@ -470,9 +462,10 @@ def _merge_routes(units: list[L.LeverPlan], book: PriceBook, present: set[str]) 
         return units
     specs = [(L.parse_scope(r["scope"]), r["target"]) for u in routes for r in u.params["routes"]]
     merged = L.route(specs, book, providers=present)
-    merged.assumptions = [a for u in routes for a in u.assumptions if a not in merged.assumptions[-2:]] \
-        + merged.assumptions[-2:]
-    merged.assumptions = list(dict.fromkeys(merged.assumptions))
+    # the units' own words (each target's reason, the tokenizer and quality notes) once each, and
+    # their quality evidence (the same for every unit)
+    merged.assumptions = list(dict.fromkeys(a for u in routes for a in u.assumptions))
+    merged.quality = routes[0].quality
     return [merged] + [u for u in units if u.lever != "route"]
 
 

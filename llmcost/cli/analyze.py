@@ -54,7 +54,8 @@ def analyze(
 
     dims = common.parse_by(by)
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                             mapping, start, input_excludes_cache, pricing, None, needs_config=False) as ctx:
+                             mapping, start, input_excludes_cache, pricing, None, needs_config=False,
+                             needs_calls=False) as ctx:
         result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=ctx.relation)
     common.emit(fmt, table=lambda: _render("terminal").render_analysis(result, dims),
                 json=lambda: _render("json_out").analysis_dict(result),

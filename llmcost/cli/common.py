@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from llmcost.ingest import IngestOptions, IngestResult
     from llmcost.pricing.book import PriceBook
     from llmcost.scope import Scope
+    from llmcost.simulate.options import LeverOptions
     from llmcost.store import Store
 
 _debug: ContextVar[bool] = ContextVar("llmcost_debug", default=False)
@@ -131,6 +132,8 @@ class ScopeContext:
     relation: str  # TEMP view of the priced calls in scope
     ingest: IngestResult | None
     scope: Scope
+    levers: LeverOptions | None = None  # the lever options with their scopes checked
+
 
 
 @contextmanager
@@ -139,14 +142,17 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
                  feature: list[str] | None, task: list[str] | None, tenant: list[str] | None,
                  source: str | None, mapping: list[str] | None, start: str | None,
                  excludes: bool | None, pricing: list[str] | None,
-                 config: str | None, needs_config: bool = True) -> Iterator[ScopeContext]:
+                 config: str | None, needs_config: bool = True, needs_calls: bool = True,
+                 levers: LeverOptions | None = None) -> Iterator[ScopeContext]:
     """Open the store, load FILES, and price the calls in scope (DESIGN §1 scope and filters).
     A command that uses no task policies (`needs_config=False`) runs with a broken llmcost.yaml,
-    saying so in one warning line."""
+    saying so in one warning line. Every filter value, date and lever scope (`levers`) is checked
+    against the calls first (`llmcost.scope_check`): no call at all is an error unless the command
+    can say so itself (`needs_calls=False`)."""
     from llmcost.config import config_warning, load_config, try_load_config
     from llmcost.pricing.book import load_book
     from llmcost.report.analysis import prepare_priced_scope
-    from llmcost.scope import make_scope
+    from llmcost.scope_check import ScopeRequest, check_request, confirm_in_scope
     from llmcost.store import open_store
 
     options = ingest_options(source, mapping, model, start, excludes)
@@ -159,10 +165,15 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
             print_warning(config_warning(problem))
     with open_store(db) as store:
         ingest = load_files(store, files, options, quiet=fmt is not OutputFormat.table) if files else None
-        scope = make_scope(ingest.hashes if ingest else None, since, until, model, provider, feature, task,
-                           tenant)
-        relation = prepare_priced_scope(store, book, scope)
-        yield ScopeContext(store, book, cfg, relation, ingest, scope)
+        request = ScopeRequest(ingest.hashes if ingest else None, since, until, model, provider, feature, task,
+                               tenant)
+        checked = check_request(store, book, request, config=cfg if needs_config else None, ingest=ingest,
+                                needs_calls=needs_calls, levers=levers)
+        for note in checked.notes:
+            print_warning(note)
+        relation = prepare_priced_scope(store, book, checked.scope)
+        confirm_in_scope(store, relation, checked)
+        yield ScopeContext(store, book, cfg, relation, ingest, checked.scope, checked.levers)
 
 
 def _env_debug() -> bool:

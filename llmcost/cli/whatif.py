@@ -124,8 +124,8 @@ def simulate(
                           pass_score=pass_score, escalate_rate=escalate_rate, eval_file=eval_file,
                           similar_cache=similar_cache, similar_window=similar_window, deflect=deflect or [])
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                             mapping, start, input_excludes_cache, pricing, config) as ctx:
-        result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, levers)
+                             mapping, start, input_excludes_cache, pricing, config, levers=levers) as ctx:
+        result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.levers or levers)
     common.emit(fmt, table=lambda: terminal.render_simulation(result),
                 json=lambda: json_out.simulation_dict(result))
 

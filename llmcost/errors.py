@@ -63,7 +63,9 @@ class PricingError(LlmcostError):
 
 
 class ConfigError(LlmcostError):
-    """llmcost.yaml is invalid."""
+    """llmcost.yaml is invalid (a configuration error: exit code 2, as a usage error)."""
+
+    exit_code = 2
 
 
 class Interrupted(LlmcostError):

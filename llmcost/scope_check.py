@@ -161,18 +161,20 @@ def _no_calls(store: Store, v: StoredValues, ingest: IngestResult | None, needs_
                            "to this command, or point --db (LLMCOST_DB) at the store that holds them.")
     read, rejected = ingest.total("rows_read"), ingest.total("rows_rejected")
     files = len(ingest.files) + len(ingest.not_logs)
-    what = "The file" if files == 1 else f"The {files:,} files"
+    what, hold = ("The file given", "holds") if files == 1 else (f"The {files:,} files given", "hold")
     if rejected and rejected == read:
-        raise LlmcostError(f"{what} given hold no call llmcost could read: all {read:,} records were "
-                           "rejected.", "See why: llmcost rejects FILE (file, line, reason and raw text).")
-    if read:
-        message = (f"{what} given hold no call: {read:,} records read, none of them a call "
-                   f"({rejected:,} rejected).")
-    else:
-        message = f"{what} given hold no call."
+        reasons = store.query(
+            f"""SELECT reason, count(*) FROM rejects WHERE source_hash IN ({', '.join('?' for _ in ingest.hashes)})
+                GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3""", ingest.hashes) if ingest.hashes else []
+        why = "; ".join(f"{r} ({c:,})" for r, c in reasons)
+        raise LlmcostError(f"{what} {hold} no call llmcost could read: all {read:,} records were rejected"
+                           + (f" ({why})." if why else "."),
+                           "llmcost rejects FILE lists each with its line and raw text (with a stored --db).")
+    message = (f"{what} {hold} no call: {read:,} records read, none of them a call." if read
+               else f"{what} {hold} no call.")
     if needs_calls:
         raise LlmcostError(message, "Give log files that hold LLM API calls (docs/formats.md).")
-    return message
+    return None  # the command says so itself (analyze: its ingest summary)
 
 
 def _match(name: str, typed: tuple[str, ...], v: StoredValues, book: PriceBook,
@@ -390,3 +392,24 @@ def confirm_in_scope(store: Store, relation: str, checked: CheckedScope) -> None
                          + (f" ({checked.scope.describe()})." if checked.scope.describe() else "."),
                          "A lever scope names task types (or feature:NAME, model:NAME, tenant:NAME, "
                          "provider:NAME) of the calls in scope.")
+
+
+def forget_target(store: Store, file_or_hash: str) -> None:
+    """`forget` of a file the store does not hold is a `UsageError` naming the stored files nearest
+    to it (by name, then by path)."""
+    from pathlib import Path
+
+    if store.find_sources(file_or_hash):
+        return
+    stored = [f for (f,) in store.query("SELECT DISTINCT source_file FROM sources ORDER BY 1")]
+    if not stored:
+        raise UsageError(f"{file_or_hash} is not in the store: the store holds no files.",
+                         "llmcost sources lists the stored files.")
+    by_name: dict[str, list[str]] = {}
+    for f in stored:
+        by_name.setdefault(Path(f).name, []).append(f)
+    close = [f for name in nearest(Path(file_or_hash).name, set(by_name)) for f in by_name[name]]
+    close = close or nearest(file_or_hash, set(stored))
+    raise UsageError(f"{file_or_hash} is not in the store{did_you_mean(close[:3])}",
+                     "llmcost sources lists the stored files; forget takes a stored path (as listed) or "
+                     "a content-hash prefix of 8 characters or more.")

@@ -337,7 +337,7 @@ ERRORS = [
     (("ingest", str(G / "tracker.csv"), "--source", "nosuch"), 2, "no such log format"),
     (("ingest", str(G / "tracker.csv"), "--map", "amount=dollars"), 2, "not a field llmcost knows"),
     (("analyze", str(G / "not_a_log.csv")), 1, "not a call log"),
-    (("analyze", "--since", "yesterday"), 2, "not a date"),
+    (("analyze", "--since", "last tuesday"), 2, "not a date"),
     (("analyze", "--until", "9999-12-31"), 2, "out of range"),
     (("analyze", "--by", "colour"), 2, "not a breakdown"),
     (("analyze", "--pricing", "no/such/prices.yaml"), 1, "no such file"),
@@ -346,7 +346,7 @@ ERRORS = [
      "--cacheable-tokens"),
     (("simulate", "--trim-prompt", "5"), 2, "between 0 and 1"),
     (("simulate", "--route", "no-such-model"), 2, "neither a model"),
-    (("recommend", "--config", "no/such/llmcost.yaml"), 1, "no such file"),
+    (("recommend", "--config", "no/such/llmcost.yaml"), 2, "no such file"),
     (("pricing", "show", "no-such-model"), 1, "not in the price book"),
     (("sources", "--db", str(G / "tracker.csv")), 1, "names a log file"),
 ]

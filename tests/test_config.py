@@ -73,4 +73,4 @@ def test_bad_config_is_a_clear_error(cli, tmp_path: Path):
     cfg = tmp_path / "llmcost.yaml"
     cfg.write_text("tasks:\n  summarize: {batchabel: true}\n")
     r = cli("recommend", MIXED, "--config", str(cfg))
-    assert r.exit_code == 1 and "batchabel" in r.stderr and "Traceback" not in r.stderr
+    assert r.exit_code == 2 and "batchabel" in r.stderr and "Traceback" not in r.stderr

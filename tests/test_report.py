@@ -369,12 +369,11 @@ def test_report_on_the_whole_store_and_an_empty_scope(cli, tmp_path):
     assert "Wrote" in r.stdout
     page = out.read_text(encoding="utf-8")
     assert "Files behind these calls (as stored)" in page and "tracker.csv" in page
-    empty = tmp_path / "empty.md"
-    _run(cli, "report", "-o", str(empty), "--since", "2030-01-01")
-    assert "Nothing to recommend" in empty.read_text()
-    empty_html = tmp_path / "empty.html"
-    _run(cli, "report", "-o", str(empty_html), "--since", "2030-01-01")
-    assert "No calls in scope" in empty_html.read_text()
+    # a date range after the last call: a usage error naming the calls' span, and no file (issue 15)
+    empty = tmp_path / "empty.html"
+    r = cli("report", "-o", str(empty), "--since", "2030-01-01")
+    assert r.exit_code == 2 and "--since 2030-01-01 matches no call" in r.stderr
+    assert not empty.exists()
 
 
 def test_reproduce_line_quotes_everything():

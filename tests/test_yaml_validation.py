@@ -311,7 +311,7 @@ def test_a_malformed_config_is_one_clear_paragraph(tmp_path: Path, monkeypatch: 
     _write(config, content)
     args = ["recommend", MIXED] + (["--config", str(config)] if how == "--config" else [])
     r = run(*args)
-    assert_one_clear_paragraph(r, phrases)
+    assert_one_clear_paragraph(r, phrases, code=2)  # a configuration error
     with pytest.raises(ConfigError):
         load_config(str(config))
 
@@ -371,7 +371,7 @@ def test_a_broken_llmcost_yaml_does_not_stop_analyze(tmp_path: Path, monkeypatch
     assert r.exit_code == 0, r.stderr
     assert "llmcost.yaml: tasks: expected a mapping" in r.stderr and "Traceback" not in r.stderr
     for command in (["recommend", TRACKER], ["simulate", TRACKER, "--batch", "auto"]):
-        assert_one_clear_paragraph(run(*command), ("llmcost.yaml: tasks",))
+        assert_one_clear_paragraph(run(*command), ("llmcost.yaml: tasks",), code=2)
 
 
 def test_an_imported_overlay_header_cannot_be_given_yaml_lines_by_a_file_name():

@@ -78,10 +78,14 @@ ExcludesOpt = Annotated[
                  "or includes them (OpenAI); by default it is inferred from the column names.",
                  show_default=False),
 ]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="From this date/time (UTC).",
-                                              show_default=False)]
-UntilOpt = Annotated[str | None, typer.Option("--until", help="Up to this date (inclusive) or "
-                                              "time (exclusive), UTC.", show_default=False)]
+SinceOpt = Annotated[str | None, typer.Option(
+    "--since", help="From this date (2026-10-15), month (2026-10) or time (UTC); or counted back from "
+    "the last call in the files or store, never from today's clock: today, yesterday, 7d (the last 7 "
+    "days), 2w, 12h.", show_default=False)]
+UntilOpt = Annotated[str | None, typer.Option(
+    "--until", help="Up to this date or month (inclusive) or time (exclusive), UTC; or counted back "
+    "from the last call: today, yesterday, 30d (everything before the last 30 days).",
+    show_default=False)]
 ProviderOpt = Annotated[list[str] | None, typer.Option("--provider", help="Only these providers.",
                                                        show_default=False)]
 FeatureOpt = Annotated[list[str] | None, typer.Option("--feature", help="Only these features.",

@@ -59,9 +59,11 @@ def forget(
     """Remove a file's calls and rejects from the store."""
     common.set_debug(debug)
     from llmcost.render import terminal
+    from llmcost.scope_check import forget_target
     from llmcost.store import open_store
 
     with open_store(db) as store:
+        forget_target(store, file)
         results = store.forget(file)
     common.emit(fmt, table=lambda: terminal.render_forget(results, file),
                 json=lambda: {"command": "forget", "forgotten": [r.__dict__ for r in results]})

@@ -122,7 +122,7 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
                 "avg_input_tokens": r.avg_input_tokens, "avg_output_tokens": r.avg_output_tokens})
             for r in a.breakdowns[BREAKDOWN_KEYS[name]]
         ]
-    doc["unpriced_models"] = [{"model": u.model, "calls": u.calls, "reason": u.reason}
+    doc["unpriced_models"] = [{"model": u.model, "calls": u.calls, "reason": u.reason, "suggestion": u.suggestion}
                               for u in a.unpriced_models]
     doc["unpriced_components"] = a.unpriced_components
     if a.reconciliation:

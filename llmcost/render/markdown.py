@@ -122,7 +122,7 @@ def analysis_markdown(a: Analysis, with_ingest: bool = True) -> str:
             lines += _table(title, name, rows, errored=t.errored_calls > 0)
     for u in a.unpriced_models:
         lines.append(f"> ⚠ unpriced: {md_escape(words.model_label(u.model))} ({u.calls:,} calls): "
-                     f"{md_escape(u.reason)}")
+                     f"{md_escape(u.reason + words.suggested(u))}")
     if a.reconciliation:
         r = a.reconciliation
         lines.append(f"> Logged cost {usd(r.logged_cost_usd)} vs computed {usd(r.computed_cost_usd)} "

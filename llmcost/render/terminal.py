@@ -192,6 +192,7 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
         parts.append(plain(" No calls in scope.", style="bold yellow"))
         hint = a.scope.describe()
         parts.append(plain(f"  Filters: {hint}" if hint else
+                          "  The files given hold no call." if a.ingest else
                           "  Give log files: llmcost analyze FILES (see llmcost analyze --help)",
                           style="dim"))
         return Group(*parts)
@@ -238,7 +239,7 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
         parts.append(hang(f"{n(t.unpriced_calls)} calls ({share:.1f} %) use models not in the "
                           "price book and are not in the totals:", marker="⚠ ", style="yellow"))
         for u in a.unpriced_models[:8]:
-            parts.append(hang(f"{words.model_label(u.model)} ({n(u.calls)}): {u.reason}", indent=6,
+            parts.append(hang(f"{words.model_label(u.model)} ({n(u.calls)}): {u.reason}{words.suggested(u)}", indent=6,
                               style="yellow"))
         if len(a.unpriced_models) > 8:
             parts.append(hang(f"… and {len(a.unpriced_models) - 8} more models (--format json lists "

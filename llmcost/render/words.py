@@ -40,6 +40,11 @@ def unpriced_hint(models: list[UnpricedModel]) -> str:
     return f"{ADD_PRICES}; {NAME_MODELS} for calls that name none" if unnamed else ADD_PRICES
 
 
+def suggested(u: UnpricedModel) -> str:
+    """`; did you mean gpt-4o?` after an unknown model name close to a price-book id."""
+    return f"; did you mean {u.suggestion}?" if u.suggestion else ""
+
+
 def models_phrase(models: list[UnpricedModel], limit: int = 3) -> str:
     """`qwen3.5:27b` or `a (9), b (3) and 2 more models`."""
     if len(models) == 1:

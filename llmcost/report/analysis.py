@@ -203,6 +203,7 @@ class UnpricedModel:
     model: str | None
     calls: int
     reason: str
+    suggestion: str | None = None  # the nearest price-book id to a name the book does not know
 
 
 @dataclass
@@ -412,7 +413,11 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
         breakdowns[out_key] = items
     breakdowns["by_conversation"] = [r for r in breakdowns["by_conversation"] if r.key is not None]
 
-    unpriced_models = sorted((UnpricedModel(m, int(c), reason or "unpriced") for m, c, reason in unpriced_why),
+    from llmcost.scope_check import book_suggestions
+
+    unpriced_models = sorted((UnpricedModel(m, int(c), reason or "unpriced",
+                                            None if book.resolve(m) else next(iter(book_suggestions(book, m, 1)), None))
+                              for m, c, reason in unpriced_why),
                              key=lambda x: (-x.calls, x.model or ""))
     recon_rows = [ReconRow(m, int(c), _d(lg), _d(cp)) for m, c, lg, cp in recon_by_model]
     recon = None

@@ -227,7 +227,9 @@ def check_request(store: Store, book: PriceBook, req: ScopeRequest, *, config: C
         note = _no_calls(store, v, ingest, needs_calls)
         if note:
             notes.append(note)
-        scope = make_scope(req.source_hashes, _absolute(req.since), _absolute(req.until), **typed_lists(typed))
+        scope = make_scope(req.source_hashes, _absolute(req.since), _absolute(req.until),
+                           models=req.models, providers=req.providers, features=req.features, tasks=req.tasks,
+                           tenants=req.tenants)
         return CheckedScope(scope, v, levers, notes=notes)
     problems = Problems()
     matched = {name: _match(name, vals, v, book, problems) if vals else [] for name, vals in typed.items()}
@@ -242,10 +244,6 @@ def check_request(store: Store, book: PriceBook, req: ScopeRequest, *, config: C
     problems.raise_any()
     narrowed = bool(req.since or req.until or any(typed.values()))
     return CheckedScope(scope, v, checked_levers, lever_scopes, notes, narrowed)
-
-
-def typed_lists(typed: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
-    return {name: list(vals) for name, vals in typed.items()}
 
 
 def _absolute(value: str | None) -> str | None:

@@ -52,8 +52,10 @@ def test_a_filter_value_that_matches_nothing_names_the_nearest(loaded):
     usage_error(loaded("analyze", "--task", "Clasify"),
                 "--task Clasify matches no call in the store; did you mean classify?",
                 "Task types in the store: classify, summarize.")
-    usage_error(loaded("analyze", "--model", "gpt4o"), "--model gpt4o matches no call in the store; did you mean gpt-4o")
-    usage_error(loaded("analyze", "--feature", "serch"), "did you mean search?", "Features in the store: chat, inbox, search.")
+    usage_error(loaded("analyze", "--model", "gpt4o"),
+                "--model gpt4o matches no call in the store; did you mean gpt-4o")
+    usage_error(loaded("analyze", "--feature", "serch"), "did you mean search?",
+                "Features in the store: chat, inbox, search.")
     usage_error(loaded("analyze", "--tenant", "cust1"), "--tenant cust1 matches no call", "did you mean cust_1")
     usage_error(loaded("analyze", "--provider", "antropic"), "did you mean anthropic?")
     # recommend and simulate stop the same way, before computing

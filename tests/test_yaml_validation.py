@@ -323,7 +323,7 @@ def test_a_malformed_eval_file_is_one_clear_paragraph(tmp_path: Path, content: b
     config = tmp_path / "llmcost.yaml"
     config.write_text("tasks:\n  classify: {quality_floor: 0.9}\nquality_eval: evals.csv\n")
     r = run("recommend", MIXED, "--config", str(config))
-    assert_one_clear_paragraph(r, ("evals.csv", *phrases))
+    assert_one_clear_paragraph(r, ("evals.csv", *phrases), code=2)  # raised as a ConfigError
 
 
 def test_a_utf8_eval_file_with_a_bom_and_names_beyond_ascii_loads(tmp_path: Path):

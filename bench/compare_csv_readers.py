@@ -10,7 +10,7 @@ counted). Prints a Markdown table of the runs and medians (seconds; peak RSS in 
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -36,14 +36,15 @@ print(con.execute("SELECT count(*), max(_pos) FROM t").fetchall())
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Seconds and peak RSS (MB) of one process (os.wait4 gives that child's own rusage)."""
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
-    if r.returncode != 0:
-        sys.exit(f"{cmd} failed: {r.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) / 1024  # ru_maxrss of the largest child so far (kB on Linux)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"{cmd} failed: {proc.stderr.read() if proc.stderr else ''}")
+    return elapsed, usage.ru_maxrss / 1024  # kB on Linux
 
 
 def main() -> int:
@@ -59,17 +60,20 @@ def main() -> int:
                                                   ["ingest", a.file, "--db", ":memory:", "--format", "json"]),
         "read + number + count": ([py, "-c", READ_DUCKDB], [py, "-c", READ_POLARS], [a.file]),
     }
-    print("| step | reader | runs (s) | median (s) |")
-    print("|---|---|---|---:|")
+    print("| step | reader | runs (s) | median (s) | peak RSS (MB) |")
+    print("|---|---|---|---:|---:|")
     for label, (duck, polars, args) in cases.items():
         timed(duck + args)  # warm-up: file cache, imports
         times: dict[str, list[float]] = {"duckdb": [], "polars": []}
+        peaks: dict[str, float] = {"duckdb": 0.0, "polars": 0.0}
         for _ in range(a.runs):
             for name, cmd in (("duckdb", duck), ("polars", polars)):
-                times[name].append(timed(cmd + args)[0])
+                seconds, peak = timed(cmd + args)
+                times[name].append(seconds)
+                peaks[name] = max(peaks[name], peak)
         for name, ts in times.items():
             runs = ", ".join(f"{t:.2f}" for t in ts)
-            print(f"| {label} | {name} | {runs} | {statistics.median(ts):.2f} |", flush=True)
+            print(f"| {label} | {name} | {runs} | {statistics.median(ts):.2f} | {peaks[name]:,.0f} |", flush=True)
     return 0
 
 

@@ -12,7 +12,7 @@ from llmcost.cli.common import DbOpt, DebugOpt, FormatOpt, OutputFormat
 
 @app.command(short_help="The files in the store, with their row counts.", epilog=common.examples(
     "llmcost sources",
-    "llmcost sources --db trace.duckdb --format json",
+    "llmcost sources --format json",
 ))
 def sources(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table,
             debug: DebugOpt = False) -> None:

@@ -141,7 +141,7 @@ def simulate(
 
 @app.command(short_help="Savings levers ranked from your traffic, then the plan.", epilog=common.examples(
     "llmcost recommend",
-    "llmcost recommend logs/ --config llmcost.yaml",
+    "llmcost recommend logs/ --config team.yaml",
     "llmcost recommend --task classify --format json",
 ))
 def recommend(

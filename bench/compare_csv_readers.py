@@ -29,7 +29,8 @@ print(con.execute("SELECT count(*), max(_pos) FROM (SELECT row_number() OVER () 
 READ_POLARS = """
 import duckdb, polars as pl, sys
 con = duckdb.connect()
-arrow = pl.read_csv(sys.argv[1], infer_schema=False).with_row_index("_pos", offset=1).to_arrow()
+df = pl.read_csv(sys.argv[1], infer_schema=False).with_row_index("_pos", offset=1)
+arrow = df.to_arrow(compat_level=pl.CompatLevel.newest())  # string views: no copy
 con.register("t", arrow)
 print(con.execute("SELECT count(*), max(_pos) FROM t").fetchall())
 """

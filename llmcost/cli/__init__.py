@@ -1,7 +1,7 @@
 """The command line: thin commands that parse options, make one core call and hand the result
 to a renderer. Errors are caught once, here (`LlmcostGroup.invoke`).
 
-Heavy modules (duckdb, polars, plotly) are imported inside the commands, so `llmcost --help`
+Heavy modules (duckdb, pyarrow, plotly) are imported inside the commands, so `llmcost --help`
 stays instant.
 """
 
@@ -29,6 +29,7 @@ class LlmcostGroup(TyperGroup):
         from llmcost.render.safe_text import ascii_fallback, can_encode, install_stream_fallback
 
         install_stream_fallback()
+        _metavars_only(self)
         if not can_encode("→…", sys.stdout):  # help worded in ASCII before click wraps it
             encoding = getattr(sys.stdout, "encoding", None) or "ascii"
             _word_help(self, lambda text: ascii_fallback(text, encoding))
@@ -62,6 +63,16 @@ class LlmcostGroup(TyperGroup):
             sys.exit(wrapped.exit_code)
 
 
+def _metavars_only(command: Any) -> None:
+    """An argument given a metavar (FILE, MODEL) is shown by it alone, not followed by typer's
+    Python type (`FILE <list[str]>`)."""
+    for param in getattr(command, "params", []):
+        if isinstance(param, typer.core.TyperArgument) and param.metavar is not None:
+            setattr(param, "display_type_rich", lambda ctx: None)  # noqa: B010
+    for sub in getattr(command, "commands", {}).values():
+        _metavars_only(sub)
+
+
 def _word_help(command: Any, word: Any) -> None:
     """Rewrite the help texts of `command`, its options and its subcommands with `word`."""
     for attr in ("help", "short_help", "epilog"):
@@ -79,9 +90,15 @@ app = typer.Typer(
     name="llmcost",
     help="Turn the logs of LLM API calls into answers: where the money goes, what it would "
     "cost if you changed X, and which changes save the most. Offline; nothing leaves this machine.",
+    epilog=common.examples(
+        "llmcost analyze logs/           # load logs, see where the money goes",
+        "llmcost recommend               # ranked savings and the stacked plan",
+        "llmcost report -o report.html   # the report for finance",
+        "llmcost init                    # llmcost.yaml from your task types",
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
 )
 
@@ -103,6 +120,7 @@ def root(
 from llmcost.cli import analyze as _analyze  # noqa: E402,F401  (registers commands)
 from llmcost.cli import breakeven as _breakeven  # noqa: E402,F401
 from llmcost.cli import ingest as _ingest  # noqa: E402,F401
+from llmcost.cli import init as _init  # noqa: E402,F401
 from llmcost.cli import pricing_commands as _pricing  # noqa: E402,F401
 from llmcost.cli import report as _report  # noqa: E402,F401
 from llmcost.cli import store_commands as _store  # noqa: E402,F401

@@ -27,7 +27,12 @@ from llmcost.cli.common import (
 )
 
 
-@app.command()
+@app.command(short_help="Where the money goes: cost by model, task, feature, day…", epilog=common.examples(
+    "llmcost analyze logs/",
+    "llmcost analyze --by task_type,model --since 2026-10-01",
+    "llmcost analyze calls.csv --db :memory: --format json",
+    "llmcost analyze trace.csv --db :memory: --model gpt-4o",
+))
 def analyze(
     files: FilesArg = None,
     db: DbOpt = None,

@@ -28,48 +28,57 @@ from llmcost.cli.common import (
 )
 
 
-@app.command()
+@app.command(short_help="Fine-tuning or self-hosting against the API, per task type.",
+             epilog=common.examples(
+    "llmcost breakeven",
+    "llmcost breakeven --task classify --format json",
+    "llmcost breakeven --gpu-hourly 2.5 --gpu-sizing average --horizon-months 12",
+))
 def breakeven(
     files: FilesArg = None,
     ft_model: Annotated[str | None, typer.Option(
-        "--ft-model", help="The model to fine-tune: one with a training price in "
+        "--ft-model", metavar="MODEL", help="The model to fine-tune: one with a training price in "
         "pricing/breakeven/breakeven.yaml, where the default and every other default below are, with "
         "their sources.", show_default=False)] = None,
     ft_examples: Annotated[int | None, typer.Option(
-        "--ft-examples", help="Training examples per task.", show_default=False)] = None,
+        "--ft-examples", metavar="N", help="Training examples per task.", show_default=False)] = None,
     ft_epochs: Annotated[int | None, typer.Option(
-        "--ft-epochs", help="Training epochs.", show_default=False)] = None,
+        "--ft-epochs", metavar="N", help="Training epochs.", show_default=False)] = None,
     ft_training_tokens: Annotated[int | None, typer.Option(
-        "--ft-training-tokens", help="Training tokens in all (tokens in the file × epochs), instead of "
+        "--ft-training-tokens", metavar="N", help="Training tokens in all (tokens in the file × epochs), instead of "
         "examples × the task's tokens per call × epochs.", show_default=False)] = None,
     ft_training_price: Annotated[float | None, typer.Option(
-        "--ft-training-price", help="USD per million training tokens (default: the provider's).",
+        "--ft-training-price", metavar="USD", help="USD per million training tokens (default: the provider's).",
         show_default=False)] = None,
     gpu_hourly: Annotated[float | None, typer.Option(
-        "--gpu-hourly", help="USD per GPU-hour (default: an on-demand H100).", show_default=False)] = None,
+        "--gpu-hourly", metavar="USD",
+        help="USD per GPU-hour (default: an on-demand H100).", show_default=False)] = None,
     gpu_tokens_per_second: Annotated[float | None, typer.Option(
-        "--gpu-tokens-per-second", help="Input + output tokens per second one GPU serves flat out "
+        "--gpu-tokens-per-second", metavar="N", help="Input + output tokens per second one GPU serves flat out "
         "(default: a vLLM benchmark of an 8B model on one H100).", show_default=False)] = None,
     gpu_utilisation: Annotated[float | None, typer.Option(
-        "--gpu-utilisation", "--gpu-utilization", help="Share of that throughput a GPU is planned to carry, "
+        "--gpu-utilisation", "--gpu-utilization", metavar="SHARE",
+        help="Share of that throughput a GPU is planned to carry, "
         "a fraction from 0 to 1.", show_default=False)] = None,
     gpus: Annotated[int | None, typer.Option(
-        "--gpus", help="A fixed number of GPUs per task, instead of counting them from the traffic.",
+        "--gpus", metavar="N", help="A fixed number of GPUs per task, instead of counting them from the traffic.",
         show_default=False)] = None,
     gpu_sizing: Annotated[str | None, typer.Option(
-        "--gpu-sizing", help="Count GPUs for the busiest hour (peak, default) or the average rate.",
+        "--gpu-sizing", metavar="peak|average",
+        help="Count GPUs for the busiest hour (peak, default) or the average rate.",
         show_default=False)] = None,
     gpu_overhead: Annotated[float | None, typer.Option(
-        "--gpu-overhead", help="Storage, egress and management as a fraction of the GPU rent.",
+        "--gpu-overhead", metavar="SHARE", help="Storage, egress and management as a fraction of the GPU rent.",
         show_default=False)] = None,
     ops_monthly: Annotated[float | None, typer.Option(
-        "--ops-monthly", help="USD a month of people's time to run the service (not counted by default).",
+        "--ops-monthly", metavar="USD",
+        help="USD a month of people's time to run the service (not counted by default).",
         show_default=False)] = None,
     selfhost_setup: Annotated[float | None, typer.Option(
-        "--selfhost-setup", help="One-time USD to set up self-hosting (default: article 003's).",
+        "--selfhost-setup", metavar="USD", help="One-time USD to set up self-hosting (default: article 003's).",
         show_default=False)] = None,
     horizon_months: Annotated[float | None, typer.Option(
-        "--horizon-months", help="Months over which one-time costs are spread to judge break-even.",
+        "--horizon-months", metavar="N", help="Months over which one-time costs are spread to judge break-even.",
         show_default=False)] = None,
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,

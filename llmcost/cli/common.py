@@ -39,36 +39,36 @@ class OutputFormat(StrEnum):
 FilesArg = Annotated[
     list[str] | None,
     typer.Argument(help="Log files, folders (read recursively) or globs. Without any, the whole "
-                   "store.", show_default=False),
+                   "store.", show_default=False, metavar="FILE"),
 ]
 DbOpt = Annotated[
     str | None,
-    typer.Option("--db", help="Store file (default ./llmcost.duckdb, env LLMCOST_DB; :memory: "
+    typer.Option("--db", metavar="FILE", help="Store file (default ./llmcost.duckdb, env LLMCOST_DB; :memory: "
                  "for a one-shot run).", show_default=False),
 ]
 FormatOpt = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    OutputFormat, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: table, json or markdown.")
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 SourceOpt = Annotated[
     str | None,
-    typer.Option("--source", help="Force a log format (see docs/formats.md).", show_default=False),
+    typer.Option("--source", metavar="FORMAT", help="Force a log format (see docs/formats.md).", show_default=False),
 ]
 MapOpt = Annotated[
     list[str] | None,
-    typer.Option("--map", help="COLUMN=FIELD: read a column as a canonical field, e.g. "
+    typer.Option("--map", metavar="COLUMN=FIELD", help="Read a column as a canonical field, e.g. "
                  "--map ContextTokens=input_tokens (repeatable).", show_default=False),
 ]
 ModelOpt = Annotated[
     list[str] | None,
-    typer.Option("--model", help="Only these models (comma list or repeated). One model also names "
+    typer.Option("--model", metavar="MODEL", help="Only these models (comma list or repeated). One model also names "
                  "the calls whose log names none (serving traces, Gemini responses without "
                  "modelVersion, Bedrock Converse responses).",
                  show_default=False),
 ]
 StartOpt = Annotated[
     str | None,
-    typer.Option("--start", help="Base time for logs with relative timestamps (serving traces).",
+    typer.Option("--start", metavar="TIME", help="Base time for logs with relative timestamps (serving traces).",
                  show_default=False),
 ]
 ExcludesOpt = Annotated[
@@ -79,31 +79,31 @@ ExcludesOpt = Annotated[
                  show_default=False),
 ]
 SinceOpt = Annotated[str | None, typer.Option(
-    "--since", help="From this date (2026-10-15), month (2026-10) or time (UTC); or counted back from "
-    "the last call in the files or store, never from today's clock: today, yesterday, 7d (the last 7 "
-    "days), 2w, 12h.", show_default=False)]
+    "--since", metavar="DATE", help="From this date (2026-10-15), month (2026-10) or time (UTC); or "
+    "counted back from the last call in the files or store, never from today's clock: today, "
+    "yesterday, 7d (the last 7 days), 2w, 12h.", show_default=False)]
 UntilOpt = Annotated[str | None, typer.Option(
-    "--until", help="Up to this date or month (inclusive) or time (exclusive), UTC; or counted back "
-    "from the last call: today, yesterday, 30d (everything before the last 30 days).",
+    "--until", metavar="DATE", help="Up to this date or month (inclusive) or time (exclusive), UTC; "
+    "or counted back from the last call: today, yesterday, 30d (everything before the last 30 days).",
     show_default=False)]
-ProviderOpt = Annotated[list[str] | None, typer.Option("--provider", help="Only these providers.",
+ProviderOpt = Annotated[list[str] | None, typer.Option("--provider", metavar="PROVIDER", help="Only these providers.",
                                                        show_default=False)]
-FeatureOpt = Annotated[list[str] | None, typer.Option("--feature", help="Only these features.",
+FeatureOpt = Annotated[list[str] | None, typer.Option("--feature", metavar="FEATURE", help="Only these features.",
                                                       show_default=False)]
-TaskOpt = Annotated[list[str] | None, typer.Option("--task", help="Only these task types.",
+TaskOpt = Annotated[list[str] | None, typer.Option("--task", metavar="TASK", help="Only these task types.",
                                                    show_default=False)]
-TenantOpt = Annotated[list[str] | None, typer.Option("--tenant", help="Only these tenants.",
+TenantOpt = Annotated[list[str] | None, typer.Option("--tenant", metavar="TENANT", help="Only these tenants.",
                                                      show_default=False)]
 
 
 PricingOpt = Annotated[
     list[str] | None,
-    typer.Option("--pricing", help="A price overlay YAML: extra models, overrides, negotiated "
+    typer.Option("--pricing", metavar="FILE", help="A price overlay YAML: extra models, overrides, negotiated "
                  "discounts (docs/pricing-format.md). Repeatable.", show_default=False),
 ]
 ByOpt = Annotated[
     list[str] | None,
-    typer.Option("--by", help="Breakdowns to show: model, task_type, feature, tenant, day, "
+    typer.Option("--by", metavar="DIMENSION", help="Breakdowns to show: model, task_type, feature, tenant, day, "
                  "conversation, provider (comma list or repeated).", show_default=False),
 ]
 BY_CHOICES = ("model", "task_type", "feature", "tenant", "day", "conversation", "provider")
@@ -123,7 +123,8 @@ def parse_by(values: list[str] | None) -> list[str] | None:
 
 ConfigOpt = Annotated[
     str | None,
-    typer.Option("--config", help="Task policies (default ./llmcost.yaml when present; docs/config.md).",
+    typer.Option("--config", metavar="FILE",
+                 help="Task policies (default ./llmcost.yaml when present; docs/config.md).",
                  show_default=False),
 ]
 
@@ -383,3 +384,9 @@ def emit(fmt: OutputFormat, table: Callable[[], Any], json: Callable[[], dict[st
         print_text(markdown())
     else:
         show(table())
+
+
+def examples(*lines: str) -> str:
+    """A command's "Examples:" epilog: each command line kept as written (click's `\\b` marker stops
+    it rewrapping them). tests/test_help.py runs every line against a small store."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)

@@ -21,7 +21,11 @@ from llmcost.cli.common import (
 from llmcost.errors import UsageError
 
 
-@app.command()
+@app.command(short_help="Load log files into the store, accounting for every row.", epilog=common.examples(
+    "llmcost ingest logs/",
+    "llmcost ingest 'logs/*.csv' calls.csv --format json",
+    "llmcost ingest trace.csv --model gpt-4o --db trace.duckdb",
+))
 def ingest(
     files: common.FilesArg = None,
     db: DbOpt = None,

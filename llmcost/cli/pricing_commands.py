@@ -17,6 +17,8 @@ pricing_app = typer.Typer(
     name="pricing",
     help="The price book: list the models, show one, diff two dates, check it (optionally against "
     "LiteLLM), import LiteLLM's table as an overlay.",
+    short_help="The price book: list, show, diff, check, import LiteLLM's.",
+    epilog=common.examples("llmcost pricing list --provider openai", "llmcost pricing show gpt-4o-mini"),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -37,10 +39,14 @@ def _providers(values: list[str] | None) -> list[str]:
     return [p.lower() for p in split_values(values)]
 
 
-@pricing_app.command("list")
+@pricing_app.command("list", short_help="Every model with its prices in force now ($/MTok).",
+                     epilog=common.examples(
+    "llmcost pricing list --provider anthropic",
+    "llmcost pricing list --at 2025-06-01 --format json",
+))
 def list_models(
     provider: ProviderOpt = None,
-    at: Annotated[str | None, typer.Option("--at", help="Prices in force at this date/time (UTC); "
+    at: Annotated[str | None, typer.Option("--at", metavar="DATE", help="Prices in force at this date/time (UTC); "
                                            "default now.", show_default=False)] = None,
     pricing: PricingOpt = None,
     fmt: FormatOpt = OutputFormat.table,
@@ -58,9 +64,13 @@ def list_models(
                 json=lambda: pricing_out.list_doc(rows, when))
 
 
-@pricing_app.command("show")
+@pricing_app.command("show", short_help="Every price period of one model, with sources.",
+                     epilog=common.examples(
+    "llmcost pricing show claude-sonnet-4-5",
+    "llmcost pricing show openai/gpt-4o --format json",
+))
 def show_model(
-    model: Annotated[str, typer.Argument(help="A model id or any alias (claude-sonnet-4-5@20250929, "
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="A model id or any alias (claude-sonnet-4-5@20250929, "
                                          "openai/gpt-4o, a Bedrock id …).")],
     pricing: PricingOpt = None,
     fmt: FormatOpt = OutputFormat.table,
@@ -76,10 +86,14 @@ def show_model(
     common.emit(fmt, table=lambda: pricing_out.render_show(view), json=lambda: pricing_out.show_doc(view))
 
 
-@pricing_app.command("diff")
+@pricing_app.command("diff", short_help="Models whose prices differ between two dates.",
+                     epilog=common.examples(
+    "llmcost pricing diff --from 2025-06-01 --to 2026-01-01",
+    "llmcost pricing diff --from 2025-01-01 --to 2026-01-01 --provider openai",
+))
 def diff_prices(
-    date_from: Annotated[str, typer.Option("--from", help="First date (UTC), e.g. 2025-06-01.")],
-    date_to: Annotated[str, typer.Option("--to", help="Second date (UTC), e.g. 2025-07-01.")],
+    date_from: Annotated[str, typer.Option("--from", metavar="DATE", help="First date (UTC), e.g. 2025-06-01.")],
+    date_to: Annotated[str, typer.Option("--to", metavar="DATE", help="Second date (UTC), e.g. 2025-07-01.")],
     provider: ProviderOpt = None,
     pricing: PricingOpt = None,
     fmt: FormatOpt = OutputFormat.table,
@@ -97,16 +111,20 @@ def diff_prices(
                 json=lambda: pricing_out.diff_doc(changes, start, end))
 
 
-@pricing_app.command("check")
+@pricing_app.command("check", short_help="Lint the price book, optionally against LiteLLM's.",
+                     epilog=common.examples(
+    "llmcost pricing check",
+    "llmcost pricing check --against model_prices_and_context_window.json",
+))
 def check_prices(
     against: Annotated[str | None, typer.Option(
-        "--against", help="Also compare with LiteLLM's model_prices_and_context_window.json "
+        "--against", metavar="FILE", help="Also compare with LiteLLM's model_prices_and_context_window.json "
         "(differences over 0.5 % are listed as warnings).", show_default=False)] = None,
     at: Annotated[str | None, typer.Option(
-        "--at", help="Compare the prices in force at this date (default: the LiteLLM file's "
+        "--at", metavar="DATE", help="Compare the prices in force at this date (default: the LiteLLM file's "
         "last_updated date).", show_default=False)] = None,
     book: Annotated[str | None, typer.Option(
-        "--book", help="Check this price-book folder (a working copy of pricing/) instead of the "
+        "--book", metavar="FOLDER", help="Check this price-book folder (a working copy of pricing/) instead of the "
         "shipped one.", show_default=False)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     pricing: PricingOpt = None,
@@ -131,16 +149,21 @@ def check_prices(
         raise typer.Exit(1)
 
 
-@pricing_app.command("import-litellm")
+@pricing_app.command("import-litellm", short_help="Turn LiteLLM's price table into a --pricing overlay.",
+                     epilog=common.examples(
+    "llmcost pricing import-litellm model_prices_and_context_window.json \\",
+    "    --effective-from 2026-07-24 -o litellm.yaml",
+    "llmcost analyze --pricing litellm.yaml",
+))
 def import_litellm_cmd(
-    file: Annotated[str, typer.Argument(help="LiteLLM's model_prices_and_context_window.json.")],
-    effective_from: Annotated[str, typer.Option("--effective-from", help="Date the imported prices "
+    file: Annotated[str, typer.Argument(metavar="FILE", help="LiteLLM's model_prices_and_context_window.json.")],
+    effective_from: Annotated[str, typer.Option("--effective-from", metavar="DATE", help="Date the imported prices "
                                                 "apply from (UTC), e.g. 2026-07-24.")],
-    output: Annotated[str | None, typer.Option("-o", "--output", help="Write the overlay here "
+    output: Annotated[str | None, typer.Option("-o", "--output", metavar="FILE", help="Write the overlay here "
                                                "(default: print the YAML).", show_default=False)] = None,
     provider: ProviderOpt = None,
     checked: Annotated[str | None, typer.Option(
-        "--checked", help="The `checked` date to record (default: the file's last_updated date).",
+        "--checked", metavar="DATE", help="The `checked` date to record (default: the file's last_updated date).",
         show_default=False)] = None,
     fmt: FormatOpt = OutputFormat.table,
     debug: DebugOpt = False,

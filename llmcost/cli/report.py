@@ -144,20 +144,28 @@ def _left_alone(report: Report) -> str:
     return f" · {k:,} file{'s' if k != 1 else ''} left alone (listed in the report)" if k else ""
 
 
-@app.command()
+@app.command(short_help="Write the report for finance: HTML, Markdown, JSON or CSV.", epilog=common.examples(
+    "llmcost report",
+    "llmcost report logs/ -o report.html --title 'October spend'",
+    "llmcost report -o report.md --currency EUR --rate 0.92",
+    "llmcost report -o spend.focus.csv --since 2026-10-01",
+))
 def report(
     files: FilesArg = None,
     output: Annotated[str, typer.Option(
-        "--output", "-o", help="The file to write; its name picks the format: .html (for finance: charts, "
+        "--output", "-o", metavar="FILE",
+        help="The file to write; its name picks the format: .html (for finance: charts, "
         "one self-contained file), .md, .json, .csv (spend by day × model × token class), .focus.csv "
         "(FOCUS 1.2).", show_default=False)] = "report.html",
-    title: Annotated[str | None, typer.Option("--title", help="The report's title.", show_default=False)] = None,
+    title: Annotated[str | None, typer.Option("--title", metavar="TEXT",
+                                              help="The report's title.", show_default=False)] = None,
     focus: Annotated[bool, typer.Option("--focus", help="Write the .csv as a FOCUS 1.2 dataset.")] = False,
     currency: Annotated[str | None, typer.Option(
-        "--currency", help="A second currency shown beside USD (USD stays the base), e.g. EUR; needs --rate.",
+        "--currency", metavar="CODE",
+        help="A second currency shown beside USD (USD stays the base), e.g. EUR; needs --rate.",
         show_default=False)] = None,
     rate: Annotated[str | None, typer.Option(
-        "--rate", help="Units of --currency per US dollar, e.g. 0.92.", show_default=False)] = None,
+        "--rate", metavar="RATE", help="Units of --currency per US dollar, e.g. 0.92.", show_default=False)] = None,
     db: DbOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,

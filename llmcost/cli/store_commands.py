@@ -10,7 +10,10 @@ from llmcost.cli import app, common
 from llmcost.cli.common import DbOpt, DebugOpt, FormatOpt, OutputFormat
 
 
-@app.command()
+@app.command(short_help="The files in the store, with their row counts.", epilog=common.examples(
+    "llmcost sources",
+    "llmcost sources --format json",
+))
 def sources(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table,
             debug: DebugOpt = False) -> None:
     """The files in the store, with their row counts."""
@@ -24,11 +27,15 @@ def sources(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table,
                 json=lambda: json_out.sources_doc(rows, totals))
 
 
-@app.command()
+@app.command(short_help="Rows that should have been calls but were broken.", epilog=common.examples(
+    "llmcost rejects",
+    "llmcost rejects logs/app.csv --limit 0",
+    "llmcost rejects --format json",
+))
 def rejects(
-    file: Annotated[str | None, typer.Argument(help="Only this file's rejects.",
+    file: Annotated[str | None, typer.Argument(metavar="FILE", help="Only this file's rejects.",
                                                show_default=False)] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Rows to show (0 = all).")] = 50,
+    limit: Annotated[int, typer.Option("--limit", metavar="N", help="Rows to show (0 = all).")] = 50,
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     debug: DebugOpt = False,
@@ -49,9 +56,12 @@ def rejects(
                 json=lambda: json_out.rejects_doc(rows, total))
 
 
-@app.command()
+@app.command(short_help="Remove a file's calls and rejects from the store.", epilog=common.examples(
+    "llmcost forget logs/app.csv",
+    "llmcost forget calls.csv --format json",
+))
 def forget(
-    file: Annotated[str, typer.Argument(help="A stored file's path (or content-hash prefix).")],
+    file: Annotated[str, typer.Argument(metavar="FILE", help="A stored file's path (or content-hash prefix).")],
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     debug: DebugOpt = False,

@@ -29,69 +29,78 @@ from llmcost.cli.common import (
 )
 
 EvalOpt = Annotated[str | None, typer.Option(
-    "--eval", help="Quality scores (CSV or JSON Lines, per request or per task; docs/config.md); "
+    "--eval", metavar="FILE", help="Quality scores (CSV or JSON Lines, per request or per task; docs/config.md); "
     "overrides llmcost.yaml's quality_eval.", show_default=False)]
 
 
-@app.command()
+@app.command(short_help="The bill with levers you choose: route, cache, batch…", epilog=common.examples(
+    "llmcost simulate --route classify=haiku",
+    "llmcost simulate --cache auto --cap-output 500",
+    "llmcost simulate --dedupe 1h --batch auto --format json",
+    "llmcost simulate logs/ --trim-prompt summarize=0.3 --route mini",
+))
 def simulate(
     files: FilesArg = None,
     route: Annotated[list[str] | None, typer.Option(
-        "--route", help="[SCOPE=]TARGET: move calls to a model id or family word (haiku, mini, flash…). "
-        "Without a scope, only calls that would cost less move. Repeatable.", show_default=False)] = None,
+        "--route", metavar="[SCOPE=]TARGET", help="Move calls to a model id or family word (haiku, mini, "
+        "flash…). Without a scope, only calls that would cost less move. Repeatable.", show_default=False)] = None,
     trim_prompt: Annotated[list[str] | None, typer.Option(
-        "--trim-prompt", help="[SCOPE=]FRACTION: shrink the static prompt prefix by this fraction "
+        "--trim-prompt", metavar="[SCOPE=]FRACTION", help="Shrink the static prompt prefix by this fraction "
         "(an assumption), e.g. 0.3 or summarize=0.3. Repeatable.", show_default=False)] = None,
     dedupe: Annotated[str | None, typer.Option(
-        "--dedupe", help="WINDOW (e.g. 1h): answer exact repeats (prompt_hash) from a response cache.",
-        show_default=False)] = None,
-    cache: Annotated[str, typer.Option("--cache", help="auto: replay prompt caching with each provider's "
+        "--dedupe", metavar="WINDOW", help="Answer exact repeats (prompt_hash) from a response cache kept this "
+        "long, e.g. 1h.", show_default=False)] = None,
+    cache: Annotated[str, typer.Option("--cache", metavar="auto|if-cheaper|off",
+                                       help="auto: replay prompt caching with each provider's "
                                        "rules on every eligible prefix; if-cheaper: only the prefixes where "
                                        "caching costs less (as recommend does); off.")] = "off",
-    cache_ttl: Annotated[str, typer.Option("--cache-ttl", help="5m, 1h, or auto (the cheaper per prefix).")] = "5m",
+    cache_ttl: Annotated[str, typer.Option("--cache-ttl", metavar="5m|1h|auto",
+                                           help="5m, 1h, or auto (the cheaper per prefix).")] = "5m",
     cacheable_tokens: Annotated[str | None, typer.Option(
-        "--cacheable-tokens", help="Prefix size to assume for calls with no prefix id (keyed by task type): "
-        "N tokens, or estimate (half of each task's smallest prompt, as recommend does).",
+        "--cacheable-tokens", metavar="N|estimate", help="Prefix size to assume for calls with no prefix id "
+        "(keyed by task type): N tokens, or estimate (half of each task's smallest prompt, as recommend does).",
         show_default=False)] = None,
     cap_output: Annotated[list[str] | None, typer.Option(
-        "--cap-output", help="[SCOPE=]N: cap output tokens (repeatable).", show_default=False)] = None,
+        "--cap-output", metavar="[SCOPE=]N", help="Cap output tokens at N (repeatable).", show_default=False)] = None,
     batch: Annotated[str | None, typer.Option(
-        "--batch", help="auto (llmcost.yaml batchable tasks and scheduled bursts) or a SCOPE.",
+        "--batch", metavar="auto|SCOPE", help="auto (llmcost.yaml batchable tasks and scheduled bursts) or a SCOPE.",
         show_default=False)] = None,
     cascade: Annotated[list[str] | None, typer.Option(
-        "--cascade", help="[SCOPE=]CHEAP: try each call on the CHEAP model first, escalate to its own "
+        "--cascade", metavar="[SCOPE=]CHEAP", help="Try each call on the CHEAP model first, escalate to its own "
         "model when the answer fails (eval file, else --escalate-rate). Repeatable.", show_default=False)] = None,
     pass_score: Annotated[float, typer.Option(
-        "--pass-score", help="Cascade: a cheap answer passes when its eval score is at least this.")] = 0.5,
+        "--pass-score", metavar="SCORE",
+        help="Cascade: a cheap answer passes when its eval score is at least this.")] = 0.5,
     escalate_rate: Annotated[float | None, typer.Option(
-        "--escalate-rate", help="Cascade: the share of calls that escalate where the eval file says nothing "
-        "(an assumption).", show_default=False)] = None,
+        "--escalate-rate", metavar="SHARE", help="Cascade: the share of calls that escalate where the eval file "
+        "says nothing (an assumption).", show_default=False)] = None,
     eval_file: EvalOpt = None,
     history_window: Annotated[list[str] | None, typer.Option(
-        "--history-window", help="[SCOPE=]N: keep at most N tokens of earlier turns per conversation "
+        "--history-window", metavar="[SCOPE=]N", help="Keep at most N tokens of earlier turns per conversation "
         "(conversation_id), replayed from how input grows turn by turn. Repeatable.",
         show_default=False)] = None,
     summarize: Annotated[bool, typer.Option(
         "--summarize", help="With --history-window: replace the dropped turns by a running summary and "
         "count the summary calls.")] = False,
     summary_tokens: Annotated[int | None, typer.Option(
-        "--summary-tokens", help="Summary length with --summarize (default 200).", show_default=False)] = None,
-    summary_model: Annotated[str | None, typer.Option(
-        "--summary-model", help="Model of the summary calls with --summarize (default: the call's own).",
+        "--summary-tokens", metavar="N", help="Summary length with --summarize (default 200).",
         show_default=False)] = None,
+    summary_model: Annotated[str | None, typer.Option(
+        "--summary-model", metavar="MODEL", help="Model of the summary calls with --summarize (default: the "
+        "call's own).", show_default=False)] = None,
     cap_input: Annotated[list[str] | None, typer.Option(
-        "--cap-input", help="[SCOPE=]N: cap input beyond the static prefix (prefix_tokens) at N tokens, "
+        "--cap-input", metavar="[SCOPE=]N", help="Cap input beyond the static prefix (prefix_tokens) at N tokens, "
         "e.g. RAG top-k instead of stuffing (assumed quality). Repeatable.", show_default=False)] = None,
     similar_cache: Annotated[float | None, typer.Option(
-        "--similar-cache", help="THRESHOLD (Jaccard 0.5–1, e.g. 0.9): answer a request from an earlier one "
-        "worded alike (word pairs of the last user message; needs prompt text in the log). A lower bound "
-        "of semantic caching; false hits possible.", show_default=False)] = None,
+        "--similar-cache", metavar="THRESHOLD", help="Answer a request from an earlier one worded alike, from "
+        "this Jaccard similarity (0.5–1, e.g. 0.9) of word pairs of the last user message; needs prompt text in "
+        "the log. A lower bound of semantic caching; false hits possible.", show_default=False)] = None,
     similar_window: Annotated[str | None, typer.Option(
-        "--similar-window", help="How long a --similar-cache answer is kept (e.g. 30m, 24h). [default: 1h]",
-        show_default=False)] = None,
+        "--similar-window", metavar="WINDOW", help="How long a --similar-cache answer is kept (e.g. 30m, 24h). "
+        "[default: 1h]", show_default=False)] = None,
     deflect: Annotated[list[str] | None, typer.Option(
-        "--deflect", help="[SCOPE=]SHARE: an assumed share of calls answered without an LLM call (FAQ "
-        "filter, rules), e.g. 0.35. Repeatable.", show_default=False)] = None,
+        "--deflect", metavar="[SCOPE=]SHARE", help="An assumed share of calls answered without an LLM call "
+        "(FAQ filter, rules), e.g. 0.35. Repeatable.", show_default=False)] = None,
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     since: SinceOpt = None,
@@ -130,7 +139,11 @@ def simulate(
                 json=lambda: json_out.simulation_dict(result))
 
 
-@app.command()
+@app.command(short_help="Savings levers ranked from your traffic, then the plan.", epilog=common.examples(
+    "llmcost recommend",
+    "llmcost recommend logs/ --config team.yaml",
+    "llmcost recommend --task classify --format json",
+))
 def recommend(
     files: FilesArg = None,
     eval_file: EvalOpt = None,

@@ -122,5 +122,5 @@ def test_an_empty_store_is_said_and_writes_nothing(tmp_path: Path, monkeypatch: 
     monkeypatch.chdir(tmp_path)
     r = run(tmp_path, "init")
     assert r.exit_code == 1
-    assert "No calls in scope" in r.stderr and "llmcost ingest" in r.stderr
+    assert "holds no calls yet" in r.stderr and "Load log files first" in r.stderr
     assert not (tmp_path / "llmcost.yaml").exists()

@@ -185,7 +185,7 @@ def _daily(page: Page) -> str:
     rows = [[f"{day:%Y-%m-%d}", usd(day_total[day])] + [usd(per_series[nm].get(day, Decimal(0))) for nm in order]
             for day in days]
     table = _table(["Day", "Spend", *(esc(nm) for nm in order)], rows, numeric=set(range(1, len(order) + 2)),
-                   caption="Spend per day by model, USD")
+                   caption="Spend per day by model, USD", cls="reflow daily")
     return area_chart("chart-daily", "Spend per day by model, USD (stacked)", [f"{d:%Y-%m-%d}" for d in days],
                       [f"{d:%b} {d.day}" for d in days], series, tips, columns=len(days) <= 2, table=table)
 
@@ -568,7 +568,7 @@ dl.meta div { display: flex; gap: 6px; }
 dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 h2 { font-size: 1.3rem; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 20px 0 6px; }
-.headline { display: grid; grid-template-columns: repeat(auto-fit, minmax(210px, 1fr)); gap: 12px; }
+.headline { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 12px; }
 .card { border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; background: #fff; }
 .card .label { color: var(--muted); font-size: .85rem; font-weight: 600; }
 .card .big { font-size: 1.6rem; font-weight: 700; line-height: 1.3; font-variant-numeric: tabular-nums; }
@@ -583,6 +583,7 @@ th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line
 td { overflow-wrap: break-word; }
 th { font-weight: 600; background: #f1f5f9; white-space: nowrap; }
 .num { text-align: right; white-space: nowrap; }
+table.daily th { white-space: normal; overflow-wrap: anywhere; }
 .conf { padding: 1px 8px; border-radius: 9px; font-size: .8rem; border: 1px solid var(--line); white-space: nowrap; }
 .conf-measured { background: #dcfce7; } .conf-estimated { background: #fef9c3; } .conf-assumed { background: #fee2e2; }
 .warn { color: var(--warn); }
@@ -594,6 +595,7 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 a { color: var(--accent); overflow-wrap: anywhere; }
 footer { max-width: 1080px; margin: 0 auto; padding: 12px 20px 28px; color: var(--muted); font-size: .85rem;
   background: #fff; border-top: 1px solid var(--line); }
+@media (max-width: 1000px) { .card .big { font-size: 1.3rem; } }
 @media (max-width: 640px) {
   main { padding: 16px 12px 8px; }
   header h1 { font-size: 1.35rem; }
@@ -615,7 +617,9 @@ footer { max-width: 1080px; margin: 0 auto; padding: 12px 20px 28px; color: var(
 }
 @media print {
   @page { size: A4; margin: 12mm 11mm; }
-  body { background: #fff; font-size: 9.5pt; }
+  html { font-size: 11.5px; }
+  body { background: #fff; font-size: 1rem; }
+  .kicker { display: none; }
   main, footer { max-width: none; padding: 0; }
   header h1 { font-size: 1.4rem; margin-bottom: 6px; }
   dl.meta { margin-bottom: 10px; font-size: .8rem; }

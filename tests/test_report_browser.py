@@ -145,7 +145,9 @@ LAYOUT_JS = """
       if (x > 0.5 && y > 0.5) overlaps.push(c.id + ': ' + a.innerText + ' / ' + b.innerText);
     }
   });
-  return {scrollWidth: document.documentElement.scrollWidth, wide, scrolled, overlaps,
+  const spill = Array.from(document.querySelectorAll('.chart :is(' + labels + ')'))
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText);  // text past its own box
+  return {scrollWidth: document.documentElement.scrollWidth, wide, scrolled, overlaps, spill,
           labels: document.querySelectorAll('.chart .bar-label, .chart .x-axis span').length};
 })()
 """
@@ -161,6 +163,7 @@ def test_report_fits_the_screen_and_labels_never_collide(browser, reports, name,
     assert got["scrolled"] == [], got  # no table or chart scrolls inside itself
     assert got["labels"] > 10, got  # the check below looked at labels
     assert got["overlaps"] == [], got
+    assert got["spill"] == [], got
 
 
 def test_phone_tables_reflow_into_blocks(browser, reports):

@@ -181,21 +181,33 @@ def test_stdout_says_what_was_written(outputs):
 
 
 def test_html_is_self_contained(outputs):
-    import plotly.offline
-
     page = outputs["report.html"]
-    bundle = plotly.offline.get_plotlyjs()
-    assert page.count(bundle) == 1  # plotly.js inlined once
-    rest = page.replace(bundle, "")
-    assert rest.count("<script") == 3  # the bundle, the chart data, the drawing code
-    assert not re.search(r'<(?:script|link|img|iframe)[^>]+(?:src|href)=', rest)
-    assert "@import" not in rest and "url(" not in rest
-    assert '<meta name="viewport"' in rest and "@media print" in rest and "Content-Security-Policy" in rest
-    assert "page-break-inside: avoid" in rest
-    assert "Invoices &lt;Q4&gt; &amp; co" in rest
+    assert "<script" not in page.lower()  # no script at all: it reads the same in a mail preview
+    assert "script-src 'none'" in page  # and the page's policy forbids any
+    assert not re.search(r'<(?:link|img|iframe|object|embed)\b', page)
+    assert not re.search(r'\bsrc=', page)  # nothing is fetched
+    # links go to the page's own sections or to the price book's sources (only when clicked)
+    assert all(h.startswith(("#", "https://")) for h in re.findall(r'href="([^"]*)"', page))
+    assert "@import" not in page and "url(" not in page
+    assert '<meta name="viewport"' in page and "@media print" in page and "Content-Security-Policy" in page
+    assert "page-break-inside: avoid" in page
+    assert "Invoices &lt;Q4&gt; &amp; co" in page
     for section in ("Savings plan", "Spend over time by model", "Spend by task type", "Pareto of cost drivers",
                     "Data quality", "Methodology", "Reproduce"):
-        assert section in rest, section
+        assert section in page, section
+    # every chart is a container with class "chart" and an id starting chart-
+    charts = re.findall(r'<figure class="chart[^"]*" id="(chart-[a-z-]+)"', page)
+    assert {"chart-waterfall", "chart-daily", "chart-by-task-type", "chart-pareto"} <= set(charts), charts
+    assert len(page.encode()) < 2_500_000
+
+
+def test_html_words_do_not_claim_a_saving(outputs):
+    """The plan is a possibility: the card says "Could save", and "errored" is explained."""
+    page = outputs["report.html"]
+    assert ">Saved<" not in page and ">Could save<" in page
+    assert '<a href="#errored">errored</a>' in page
+    explained = re.search(r'<p id="errored">(.*?)</p>', page, re.S)
+    assert explained and "not billed" in explained.group(1) and "counted" in explained.group(1)
 
 
 # --- hostile logs -----------------------------------------------------------------------------------
@@ -241,24 +253,16 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_hostile_labels_are_escaped_in_the_html(hostile):
-    import plotly.offline
-
-    page = hostile["h.html"].replace(plotly.offline.get_plotlyjs(), "")
-    assert page.count("<script") == 3
-    assert page.lower().count("</script") == 3
+    page = hostile["h.html"]
+    assert "<script" not in page.lower()
     assert "<img" not in page and "alert(1)</" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
     assert "=HYPERLINK(&quot;http://x&quot;)" in page
-    # chart data: no raw < > & at all, and the labels reach plotly as entities (shown as text)
-    m = re.search(r'<script type="application/json" id="llmcost-charts">(.*?)</script>', page, re.S)
-    assert m
-    data = m.group(1)
-    assert not set("<>&") & set(data)
-    figures = json.loads(data)
-    labels = json.dumps(figures)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in labels
-    assert "<script>" not in labels
+    # in the charts too: labels are HTML text, tooltips SVG <title> text, both escaped
+    charts = "".join(re.findall(r'<figure class="chart.*?</figure>', page, re.S))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in charts
+    assert re.search(r"<title>[^<]*&lt;script&gt;alert\(1\)&lt;/script&gt;", charts)
 
 
 def _csv_cells(text: str) -> list[list[str]]:
@@ -304,15 +308,6 @@ def test_safe_text():
     assert cell(None) == "" and cell(True) == "true"
 
 
-def test_script_json_escapes():
-    from llmcost.render.html import chart_label, script_json
-
-    assert script_json('{"a": "</script><b>&"}') == '{"a": "\\u003c/script\\u003e\\u003cb\\u003e\\u0026"}'
-    assert json.loads(script_json(json.dumps({"a": "</script>\u2028"}))) == {"a": "</script>\u2028"}
-    assert chart_label("<b>x</b> & y") == "&lt;b&gt;x&lt;/b&gt; &amp; y"
-    assert chart_label("x" * 100).endswith("…") and len(chart_label("x" * 100)) == 48
-
-
 # --- options ------------------------------------------------------------------------------------------
 
 def test_currency_beside_usd(cli, tmp_path):
@@ -348,6 +343,17 @@ def test_usage_errors(cli, tmp_path, args):
     assert r.exit_code == 2, r.stdout
     assert "Error:" in r.stderr
     assert not list(tmp_path.glob("r.*"))
+
+
+def test_pdf_output_explains_how_to_print(cli, tmp_path):
+    """llmcost writes no PDF: `-o report.pdf` says how to get one from the HTML, before loading."""
+    r = cli("report", str(G / "tracker.csv"), "-o", str(tmp_path / "q4.pdf"))
+    assert r.exit_code == 2, r.stdout
+    err = " ".join(r.stderr.split())
+    assert "writes no PDF" in err and "print it to PDF" in err
+    assert f"-o {tmp_path / 'q4.html'}" in err
+    assert f"chromium --headless --print-to-pdf={tmp_path / 'q4.pdf'} {tmp_path / 'q4.html'}" in err
+    assert not list(tmp_path.iterdir())
 
 
 def test_focus_flag_and_filters(cli, tmp_path):
@@ -386,10 +392,9 @@ def test_reproduce_line_quotes_everything():
 
 
 def test_report_layer_needs_no_renderer():
-    """Renderers get only the Report; the report model imports no renderer and no plotly."""
+    """Renderers get only the Report; the report model imports no renderer."""
     src = (ROOT / "llmcost" / "report" / "model.py").read_text()
     assert "llmcost.render" not in src and "plotly" not in src
-    assert Path(ROOT / "llmcost" / "render" / "html.py").read_text().count("import plotly") >= 1
 
 
 def test_focus_list_and_contracted_prices_under_a_negotiated_discount(cli, tmp_path):

@@ -51,6 +51,13 @@ def output_kind(output: str, focus: bool) -> str:
                            ((".json",), "json"), ((".csv",), "csv")):
         if name.endswith(suffixes):
             return kind
+    if name.endswith(".pdf"):
+        html_name = str(Path(output).with_suffix(".html"))
+        raise UsageError(
+            f"-o {output}: llmcost writes no PDF itself; the HTML report prints to one, with the "
+            "headline and the plan on page 1.",
+            f"Write llmcost report -o {html_name}, open it in a browser and print it to PDF (Ctrl+P / Cmd+P), "
+            f"or without a window: chromium --headless --print-to-pdf={output} {html_name}")
     raise UsageError(f"-o {output}: the name says no format llmcost writes.",
                      "End it in .html, .md, .json, .csv or .focus.csv (FOCUS 1.2).")
 

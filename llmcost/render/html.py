@@ -1,24 +1,20 @@
 """The HTML report for finance (`llmcost report -o report.html`): one self-contained file.
 
-- Opens with no request to any host: plotly.js is inlined once, charts are drawn from JSON
-  embedded in the page, no web font, no image, and a Content-Security-Policy that forbids any
-  network fetch. Printing gives clean pages (white background, nothing split across pages where
-  it can be avoided); the layout reflows from a laptop to a phone.
+- Reads anywhere: no script at all (it reads the same in mail and drive previews), charts drawn
+  as HTML and inline SVG by `render.svg_charts` with every figure as text, no web font, no image,
+  and a Content-Security-Policy that forbids any network fetch and any script. The layout
+  reflows from a laptop to a phone (tables become one block per row), and prints with the
+  headline and the plan on page 1 and no chart split across pages.
 - Every string that came from a log (models, task types, features, tenants, ids, file names) is
-  HTML-escaped in the page (control characters made visible first, `render.safe_text.visible`),
-  and escaped again as `&lt;` for plotly, which reads a few HTML tags in chart labels (it then
-  shows the text literally). The chart JSON escapes `<`, `>`, `&` as `\\u003c`…, so a
-  `</script>` in a model name cannot close the script.
+  HTML-escaped in the page, control characters made visible first (`render.safe_text.visible`).
 - Money comes from the report's objects, the same ones the analyze / recommend JSON print, with
   two decimals: each figure carries `data-figure="<json path>"` naming the figure it shows.
-
-This is the only module that imports plotly.
 """
 
 from __future__ import annotations
 
 import html
-import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +23,7 @@ from typing import Any
 from llmcost.render import words
 from llmcost.render.json_out import iso
 from llmcost.render.safe_text import visible
+from llmcost.render.svg_charts import CHART_CSS, Bar, Series, area_chart, bar_chart
 from llmcost.report.analysis import BREAKDOWN_KEYS, BreakdownRow
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
 from llmcost.simulate.run import LeverResult
@@ -34,7 +31,6 @@ from llmcost.simulate.run import LeverResult
 MAX_BARS = 15
 MAX_PARETO = 20
 MAX_MODELS = 8
-MAX_LABEL = 48
 PALETTE = ["#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16",
            "#64748b"]
 DIM_TITLES = {"task_type": ("task type", "task types"), "feature": ("feature", "features"),
@@ -46,22 +42,6 @@ DIM_TITLES = {"task_type": ("task type", "task types"), "feature": ("feature", "
 def esc(text: object) -> str:
     """Text from a log (or anywhere) as HTML text or attribute value."""
     return html.escape(visible("(none)" if text is None else str(text), keep_newlines=True), quote=True)
-
-
-def chart_label(text: object, limit: int = MAX_LABEL) -> str:
-    """A label for plotly: shortened, then `<`, `>`, `&` as entities (plotly decodes them into a
-    text node, so its tag subset — <a href>, <b>, <br> — never applies to log text)."""
-    s = visible("(none)" if text is None else str(text))
-    if len(s) > limit:
-        s = s[: limit - 1] + "…"
-    return html.escape(s, quote=False)
-
-
-def script_json(text: str) -> str:
-    """JSON safe inside <script>: `<`, `>`, `&` and the JS line separators as \\u escapes (they
-    can only occur inside JSON strings, where the escapes mean the same characters)."""
-    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 # --- numbers ---------------------------------------------------------------------------------------
@@ -110,34 +90,31 @@ def pct_figure(v: float | None, figure: str) -> str:
 
 
 def _table(headers: list[str], rows: Iterable[list[str]], numeric: set[int] | None = None,
-           caption: str | None = None, cls: str = "") -> str:
+           caption: str | None = None, cls: str = "", secondary: set[int] | None = None) -> str:
+    """A table that reads on a phone: each cell carries its column's name (`data-label`), so below
+    640 px a row becomes a block of "name value" lines; a `compact` table stays a table there and
+    drops its `secondary` columns instead."""
     numeric = numeric or set()
-    head = "".join(f'<th scope="col"{" class=num" if i in numeric else ""}>{h}</th>'
-                   for i, h in enumerate(headers))
-    body = "".join("<tr>" + "".join(f'<td{" class=num" if i in numeric else ""}>{c}</td>'
+    secondary = secondary or set()
+
+    def classes(i: int) -> str:
+        names = " ".join(x for x, on in (("num", i in numeric), ("secondary", i in secondary)) if on)
+        return f' class="{names}"' if names else ""
+
+    labels = [esc(re.sub(r"<[^>]*>", "", html.unescape(h))) for h in headers]
+    head = "".join(f'<th scope="col"{classes(i)}>{h}</th>' for i, h in enumerate(headers))
+    body = "".join("<tr>" + "".join(f'<td{classes(i)} data-label="{labels[i]}">{c}</td>'
                                     for i, c in enumerate(row)) + "</tr>" for row in rows)
     cap = f"<caption>{caption}</caption>" if caption else ""
-    return (f'<div class="table-wrap"><table class="{cls}">{cap}<thead><tr>{head}</tr></thead>'
+    kind = cls or "reflow"
+    return (f'<div class="table-wrap"><table class="{kind}">{cap}<thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
 
 
 # --- charts ---------------------------------------------------------------------------------------
 
-def _layout(title: str, height: int = 380, **extra: Any) -> dict[str, Any]:
-    layout: dict[str, Any] = {
-        "template": "plotly_white",
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        "height": height,
-        "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
-        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
-                 "size": 12, "color": "#1f2937"},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
-        "hoverlabel": {"namelength": -1},
-    }
-    layout.update(extra)
-    return layout
+def _f(v: Decimal | None) -> float:
+    return float(v) if v is not None else 0.0
 
 
 def _unique(labels: list[str]) -> list[str]:
@@ -153,61 +130,34 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
-def _f(v: Decimal | None) -> float:
-    return float(v) if v is not None else 0.0
-
-
-class Charts:
-    """Plotly figures, each as JSON text, keyed by the id of the element that shows it."""
-
-    def __init__(self) -> None:
-        import plotly.graph_objects as go
-        import plotly.io as pio
-
-        self.go = go
-        self.pio = pio
-        self.figures: dict[str, str] = {}
-
-    def add(self, chart_id: str, data: list[Any], layout: dict[str, Any]) -> str:
-        fig = self.go.Figure(data=data, layout=layout)
-        self.figures[chart_id] = self.pio.to_json(fig, validate=True)
-        return f'<div class="chart" id="{chart_id}" role="img" aria-label="{esc(layout["title"]["text"])}"></div>'
-
-    def json(self) -> str:
-        body = ",".join(f"{json.dumps(k)}:{v}" for k, v in self.figures.items())
-        return script_json("{" + body + "}")
-
-
-def _waterfall(page: Page, charts: Charts) -> str:
+def _waterfall(page: Page) -> str:
+    """The plan as horizontal bars: before, each stacked step (numbered, the lever and its scope),
+    after. Each step's bar spans from the cost after it to the cost before it."""
     r = page.r
     sim = r.recommend.simulation
     monthly = r.monthly(sim.baseline_usd) is not None
-    conv = (lambda v: r.monthly(v)) if monthly else (lambda v: v)
-    unit = " / month" if monthly else " in the period"
-    labels = ["Before"] + [
-        f"{chart_label(LEVER_LABELS.get(s.lever, s.lever))}<br>{chart_label(s.scope, 28)}" for s in sim.levers
-    ] + ["After"]
-    labels = _unique(labels)
+    unit, per = ("USD / month", " / mo") if monthly else ("USD in the period", "")
+
+    def conv(v: Decimal) -> Decimal:
+        m = r.monthly(v) if monthly else v
+        return m if m is not None else v
+
     before, after = conv(sim.baseline_usd), conv(sim.scenario_usd)
-    steps = [conv(s.savings_usd) for s in sim.levers]
-    y = [_f(before)] + [-_f(s) for s in steps] + [_f(after)]
-    text = [usd(before)] + [f"−{usd(s)}" for s in steps] + [usd(after)]
-    trace = charts.go.Waterfall(
-        x=labels, y=y, measure=["absolute"] + ["relative"] * len(steps) + ["total"], text=text,
-        textposition="outside", cliponaxis=False,
-        connector={"line": {"color": "#94a3b8", "width": 1}},
-        increasing={"marker": {"color": "#ef4444"}}, decreasing={"marker": {"color": "#10b981"}},
-        totals={"marker": {"color": "#2563eb"}},
-        hovertemplate="%{x}: %{text}<extra></extra>")
-    return charts.add("chart-waterfall", [trace], _layout(
-        f"Savings plan: before → each lever (stacked, no double counting) → after, USD{unit}",
-        height=420, showlegend=False,
-        yaxis={"title": {"text": f"USD{unit}"}, "tickprefix": "$", "separatethousands": True,
-               "rangemode": "tozero", "automargin": True},
-        xaxis={"automargin": True, "tickangle": 0}))
+    bars = [Bar("Before", 0.0, _f(before), usd(before) + per, PALETTE[0], f"Before: {usd(before)}{per}", "total")]
+    level = before
+    for i, s in enumerate(sim.levers, 1):
+        saving = conv(s.savings_usd)
+        lever = LEVER_LABELS.get(s.lever, s.lever)
+        bars.append(Bar(f'{i}. {esc(lever)} <span class="sub">· {esc(s.scope)}</span>', _f(level - saving),
+                        _f(level), f"−{usd(saving)}", "#10b981",
+                        f"{i}. {lever} ({visible(s.scope)}): −{usd(saving)}{per}", "step"))
+        level -= saving
+    bars.append(Bar("After", 0.0, _f(after), usd(after) + per, PALETTE[0], f"After: {usd(after)}{per}", "total"))
+    return bar_chart("chart-waterfall", f"Before → each lever, stacked in order (no double "
+                     f"counting) → after, {unit}", bars)
 
 
-def _area(page: Page, charts: Charts) -> str:
+def _daily(page: Page) -> str:
     r = page.r
     days = sorted({d.day for d in r.daily_by_model})
     if not days:
@@ -217,52 +167,41 @@ def _area(page: Page, charts: Charts) -> str:
         totals[d.model] = totals.get(d.model, Decimal(0)) + d.cost_usd
     ranked = sorted(totals, key=lambda m: (-totals[m], m or ""))
     top = ranked[:MAX_MODELS]
-    series: dict[str, dict[Any, Decimal]] = {}
-    names = _unique([chart_label(m) for m in top])
+    rest = len(ranked) - len(top)
+    other = f"{rest} other model{'s' if rest != 1 else ''}"
+    names = _unique([visible(words.model_label(m)) for m in top])
     name_of = dict(zip(top, names, strict=True))
-    other = f"{len(ranked) - len(top)} other models"
+    per_series: dict[str, dict[Any, Decimal]] = {}
     for d in r.daily_by_model:
-        key = name_of.get(d.model, other)
-        per_day = series.setdefault(key, {})
+        per_day = per_series.setdefault(name_of.get(d.model, other), {})
         per_day[d.day] = per_day.get(d.day, Decimal(0)) + d.cost_usd
-    x = [day.isoformat() for day in days]
-    traces = []
-    for i, (name, per_day) in enumerate(series.items()):
-        y = [_f(per_day.get(day)) for day in days]
-        color = PALETTE[i % len(PALETTE)]
-        if len(days) > 2:
-            traces.append(charts.go.Scatter(
-                x=x, y=y, name=name, mode="lines", stackgroup="spend", line={"width": 1, "color": color},
-                hovertemplate="%{x}: $%{y:,.2f}<extra>" + name + "</extra>"))
-        else:
-            traces.append(charts.go.Bar(x=x, y=y, name=name, marker={"color": color},
-                                        hovertemplate="%{x}: $%{y:,.2f}<extra>" + name + "</extra>"))
-    return charts.add("chart-daily", traces, _layout(
-        "Spend per day by model, USD (stacked)", barmode="stack",
-        yaxis={"tickprefix": "$", "separatethousands": True, "rangemode": "tozero", "automargin": True},
-        xaxis={"type": "date", "tickformat": "%b %-d", "hoverformat": "%Y-%m-%d", "automargin": True}
-        if len(days) > 2 else {"type": "category", "automargin": True}))
+    order = [nm for nm in [*names, other] if nm in per_series]
+    series = [Series(esc(nm), nm, PALETTE[i % len(PALETTE)], [_f(per_series[nm].get(day)) for day in days],
+                     usd(sum(per_series[nm].values(), Decimal(0))))
+              for i, nm in enumerate(order)]
+    day_total = {day: sum((per_series[nm].get(day, Decimal(0)) for nm in order), Decimal(0)) for day in days}
+    tips = [f"{day:%Y-%m-%d}: {usd(day_total[day])}" + "".join(
+        f"\n{nm}: {usd(per_series[nm][day])}" for nm in order if per_series[nm].get(day)) for day in days]
+    rows = [[f"{day:%Y-%m-%d}", usd(day_total[day])] + [usd(per_series[nm].get(day, Decimal(0))) for nm in order]
+            for day in days]
+    table = _table(["Day", "Spend", *(esc(nm) for nm in order)], rows, numeric=set(range(1, len(order) + 2)),
+                   caption="Spend per day by model, USD", cls="reflow daily")
+    return area_chart("chart-daily", "Spend per day by model, USD (stacked)", [f"{d:%Y-%m-%d}" for d in days],
+                      [f"{d:%b} {d.day}" for d in days], series, tips, columns=len(days) <= 2, table=table)
 
 
-def _bars(page: Page, charts: Charts, dim: str, rows: list[BreakdownRow]) -> str:
+def _bars(page: Page, dim: str, rows: list[BreakdownRow]) -> str:
     one, many = DIM_TITLES[dim]
     shown = rows[:MAX_BARS]
-    labels = _unique([chart_label(r.key) for r in shown])
-    costs = [_f(r.cost_usd) for r in shown]
-    texts = [usd(r.cost_usd) if r.priced else "unpriced" for r in shown]
+    bars = [Bar(esc(row.key), 0.0, _f(row.cost_usd), usd(row.cost_usd) if row.priced else "unpriced",
+                PALETTE[0], f"{visible(row.key or '(none)')}: {usd(row.cost_usd) if row.priced else 'unpriced'}")
+            for row in shown]
     if len(rows) > MAX_BARS:
         rest = rows[MAX_BARS:]
-        labels.append(f"{len(rest)} other {many}")
-        costs.append(_f(sum((r.cost_usd for r in rest), Decimal(0))))
-        texts.append(usd(costs[-1]))
-    trace = charts.go.Bar(
-        x=costs[::-1], y=labels[::-1], orientation="h", marker={"color": "#2563eb"},
-        text=texts[::-1], textposition="auto",
-        hovertemplate="%{y}: $%{x:,.2f}<extra></extra>")
-    return charts.add(f"chart-by-{dim.replace('_', '-')}", [trace], _layout(
-        f"Spend by {one}, USD in the period", height=max(170, 90 + 28 * len(labels)), showlegend=False,
-        xaxis={"tickprefix": "$", "separatethousands": True, "automargin": True},
-        yaxis={"automargin": True, "type": "category"}))
+        cost = sum((x.cost_usd for x in rest), Decimal(0))
+        bars.append(Bar(f"<em>{len(rest)} other {many}</em>", 0.0, _f(cost), usd(cost), "#94a3b8",
+                        f"{len(rest)} other {many}: {usd(cost)}"))
+    return bar_chart(f"chart-by-{dim.replace('_', '-')}", f"Spend by {one}, USD in the period", bars)
 
 
 def _pareto_dimension(page: Page) -> str | None:
@@ -275,33 +214,26 @@ def _pareto_dimension(page: Page) -> str | None:
     return best
 
 
-def _pareto(page: Page, charts: Charts, dim: str) -> str:
+def _pareto(page: Page, dim: str) -> str:
+    """Each driver's share of spend as a step after the ones before it: the bars climb to 100 %,
+    and the dotted line marks 80 %."""
     a = page.r.analysis
     total = a.totals.cost_usd
     rows = [r for r in a.breakdowns[BREAKDOWN_KEYS[dim]] if r.cost_usd > 0]
     shown = rows[:MAX_PARETO]
-    labels = _unique([chart_label(r.key, 32) for r in shown])
-    cum, acc = [], Decimal(0)
-    for r in shown:
-        acc += r.cost_usd
-        cum.append(float(100 * acc / total) if total else 0.0)
-    one, many = DIM_TITLES[dim]
-    bars = charts.go.Bar(x=labels, y=[_f(r.cost_usd) for r in shown], name=f"spend by {one}",
-                         marker={"color": "#2563eb"}, hovertemplate="%{x}: $%{y:,.2f}<extra></extra>")
-    line = charts.go.Scatter(x=labels, y=cum, name="cumulative share of spend", yaxis="y2",
-                             mode="lines+markers", line={"color": "#f59e0b", "width": 2},
-                             hovertemplate="%{x}: %{y:.1f} % cumulative<extra></extra>")
+    bars, acc = [], Decimal(0)
+    for row in shown:
+        start = float(100 * acc / total) if total else 0.0
+        acc += row.cost_usd
+        cum = float(100 * acc / total) if total else 0.0
+        bars.append(Bar(esc(row.key), start, cum, f'{usd(row.cost_usd)} <span class="sub">· {cum:.1f} %</span>',
+                        PALETTE[0], f"{visible(row.key or '(none)')}: {usd(row.cost_usd)}, "
+                                    f"{cum - start:.1f} % of spend, {cum:.1f} % cumulative"))
+    many = DIM_TITLES[dim][1]
     more = f" (top {len(shown)} of {len(rows)})" if len(rows) > len(shown) else ""
-    return charts.add("chart-pareto", [bars, line], _layout(
-        f"Pareto of cost drivers: {many}{more}", height=420,
-        xaxis={"type": "category", "automargin": True},
-        yaxis={"title": {"text": "USD in the period"}, "tickprefix": "$", "separatethousands": True,
-               "rangemode": "tozero", "automargin": True},
-        yaxis2={"title": {"text": "cumulative %"}, "overlaying": "y", "side": "right", "range": [0, 105],
-                "tickmode": "array", "tickvals": [0, 20, 40, 60, 80, 100], "ticksuffix": " %", "showgrid": False,
-                "automargin": True},
-        shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y2", "y0": 80, "y1": 80,
-                 "line": {"color": "#94a3b8", "width": 1, "dash": "dot"}}]))
+    return bar_chart("chart-pareto", f"Pareto of cost drivers: {many}{more}, each after the ones before it",
+                     bars, scale=100.0, marker=80.0,
+                     marker_label="80 % of spend; the figure after each bar is the cumulative share")
 
 
 # --- sections -------------------------------------------------------------------------------------
@@ -348,11 +280,11 @@ def _headline(page: Page) -> str:
                           f"{words.unpriced_hint(a.unpriced_models)}")))
         cards.append(("Monthly run rate", "–", f"{calls}: none priced"))
         cards.append(("Savings available", "–", "nothing priced to save on"))
-        cards.append(("Saved", "–", "add prices to see the plan"))
+        cards.append(("Could save", "–", "add prices to see the plan"))
         body = "".join(f'<div class="card"><div class="label">{label}</div><div class="big">{big}</div>'
                        f'<div class="sub">{sub}</div></div>' for label, big, sub in cards)
         return f'<section class="headline" aria-label="Headline figures">{body}</section>'
-    sub = f"{calls} · {n(t.priced_calls)} priced"
+    sub = f"{_errored_link(calls)} · {n(t.priced_calls)} priced"
     if t.unpriced_calls:
         sub += f' · <span class="warn">{esc(words.unpriced_beside(t.unpriced_calls, a.unpriced_models))}</span>'
     cards.append(("Spend in period", page.money(r.spend_usd, "analyze.totals.cost_usd"), sub))
@@ -371,13 +303,19 @@ def _headline(page: Page) -> str:
     after = r.monthly(sim.scenario_usd)
     after_txt = (f"after: {page.money(after, 'recommend.plan.monthly_usd', ' / mo')}" if after is not None
                  else f"after: {page.money(sim.scenario_usd, 'recommend.plan.cost_usd', ' in period')}")
-    cards.append(("Saved", pct_figure(r.savings_pct, "recommend.plan.savings_pct"), after_txt))
+    cards.append(("Could save", pct_figure(r.savings_pct, "recommend.plan.savings_pct"),
+                  f"of spend with the plan below; {after_txt}"))
     body = "".join(f'<div class="card"><div class="label">{label}</div><div class="big">{big}</div>'
                    f'<div class="sub">{sub}</div></div>' for label, big, sub in cards)
     return f'<section class="headline" aria-label="Headline figures">{body}</section>'
 
 
-def _plan(page: Page, charts: Charts) -> str:
+def _errored_link(calls_html: str) -> str:
+    """`240,000 calls (713 errored, not billed)` with "errored" linked to its explanation."""
+    return calls_html.replace(" errored,", ' <a href="#errored">errored</a>,', 1)
+
+
+def _plan(page: Page) -> str:
     r = page.r
     res = r.recommend
     sim = res.simulation
@@ -390,7 +328,7 @@ def _plan(page: Page, charts: Charts) -> str:
         parts.append('<p class="note">Nothing to recommend: no lever saves money on this traffic '
                      "(see the methodology for what was evaluated).</p></section>")
         return "".join(parts)
-    parts.append(_waterfall(page, charts))
+    parts.append(_waterfall(page))
     chain = ["Before " + page.monthly_or_period(sim.baseline_usd, "recommend.baseline.monthly_usd",
                                                 "recommend.baseline.cost_usd")]
     for i, s in enumerate(sim.levers):
@@ -429,7 +367,7 @@ def _breakdown_table(page: Page, key: str, rows: list[BreakdownRow], label: str,
     errored = page.r.analysis.totals.errored_calls > 0
 
     def calls(c: int, e: int) -> str:
-        return n(c) + (f' <span class="note">({n(e)} errored)</span>' if e else "")
+        return n(c) + (f' <span class="note">({n(e)} <a href="#errored">errored</a>)</span>' if e else "")
 
     body = []
     for i, row in enumerate(rows[:limit]):
@@ -445,14 +383,14 @@ def _breakdown_table(page: Page, key: str, rows: list[BreakdownRow], label: str,
                      page.money(sum((r.cost_usd for r in rest), Decimal(0))),
                      pct(sum(r.share_pct for r in rest)), n(sum(r.input_tokens for r in rest)),
                      n(sum(r.output_tokens for r in rest))])
-    caption = "Errored calls are counted, not billed" if errored else None
+    caption = 'Errored calls are counted, not billed (<a href="#errored">why</a>)' if errored else None
     return _table([label, "Calls", "Cost", "Share", "Input tokens", "Output tokens"], body,
-                  numeric={1, 2, 3, 4, 5}, cls="compact", caption=caption)
+                  numeric={1, 2, 3, 4, 5}, cls="compact", caption=caption, secondary={4, 5})
 
 
-def _over_time(page: Page, charts: Charts) -> str:
+def _over_time(page: Page) -> str:
     a = page.r.analysis
-    chart = _area(page, charts)
+    chart = _daily(page)
     parts = ['<section id="over-time"><h2>Spend over time by model</h2>']
     empty = ("No call could be priced: no spend to draw over time." if page.r.nothing_priced
              else "No dated calls: nothing to draw over time.")
@@ -462,7 +400,7 @@ def _over_time(page: Page, charts: Charts) -> str:
     return "".join(parts)
 
 
-def _by_dimension(page: Page, charts: Charts) -> str:
+def _by_dimension(page: Page) -> str:
     a = page.r.analysis
     parts = ['<section id="by-dimension"><h2>Spend by task type, feature and tenant</h2>']
     shown = 0
@@ -473,7 +411,7 @@ def _by_dimension(page: Page, charts: Charts) -> str:
             continue
         shown += 1
         one, _ = DIM_TITLES[dim]
-        chart = "" if page.r.nothing_priced else _bars(page, charts, dim, rows)
+        chart = "" if page.r.nothing_priced else _bars(page, dim, rows)
         parts.append(f'<div class="dim">{chart}'
                      f"{_breakdown_table(page, key, rows, one.capitalize())}</div>")
     if not shown:
@@ -482,7 +420,7 @@ def _by_dimension(page: Page, charts: Charts) -> str:
     return "".join(parts)
 
 
-def _pareto_section(page: Page, charts: Charts) -> str:
+def _pareto_section(page: Page) -> str:
     dim = _pareto_dimension(page)
     parts = ['<section id="pareto"><h2>Pareto of cost drivers</h2>']
     if dim is None:
@@ -492,7 +430,7 @@ def _pareto_section(page: Page, charts: Charts) -> str:
         many = DIM_TITLES[dim][1]
         if p is not None:
             parts.append(f"<p>{p.keys} of {p.of_keys} {esc(many)} make {p.share_pct:.0f} % of spend.</p>")
-        parts.append(_pareto(page, charts, dim))
+        parts.append(_pareto(page, dim))
     parts.append("</section>")
     return "".join(parts)
 
@@ -522,6 +460,11 @@ def _quality(page: Page) -> str:
     parts.append(f"<p>{n(rej)} rows rejected" + (" (see <code>llmcost rejects</code> for line and reason)"
                                                  if rej else "") + f"; {calls} in scope, "
                  f"{n(t.priced_calls)} priced, {n(t.unpriced_calls)} unpriced.</p>")
+    if t.errored_calls:
+        parts.append(f'<p id="errored"><strong>Errored calls</strong>: {n(t.errored_calls)} of the calls are '
+                     "logged as failed (an error status). They are counted in every call count but not priced: "
+                     "a failed request is not billed, so its tokens add nothing to the spend, and per-call "
+                     "figures are over the billed calls.</p>")
     if a.unpriced_models:
         rows = [[esc(words.model_label(u.model)), n(u.calls), esc(u.reason)] for u in a.unpriced_models]
         parts.append(_table(["Unpriced model", "Calls", "Why"], rows, numeric={1},
@@ -625,14 +568,13 @@ dl.meta div { display: flex; gap: 6px; }
 dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 h2 { font-size: 1.3rem; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 20px 0 6px; }
-.headline { display: grid; grid-template-columns: repeat(auto-fit, minmax(210px, 1fr)); gap: 12px; }
+.headline { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 12px; }
 .card { border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; background: #fff; }
 .card .label { color: var(--muted); font-size: .85rem; font-weight: 600; }
 .card .big { font-size: 1.6rem; font-weight: 700; line-height: 1.3; font-variant-numeric: tabular-nums; }
 .card .big .alt { display: block; font-size: .9rem; font-weight: 500; color: var(--muted); }
 .card .sub { color: var(--muted); font-size: .85rem; }
 .alt { color: var(--muted); font-size: .9em; white-space: nowrap; }
-.chart { width: 100%; min-height: 240px; margin: 8px 0 4px; }
 .chain { font-variant-numeric: tabular-nums; }
 .table-wrap { width: 100%; overflow-x: auto; margin: 10px 0 16px; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; font-variant-numeric: tabular-nums; }
@@ -641,6 +583,7 @@ th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line
 td { overflow-wrap: break-word; }
 th { font-weight: 600; background: #f1f5f9; white-space: nowrap; }
 .num { text-align: right; white-space: nowrap; }
+table.daily th { white-space: normal; overflow-wrap: anywhere; }
 .conf { padding: 1px 8px; border-radius: 9px; font-size: .8rem; border: 1px solid var(--line); white-space: nowrap; }
 .conf-measured { background: #dcfce7; } .conf-estimated { background: #fef9c3; } .conf-assumed { background: #fee2e2; }
 .warn { color: var(--warn); }
@@ -652,73 +595,73 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 a { color: var(--accent); overflow-wrap: anywhere; }
 footer { max-width: 1080px; margin: 0 auto; padding: 12px 20px 28px; color: var(--muted); font-size: .85rem;
   background: #fff; border-top: 1px solid var(--line); }
+@media (max-width: 1000px) { .card .big { font-size: 1.3rem; } }
 @media (max-width: 640px) {
   main { padding: 16px 12px 8px; }
   header h1 { font-size: 1.35rem; }
-  .card .big { font-size: 1.35rem; }
   th, td { padding: 5px 6px; }
   table { font-size: .82rem; }
+  .num { white-space: normal; }
+  table.compact .secondary { display: none; }
+  table.reflow, table.reflow tbody, table.reflow tr { display: block; width: 100%; }
+  table.reflow caption { display: block; }
+  table.reflow thead { display: none; }
+  table.reflow tr { border-bottom: 2px solid var(--line); padding: 4px 0; }
+  table.reflow td { display: block; position: relative; border: 0; padding: 2px 4px 2px calc(36% + 12px);
+    text-align: left; min-height: 1.6em; }
+  table.reflow td::before { content: attr(data-label); position: absolute; left: 4px; width: 36%;
+    font-weight: 600; color: var(--muted); overflow-wrap: anywhere; }
+  .headline { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
+  .card { padding: 10px 10px; }
+  .card .big { font-size: 1.15rem; }
 }
 @media print {
-  @page { margin: 14mm 12mm; }
-  body { background: #fff; font-size: 10.5pt; }
+  @page { size: A4; margin: 12mm 11mm; }
+  html { font-size: 11.5px; }
+  body { background: #fff; font-size: 1rem; }
+  .kicker { display: none; }
   main, footer { max-width: none; padding: 0; }
-  section, .chart, .card, .dim, table, pre { break-inside: avoid; page-break-inside: avoid; }
-  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  header h1 { font-size: 1.4rem; margin-bottom: 6px; }
+  dl.meta { margin-bottom: 10px; font-size: .8rem; }
+  h2 { margin: 18px 0 6px; font-size: 1.15rem; }
+  .headline { grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 8px; }
+  .card { padding: 8px 10px; }
+  .card .big { font-size: 1.25rem; }
+  .chart, .card, tr, pre, .chain, caption, details { break-inside: avoid; page-break-inside: avoid; }
+  .dim { break-inside: auto; }
+  h2, h3, caption { break-after: avoid; page-break-after: avoid; }
   .table-wrap { overflow: visible; }
+  table { font-size: .85rem; }
+  th, td { padding: 3px 5px; }
   th { background: #f1f5f9; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   .conf { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   a { color: inherit; text-decoration: none; }
+  details.chart-data { display: none; }
+  #over-time { break-before: page; page-break-before: always; }
 }
 """
 
-DRAW = """
-(function () {
-  var data = document.getElementById("llmcost-charts");
-  if (!data || typeof Plotly === "undefined") { return; }
-  var figures = JSON.parse(data.textContent);
-  var config = {displayModeBar: false, responsive: true, displaylogo: false, showLink: false,
-                showEditInChartStudio: false, showSendToCloud: false};
-  var charts = [];
-  Object.keys(figures).forEach(function (id) {
-    var el = document.getElementById(id);
-    if (el) { Plotly.newPlot(el, figures[id].data, figures[id].layout, config); charts.push(el); }
-  });
-  function resize() { charts.forEach(function (el) { Plotly.Plots.resize(el); }); }
-  window.addEventListener("beforeprint", resize);
-  window.addEventListener("afterprint", resize);
-})();
-"""
-
-CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+CSP = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; "
        "img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
 
 
 def render_html(report: Report) -> str:
-    import plotly.offline
-
     page = Page(report)
-    charts = Charts()
     sections = [
         _header(page),
         _headline(page),
-        _plan(page, charts),
-        _over_time(page, charts),
-        _by_dimension(page, charts),
-        _pareto_section(page, charts),
+        _plan(page),
+        _over_time(page),
+        _by_dimension(page),
+        _pareto_section(page),
         _quality(page),
         _methodology(page),
     ]
     if not report.analysis.totals.calls:
         sections.insert(2, '<p class="warn">No calls in scope: give log files, or check the filters.</p>')
-    scripts = ""
-    if charts.figures:
-        scripts = (f'<script>{plotly.offline.get_plotlyjs()}</script>\n'
-                   f'<script type="application/json" id="llmcost-charts">{charts.json()}</script>\n'
-                   f"<script>{DRAW}</script>\n")
     footer = (f"<footer>Generated {esc(_when(report.generated_at))} ({esc(iso(report.generated_at))}) by llmcost "
               f"{esc(report.llmcost_version)} · report format {report.version} · offline: this file loads "
-              "nothing from the network.</footer>")
+              "nothing from the network and runs no script.</footer>")
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -726,7 +669,7 @@ def render_html(report: Report) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         f'<meta name="generator" content="llmcost {esc(report.llmcost_version)}">\n'
-        f"<title>{esc(report.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        f"<title>{esc(report.title)}</title>\n<style>{CSS}{CHART_CSS}</style>\n</head>\n<body>\n<main>\n"
         + "\n".join(sections)
-        + "\n</main>\n" + footer + "\n" + scripts + "</body>\n</html>\n"
+        + "\n</main>\n" + footer + "\n</body>\n</html>\n"
     )

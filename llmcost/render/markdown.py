@@ -188,7 +188,7 @@ def report_markdown(r: Report) -> str:
         spend, monthly = both(r.spend_usd), both(r.monthly_usd)
         saving = both(monthly_sav) + " / month" if monthly_sav is not None else both(r.savings_usd)
         saved = f"{r.savings_pct:.1f} %"
-    lines += ["| spend in period | monthly run rate | calls | savings available | saved |",
+    lines += ["| spend in period | monthly run rate | calls | savings available | could save |",
               "|---:|---:|---:|---:|---:|",
               f"| {spend} | {monthly} | {words.calls_phrase(t.calls, t.errored_calls)} | {saving} | {saved} |", ""]
     if r.nothing_priced:

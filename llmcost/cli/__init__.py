@@ -1,7 +1,7 @@
 """The command line: thin commands that parse options, make one core call and hand the result
 to a renderer. Errors are caught once, here (`LlmcostGroup.invoke`).
 
-Heavy modules (duckdb, pyarrow, plotly) are imported inside the commands, so `llmcost --help`
+Heavy modules (duckdb, pyarrow, datasketch) are imported inside the commands, so `llmcost --help`
 stays instant.
 """
 

@@ -46,8 +46,9 @@ class LlmcostGroup(TyperGroup):
             sys.exit(wrapped.exit_code)
 
     def invoke(self, ctx: Any) -> Any:
+        common.reset_failed_files()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except LlmcostError as e:
             if common.debug_enabled():
                 raise
@@ -60,6 +61,9 @@ class LlmcostGroup(TyperGroup):
                 raise
             common.print_error(wrapped)
             sys.exit(wrapped.exit_code)
+        if common.failed_files():  # the result is printed for the files that loaded
+            sys.exit(1)
+        return result
 
 
 def _word_help(command: Any, word: Any) -> None:

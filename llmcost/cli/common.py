@@ -357,7 +357,9 @@ def load_files(store: Store, files: list[str], options: IngestOptions,
             from llmcost.render import words
 
             head, lines = words.failed_files(result)
-            print_warning("\n".join([head + " (left out of what follows)", *lines]))
+            left_out = " (left out of what follows)"
+            head = head[:-1] + left_out + ":" if lines else head + left_out
+            print_warning("\n".join([head, *lines]))
     return result
 
 

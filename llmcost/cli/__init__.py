@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from llmcost import __version__
-from llmcost.cli import common
+from llmcost.cli import common, progress
 from llmcost.errors import LlmcostError
 
 
@@ -47,6 +47,7 @@ class LlmcostGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         common.reset_failed_files()
+        progress.set_quiet(False)  # each command sets it from its own --quiet
         try:
             result = super().invoke(ctx)
         except LlmcostError as e:

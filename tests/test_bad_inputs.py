@@ -14,8 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -422,57 +420,22 @@ def test_ctrl_c_mid_ingest_is_one_line_and_rolls_back(tmp_path: Path):
                   FROM range(3000000) t(i)) TO '{big}' (HEADER)""")
     con.close()
     assert _llmcost("ingest", str(G / "tracker.csv"), "--db", str(db)).returncode == 0
-    # stdout on a terminal (a pty), so that llmcost says "reading big.csv …" on stderr as the
-    # load begins: the signal waits for that line, never for a fixed time (a SIGINT sent after
+    # on a terminal (a pty), so that llmcost's progress display says "reading big.csv" as the
+    # load begins: the signal waits for that text, never for a fixed time (a SIGINT sent after
     # 2 s on a slow machine landed while Python was still importing: a KeyboardInterrupt
-    # traceback). The terminal's output (DuckDB's progress bar) is drained so it never blocks.
-    import pty
-    import queue
-    import threading
+    # traceback). The terminal's output is read as it comes, so it never blocks.
+    from tests.pty_session import PtySession
 
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "llmcost", "ingest", str(big), "--db", str(db)],
-                            stdin=subprocess.DEVNULL, stdout=follower, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT, env={**os.environ, "COLUMNS": "80"})
-    os.close(follower)
-
-    def drain() -> None:
-        with suppress(OSError):  # EIO once the process has gone
-            while os.read(leader, 65536):
-                pass
-
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read_stderr() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            lines.put(line)
-        lines.put(None)
-
-    threads = [threading.Thread(target=f, daemon=True) for f in (drain, read_stderr)]
-    for t in threads:
-        t.start()
-    seen: list[str] = []
-    deadline = time.monotonic() + 300  # generous: a busy machine takes long to start Python
-    while not any("reading big.csv" in line for line in seen):
-        try:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-        except queue.Empty:
-            proc.kill()
-            pytest.fail(f"no 'reading big.csv' line within 300 s: {seen}")
-        assert line is not None, f"the ingest ended before it began loading: {seen}"
-        seen.append(line)
-    assert proc.poll() is None, "the ingest finished before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=120) == 130
-    threads[1].join(timeout=30)
-    while (line := lines.get_nowait() if not lines.empty() else None) is not None:
-        seen.append(line)
-    os.close(leader)
-    err = "".join(seen)
-    start = next(i for i, line in enumerate(seen) if "reading big.csv" in line)
-    after = "".join(seen[start + 1:])  # what follows the progress line
-    assert after.startswith("Error: Interrupted; the file being loaded was rolled back"), err
+    run = PtySession("ingest", str(big), "--db", str(db), columns=80)
+    if not run.wait_for(r"reading big\.csv"):  # generous: a busy machine takes long to start Python
+        run.proc.kill()
+        pytest.fail(f"no 'reading big.csv' within 300 s: {run.text!r}")
+    assert run.proc.poll() is None, "the ingest finished before it could be interrupted"
+    run.proc.send_signal(signal.SIGINT)
+    assert run.finish(timeout=120) == 130
+    err = run.text
+    after = err[err.rindex("reading big.csv"):]  # what follows the progress display
+    assert "Error: Interrupted; the file being loaded was rolled back" in after, err
     assert "Traceback" not in err
     with open_store(str(db)) as s:
         assert [x.source_file for x in s.sources()] == [str(G / "tracker.csv")]

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from llmcost.errors import InputFileError, UsageError
+from llmcost.errors import UsageError
 from llmcost.ingest import IngestOptions, ingest_files
 from llmcost.ingest.claude_code import project_name
 from llmcost.ingest.files import take_sample
@@ -174,7 +174,7 @@ def test_claude_code_folder_loads_in_one_read_like_file_by_file(store, tmp_path,
 def test_a_folder_batch_with_an_unreadable_file_names_that_file(store, tmp_path, monkeypatch):
     """A batch is one statement: when a file in it cannot be read (here invalid UTF-8 past the
     256 KB sample that chose the encoding), the batch rolls back and its files load one by one,
-    so the files before the bad one are stored and the error names the bad file."""
+    so every other file is stored and only the bad one fails, named with the reason."""
     projects = _cc_folder(tmp_path)
     bad = projects / "-home-zz" / "late.jsonl"
     bad.parent.mkdir()
@@ -190,11 +190,13 @@ def test_a_folder_batch_with_an_unreadable_file_names_that_file(store, tmp_path,
         return real_load_batch(s, items)
 
     monkeypatch.setattr(loader, "load_batch", spy)
-    with pytest.raises(InputFileError, match=r"late\.jsonl"):
-        ingest_files(store, [str(projects)], IngestOptions())
+    result = ingest_files(store, [str(projects)], IngestOptions())
     assert batches == [4]  # tried as one batch of the four files first
+    [failed] = result.failed
+    assert Path(failed.file).name == "late.jsonl" and "UTF-8" in failed.reason, failed
     stored = {Path(f).name for (f,) in store.query("SELECT source_file FROM sources")}
     assert stored == {"agent-7f3e9a1b.jsonl", CC_SESSION.name, "s2.jsonl"}
+    assert {Path(f.file).name for f in result.files} == stored
 
 
 def test_claude_code_project_name_from_path():

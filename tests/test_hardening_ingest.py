@@ -86,8 +86,10 @@ def test_an_unreadable_subfolder_is_named(tmp_path, store, monkeypatch):
     monkeypatch.setattr(os, "walk", walk)
     r = load(store, logs)
     assert [Path(f.file).name for f in r.files] == ["a.csv"]
-    [alone] = r.not_logs
-    assert alone.file.endswith("locked") and "cannot read (Permission denied)" in alone.reason
+    # its logs could not be loaded: a failure (exit code 1), not a file left alone
+    assert r.not_logs == []
+    [failed] = r.failed
+    assert failed.file.endswith("locked") and "cannot read (Permission denied)" in failed.reason
 
 
 def test_a_file_name_that_is_not_utf8_is_left_alone_not_fatal(tmp_path, store):
@@ -244,12 +246,13 @@ def test_a_compressed_file_past_the_expanded_cap_is_refused_before_loading(tmp_p
         load(store, bomb, max_expanded=1_000_000)
     assert "--max-expanded" in e.value.hint and "LLMCOST_MAX_EXPANDED" in e.value.hint
     assert token_totals(store)["calls"] == 0
-    # found in a folder: left alone with the reason, the other file still loads
+    # found in a folder: refused (a failed file, with the reason), the other file still loads
     ok = tmp_path / "ok.jsonl"
     ok.write_text('{"model": "gpt-4o", "input_tokens": 7, "output_tokens": 1}\n')
     r = load(store, tmp_path, max_expanded=1_000_000)
     assert [Path(f.file).name for f in r.files] == ["ok.jsonl"]
-    assert [(Path(n.file).name, "expands to more than 1 MB" in n.reason) for n in r.not_logs] == [
+    assert r.not_logs == []
+    assert [(Path(n.file).name, "expands to more than 1 MB" in n.reason) for n in r.failed] == [
         ("bomb.jsonl.gz", True)]
     # lifted (None), it loads: its one call, the blank lines are no records
     r = load(store, bomb, max_expanded=None)

@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from llmcost import __version__
-from llmcost.cli import common
+from llmcost.cli import common, progress
 from llmcost.errors import LlmcostError
 
 
@@ -47,8 +47,10 @@ class LlmcostGroup(TyperGroup):
             sys.exit(wrapped.exit_code)
 
     def invoke(self, ctx: Any) -> Any:
+        common.reset_failed_files()
+        progress.set_quiet(False)  # each command sets it from its own --quiet
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except LlmcostError as e:
             if common.debug_enabled():
                 raise
@@ -61,6 +63,9 @@ class LlmcostGroup(TyperGroup):
                 raise
             common.print_error(wrapped)
             sys.exit(wrapped.exit_code)
+        if common.failed_files():  # the result is printed for the files that loaded
+            sys.exit(1)
+        return result
 
 
 def _metavars_only(command: Any) -> None:

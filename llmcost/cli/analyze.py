@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmcost.cli import app, common
+from llmcost.cli import app, common, progress
 from llmcost.cli.common import (
     ByOpt,
     DbOpt,
@@ -25,6 +25,7 @@ from llmcost.cli.common import (
     TenantOpt,
     UntilOpt,
 )
+from llmcost.cli.progress import QuietOpt
 
 
 @app.command(short_help="Where the money goes: cost by model, task, feature, day…", epilog=common.examples(
@@ -50,11 +51,13 @@ def analyze(
     input_excludes_cache: ExcludesOpt = None,
     pricing: PricingOpt = None,
     by: ByOpt = None,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Where the money goes: load FILES (if any) and price and summarise their calls, or the
     whole store's."""
     common.set_debug(debug)
+    progress.set_quiet(quiet)
     from llmcost.report.analysis import analyze_calls
 
     dims = common.parse_by(by)

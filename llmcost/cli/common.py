@@ -10,7 +10,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -148,12 +147,14 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
                  source: str | None, mapping: list[str] | None, start: str | None,
                  excludes: bool | None, pricing: list[str] | None,
                  config: str | None, needs_config: bool = True, needs_calls: bool = True,
-                 levers: LeverOptions | None = None) -> Iterator[ScopeContext]:
+                 levers: LeverOptions | None = None,
+                 on_step: Callable[[str], None] | None = None) -> Iterator[ScopeContext]:
     """Open the store, load FILES, and price the calls in scope (DESIGN §1 scope and filters).
     A command that uses no task policies (`needs_config=False`) runs with a broken llmcost.yaml,
     saying so in one warning line. Every filter value, date and lever scope (`levers`) is checked
     against the calls first (`llmcost.scope_check`): no call at all is an error unless the command
-    can say so itself (`needs_calls=False`)."""
+    can say so itself (`needs_calls=False`). `on_step` is told the pricing step (a progress
+    display)."""
     from llmcost.config import config_warning, load_config, try_load_config
     from llmcost.pricing.book import load_book
     from llmcost.report.analysis import prepare_priced_scope
@@ -176,9 +177,22 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
                                 needs_calls=needs_calls, levers=levers)
         for note in checked.notes:
             print_warning(note)
+        if on_step:
+            on_step(_pricing_step(store, checked.scope))
         relation = prepare_priced_scope(store, book, checked.scope)
         confirm_in_scope(store, relation, checked)
         yield ScopeContext(store, book, cfg, relation, ingest, checked.scope, checked.levers)
+
+
+def _pricing_step(store: Store, scope: Scope) -> str:
+    """`pricing 240,000 calls…` (the count when the scope can be counted on the stored calls)."""
+    import duckdb
+
+    try:
+        calls = store.query(f"SELECT count(*) FROM calls WHERE {scope.where_literal()}")[0][0]
+    except duckdb.Error:  # a filter on a priced column (model_id)
+        return "pricing the calls in scope…"
+    return f"pricing {calls:,} call{'s' if calls != 1 else ''}…"
 
 
 def _env_debug() -> bool:
@@ -337,33 +351,45 @@ def ingest_options(source: str | None, mapping: list[str] | None, models: list[s
 
 
 def load_files(store: Store, files: list[str], options: IngestOptions,
-               quiet: bool) -> IngestResult:
-    """Ingest with a progress display on a terminal (nothing when piped or with JSON)."""
-    from rich.text import Text
-
+               quiet: bool, warn_failed: bool = True) -> IngestResult:
+    """Ingest with one transient progress display on a terminal (nothing when piped, with JSON
+    or Markdown, or --quiet). Files that failed to load make the command exit 1 once its result
+    is printed (`failed_files`); with `warn_failed` (a command whose output does not list them)
+    they are named on stderr as well."""
+    from llmcost.cli import progress
     from llmcost.errors import Interrupted
     from llmcost.ingest import ingest_files
-    from llmcost.render.safe_text import visible
 
-    interactive = sys.stdout.isatty() and not quiet
     try:
-        if not interactive:
-            return ingest_files(store, files, options)
-        store.con.execute("SET enable_progress_bar = true")
-        status = console(stderr=True)
-
-        def on_file(path: Path) -> None:
-            status.print(Text(f"reading {visible(path.name)} …", style="dim"))
-
-        try:
-            return ingest_files(store, files, options, on_file=on_file)
-        finally:
-            store.con.execute("SET enable_progress_bar = false")
+        with progress.files(table=not quiet) as shown:
+            result = ingest_files(store, files, options, progress=shown)
     except (Exception, KeyboardInterrupt) as e:
         if is_interrupt(e):  # only here is a file being loaded (each file loads in one transaction)
             raise Interrupted("Interrupted; the file being loaded was rolled back, the store is as "
                               "before.") from e
         raise
+    if result.failed:
+        _failed_files.set(len(result.failed))
+        if warn_failed:
+            from llmcost.render import words
+
+            head, lines = words.failed_files(result)
+            left_out = " (left out of what follows)"
+            head = head[:-1] + left_out + ":" if lines else head + left_out
+            print_warning("\n".join([head, *lines]))
+    return result
+
+
+_failed_files: ContextVar[int] = ContextVar("llmcost_failed_files", default=0)
+
+
+def failed_files() -> int:
+    """How many files this command could not load (it exits 1 when any)."""
+    return _failed_files.get()
+
+
+def reset_failed_files() -> None:
+    _failed_files.set(0)
 
 
 def emit(fmt: OutputFormat, table: Callable[[], Any], json: Callable[[], dict[str, Any]],

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from llmcost.cli import app, common
+from llmcost.cli import app, common, progress
 from llmcost.cli.common import (
     DbOpt,
     DebugOpt,
@@ -18,6 +18,7 @@ from llmcost.cli.common import (
     SourceOpt,
     StartOpt,
 )
+from llmcost.cli.progress import QuietOpt
 from llmcost.errors import UsageError
 
 
@@ -39,10 +40,13 @@ def ingest(
         "--max-expanded", metavar="SIZE",
         help="Refuse a .gz file that expands past SIZE (default 4GB, env LLMCOST_MAX_EXPANDED; "
         "none lifts the cap).", show_default=False)] = None,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Load FILES into the store: rows read / loaded / rejected / duplicate / skipped."""
+    """Load FILES into the store: rows read / loaded / rejected / duplicate / skipped. A file that
+    cannot be read is named with why and the others load (exit code 1)."""
     common.set_debug(debug)
+    progress.set_quiet(quiet)
     if not files:
         raise UsageError("ingest needs at least one file, folder or glob.",
                          "For example: llmcost ingest logs/*.csv")
@@ -52,6 +56,7 @@ def ingest(
     options = common.ingest_options(source, mapping, model, start, input_excludes_cache,
                                     max_expanded)
     with open_store(db) as store:
-        result = common.load_files(store, files, options, quiet=fmt is not OutputFormat.table)
+        result = common.load_files(store, files, options, quiet=fmt is not OutputFormat.table,
+                                   warn_failed=False)
     common.emit(fmt, table=lambda: terminal.render_ingest(result),
                 json=lambda: json_out.ingest_doc(result))

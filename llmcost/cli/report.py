@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from llmcost.cli import app, common
+from llmcost.cli import app, common, progress
 from llmcost.cli.common import (
     ConfigOpt,
     DbOpt,
@@ -30,6 +30,7 @@ from llmcost.cli.common import (
     TenantOpt,
     UntilOpt,
 )
+from llmcost.cli.progress import QuietOpt
 from llmcost.errors import LlmcostError, UsageError
 
 if TYPE_CHECKING:
@@ -187,11 +188,13 @@ def report(
     input_excludes_cache: ExcludesOpt = None,
     pricing: PricingOpt = None,
     config: ConfigOpt = None,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """The report for finance: spend, run rate, the savings plan with its assumptions, data quality and
     how every figure was made. Writes -o FILE (HTML by default) and prints one line."""
     common.set_debug(debug)
+    progress.set_quiet(quiet)
     from llmcost.report.model import build_report, default_title, make_currency
 
     kind = output_kind(output, focus)
@@ -202,11 +205,15 @@ def report(
         start=start, input_excludes_cache=input_excludes_cache is True,
         input_includes_cache=input_excludes_cache is False, pricing=pricing, config=config, db=db)
     title = title or default_title(files)
-    with common.priced_scope(files, db, OutputFormat.table, since, until, model, provider, feature, task, tenant,
-                             source, mapping, start, input_excludes_cache, pricing, config) as ctx:
-        result = build_report(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.ingest, title, line,
-                              currency=currency, rate=rate, scope=ctx.scope)
-    text = render(result, kind)
-    path = Path(output).expanduser()
-    write_atomically(path, text)
+    with progress.steps() as on_step:
+        with common.priced_scope(files, db, OutputFormat.table, since, until, model, provider, feature, task,
+                                 tenant, source, mapping, start, input_excludes_cache, pricing, config,
+                                 on_step=on_step) as ctx:
+            result = build_report(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.ingest, title, line,
+                                  currency=currency, rate=rate, scope=ctx.scope, on_step=on_step)
+        if on_step:
+            on_step(f"writing {KINDS[kind]}…")
+        text = render(result, kind)
+        path = Path(output).expanduser()
+        write_atomically(path, text)
     common.print_text(summary_line(result, output, kind, len(text.encode("utf-8"))))

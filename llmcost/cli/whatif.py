@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from llmcost.cli import app, common
+from llmcost.cli import app, common, progress
 from llmcost.cli.common import (
     ConfigOpt,
     DbOpt,
@@ -27,6 +27,7 @@ from llmcost.cli.common import (
     TenantOpt,
     UntilOpt,
 )
+from llmcost.cli.progress import QuietOpt
 
 EvalOpt = Annotated[str | None, typer.Option(
     "--eval", metavar="FILE", help="Quality scores (CSV or JSON Lines, per request or per task; docs/config.md); "
@@ -116,12 +117,14 @@ def simulate(
     input_excludes_cache: ExcludesOpt = None,
     pricing: PricingOpt = None,
     config: ConfigOpt = None,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """What would the bill be if… Levers stack in a fixed order: route → cascade → trim prompt → history
     window → cap input → dedupe → similar cache → deflect → cache → cap output → batch; the stacked
     scenario is priced like the baseline."""
     common.set_debug(debug)
+    progress.set_quiet(quiet)
     from llmcost.render import json_out, terminal
     from llmcost.simulate.options import LeverOptions, simulate_options
 
@@ -132,9 +135,11 @@ def simulate(
                           cap_input=cap_input or [], cascade=cascade or [],
                           pass_score=pass_score, escalate_rate=escalate_rate, eval_file=eval_file,
                           similar_cache=similar_cache, similar_window=similar_window, deflect=deflect or [])
-    with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                             mapping, start, input_excludes_cache, pricing, config, levers=levers) as ctx:
-        result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.levers or levers)
+    with progress.steps(fmt is OutputFormat.table) as on_step, common.priced_scope(
+            files, db, fmt, since, until, model, provider, feature, task, tenant, source, mapping, start,
+            input_excludes_cache, pricing, config, levers=levers, on_step=on_step) as ctx:
+        result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.levers or levers,
+                                  on_step=on_step)
     common.emit(fmt, table=lambda: terminal.render_simulation(result),
                 json=lambda: json_out.simulation_dict(result))
 
@@ -162,18 +167,21 @@ def recommend(
     input_excludes_cache: ExcludesOpt = None,
     pricing: PricingOpt = None,
     config: ConfigOpt = None,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Every lever with parameters derived from your traffic, ranked by what it saves alone, then the
     stacked plan (no double counting)."""
     common.set_debug(debug)
+    progress.set_quiet(quiet)
     from llmcost.render import json_out, terminal
     from llmcost.simulate.recommend import recommend as run_recommend
 
-    with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                             mapping, start, input_excludes_cache, pricing, config) as ctx:
+    with progress.steps(fmt is OutputFormat.table) as on_step, common.priced_scope(
+            files, db, fmt, since, until, model, provider, feature, task, tenant, source, mapping, start,
+            input_excludes_cache, pricing, config, on_step=on_step) as ctx:
         if eval_file:
             ctx.config.quality_eval, ctx.config.quality_eval_origin = eval_file, "--eval"
-        result = run_recommend(ctx.store, ctx.book, ctx.relation, ctx.config)
+        result = run_recommend(ctx.store, ctx.book, ctx.relation, ctx.config, on_step=on_step)
     common.emit(fmt, table=lambda: terminal.render_recommend(result),
                 json=lambda: json_out.recommend_dict(result))

@@ -58,7 +58,8 @@ MAX_SAMPLE_BYTES = 64 * 1024 * 1024
 NOT_REGULAR = "not a regular file (a pipe, device or socket): save the log to a file first"
 
 
-def expand_paths(args: list[str], left_alone: list[tuple[Path, str]] | None = None) -> list[Path]:
+def expand_paths(args: list[str], left_alone: list[tuple[Path, str]] | None = None,
+                 unreadable: list[tuple[Path, str]] | None = None) -> list[Path]:
     """Files named by `args`, in order, each once.
 
     - An argument that names an existing file or folder is that path, never a pattern: a file
@@ -67,7 +68,9 @@ def expand_paths(args: list[str], left_alone: list[tuple[Path, str]] | None = No
       and `.sse` included, their content decides). When `left_alone` is given, every other file
       found is added to it with the reason (another suffix, not a regular file, a name that is
       not UTF-8, a subfolder that cannot be read); names starting with a dot are left out of
-      that list. A folder holding no file at all is an error.
+      that list. A subfolder that cannot be read goes to `unreadable` (its logs failed to load;
+      to `left_alone` when no `unreadable` is given). A folder holding no file at all is an
+      error.
     - Only an argument that names nothing is a glob pattern, expanded by llmcost (`**` reaches
       into subfolders); a pattern matching nothing is an error.
     - Standard input (`-`), pipes, devices and process substitutions are refused: llmcost reads
@@ -87,7 +90,7 @@ def expand_paths(args: list[str], left_alone: list[tuple[Path, str]] | None = No
             raise InputFileError("llmcost reads log files, not standard input.",
                                  "Save the log to a file first, then give its path.")
         if p.is_dir():
-            _scan_folder(p, add, left_alone)
+            _scan_folder(p, add, left_alone, unreadable)
         elif p.is_file():
             _check_name(p)
             add(p)
@@ -132,19 +135,20 @@ def _check_name(path: Path) -> None:
                              "llmcost stores file names as UTF-8 text (for `sources` and `forget`).")
 
 
-def _scan_folder(folder: Path, add: Callable[[Path], None],
-                 left_alone: list[tuple[Path, str]] | None) -> None:
+def _scan_folder(folder: Path, add: Callable[[Path], None], left_alone: list[tuple[Path, str]] | None,
+                 unreadable_folders: list[tuple[Path, str]] | None = None) -> None:
     """Every file under `folder` (sorted, recursive, symlinked folders not followed): log names
     to `add`, the others (and unreadable subfolders) to `left_alone` with the reason."""
-    def alone(path: Path, reason: str) -> None:
-        if left_alone is not None and not any(
+    def alone(path: Path, reason: str, into: list[tuple[Path, str]] | None = None) -> None:
+        into = into if into is not None else left_alone
+        if into is not None and not any(
                 part.startswith(".") for part in path.relative_to(folder).parts):
-            left_alone.append((path.absolute(), reason))
+            into.append((path.absolute(), reason))
 
     def unreadable(err: OSError) -> None:
         if err.filename and Path(err.filename) != folder:
             alone(Path(err.filename), f"a folder llmcost cannot read ({err.strerror or err}): "
-                                      "its logs were not loaded")
+                                      "its logs were not loaded", unreadable_folders)
         elif err.filename:
             raise InputFileError(f"{folder} cannot be read: {err.strerror or err}.",
                                  "Check its permissions.")
@@ -262,11 +266,22 @@ def _read_head(path: Path, compressed: bool, size: int = SAMPLE_BYTES) -> bytes:
                 return g.read(size)
         with path.open("rb") as f:
             return f.read(size)
+    except PermissionError as e:
+        raise InputFileError(f"{path} cannot be read: permission denied.",
+                             "Make it readable for you (chmod u+r), or copy it somewhere you can read.") from e
+    except FileNotFoundError as e:
+        raise InputFileError(f"{path} is gone: it was removed or renamed after it was listed.",
+                             "Load it again once it is back in place.") from e
     except (OSError, EOFError, zlib.error) as e:
+        what = (GZIP_DAMAGED if compressed and isinstance(e, (EOFError, zlib.error, gzip.BadGzipFile))
+                else str(e))
         raise InputFileError(
-            f"{path} cannot be read: {e}.",
+            f"{path} cannot be read: {what}.",
             "If it is compressed, check that it is a complete gzip file.",
         ) from e
+
+
+GZIP_DAMAGED = "the gzip data ends early or is damaged (an incomplete download or copy?)"
 
 
 def sniff_kind(head: str) -> FileKind:

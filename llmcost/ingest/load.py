@@ -17,16 +17,20 @@ from the copy kept.
 - Small JSON-lines files that read alike (one adapter, the same projection) are read a few
   hundred at a time in one statement and one transaction (`_batches`, `load_batch`): a folder of
   thousands of tiny files costs one statement per batch, not per file.
+- One file never costs the others: a file found in a folder or glob (or one of several named)
+  that cannot be read, is corrupt or vanishes is skipped and listed in `failed` with the reason;
+  a batch that fails is loaded again one file at a time, so only the bad file fails. Only when
+  the run names a single file is its problem the run's error.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
@@ -103,9 +107,19 @@ class NotCallLog:
 
 
 @dataclass
+class FailedFile:
+    """A file the run could not load (unreadable, corrupt, refused, gone), and why: the others
+    load, and the command exits 1."""
+
+    file: str
+    reason: str
+
+
+@dataclass
 class IngestResult:
     files: list[FileResult]
     not_logs: list[NotCallLog] = field(default_factory=list)  # files found but left alone
+    failed: list[FailedFile] = field(default_factory=list)  # files that could not be loaded
 
     @property
     def hashes(self) -> list[str]:
@@ -121,37 +135,84 @@ class PlannedFile:
     content_hash: str
     adapter: Adapter
     ctx: SourceContext
+    size: int = 0  # bytes on disk when planned (a file may vanish before it is loaded)
 
 
-def plan_files(store: Store, args: list[str],
-               options: IngestOptions) -> tuple[list[PlannedFile], list[NotCallLog]]:
+@dataclass
+class Plan:
+    """The files of a run, sorted before anything is written."""
+
+    files: list[PlannedFile]
+    not_logs: list[NotCallLog]
+    failed: list[FailedFile]
+    # the run names exactly one file: its problem is the run's error (one clear paragraph), not
+    # a line in a list
+    single: bool
+
+
+def plan_files(store: Store, args: list[str], options: IngestOptions) -> Plan:
     """Find, hash, sample and detect every file before anything is written, so a bad argument
-    stops the run before it changes the store. A file the user named that cannot be read stops
-    the run; a file found in a folder or by a glob that holds no calls, or cannot be read, is
-    left alone with the reason (one bad file never costs the others)."""
+    stops the run before it changes the store. When the run is one named file, a problem with it
+    stops the run; otherwise a file that holds no calls is left alone with the reason, and one
+    that cannot be read (corrupt, unreadable, gone, refused) fails with the reason (one bad file
+    never costs the others)."""
     explicit = {Path(a).expanduser().resolve() for a in args if Path(a).expanduser().is_file()}
     planned: list[PlannedFile] = []
     found_alone: list[tuple[Path, str]] = []
+    unreadable: list[tuple[Path, str]] = []
     not_logs: list[NotCallLog] = []
+    failed: list[FailedFile] = []
     stored = {h for (h,) in store.query("SELECT DISTINCT source_hash FROM sources")}
-    for path in expand_paths(args, found_alone):
+    paths = expand_paths(args, found_alone, unreadable)
+    single = len(paths) == 1 and paths[0] in explicit and not (found_alone or unreadable)
+    for path in paths:
         try:
-            if path.stat().st_size == 0:
-                raise NotACallLogError(f"{path} is empty.", "Point llmcost at a file with call records.",
-                                       reason="empty file")
-            digest = content_hash(path)
+            try:
+                size = path.stat().st_size
+                if size == 0:
+                    raise NotACallLogError(f"{path} is empty.", "Point llmcost at a file with call records.",
+                                           reason="empty file")
+                digest = content_hash(path)
+            except OSError as e:
+                raise file_os_error(path, e) from e
             if path.suffix.lower() == ".gz" and digest not in stored:
                 check_expanded_size(path, options.max_expanded)  # before anything decompresses it
             sample, adapter = sample_and_detect(store, path, options)
         except InputFileError as e:
-            if path in explicit:
+            if single:
                 raise
-            reason = e.reason if isinstance(e, NotACallLogError) else f"cannot be read: {e.message}"
-            not_logs.append(NotCallLog(str(path), reason))
+            if isinstance(e, NotACallLogError):
+                not_logs.append(NotCallLog(str(path), e.reason))
+            else:
+                failed.append(FailedFile(str(path), failure_reason(path, e)))
             continue
-        planned.append(PlannedFile(path, digest, adapter, SourceContext(path, digest, sample, options)))
+        planned.append(PlannedFile(path, digest, adapter, SourceContext(path, digest, sample, options), size))
     not_logs.extend(NotCallLog(str(p), r) for p, r in found_alone)
-    return planned, not_logs
+    failed.extend(FailedFile(str(p), r) for p, r in unreadable)
+    return Plan(planned, not_logs, failed, single)
+
+
+def file_os_error(path: Path, e: OSError) -> InputFileError:
+    """A file that cannot be opened or read (no permission, gone since it was listed, an I/O
+    error), said in words."""
+    if isinstance(e, FileNotFoundError):
+        return InputFileError(f"{path} is gone: it was removed or renamed after it was listed.",
+                              "Load it again once it is back in place.")
+    if isinstance(e, PermissionError):
+        return InputFileError(f"{path} cannot be read: permission denied.",
+                              "Make it readable for you (chmod u+r), or copy it somewhere you can read.")
+    return InputFileError(f"{path} cannot be read: {e.strerror or e}.", "Check the file and its disk.")
+
+
+def failure_reason(path: Path | str, e: LlmcostError) -> str:
+    """The reason of a failed file, for a list that names it already: the error's message
+    without its leading path."""
+    reason = e.message
+    for shown in (str(path), Path(path).name):
+        if reason.startswith(shown):
+            reason = reason[len(shown):].lstrip(":, ")
+            break
+    return reason.rstrip(".")
 
 
 def sample_and_detect(store: Store, path: Path, options: IngestOptions) -> tuple[FileSample, Adapter]:
@@ -182,29 +243,82 @@ def sample_and_detect(store: Store, path: Path, options: IngestOptions) -> tuple
             size = min(size * 8, MAX_SAMPLE_BYTES)
 
 
+class IngestProgress(Protocol):
+    """What a caller may show while files load (the CLI's progress display): the files found,
+    each file as it starts, each file done (loaded, left alone or failed) with its records read."""
+
+    def begin(self, files: int) -> None: ...
+
+    def start(self, path: Path) -> None: ...
+
+    def done(self, path: Path, rows: int) -> None: ...
+
+
 def ingest_files(store: Store, args: list[str], options: IngestOptions,
-                 on_file: Callable[[Path], None] | None = None) -> IngestResult:
-    planned, not_logs = plan_files(store, args, options)
+                 progress: IngestProgress | None = None) -> IngestResult:
+    plan = plan_files(store, args, options)
     # the files stored under their path with this content, found once (a query per file made
     # re-reading a folder of 20,000 small files take minutes)
     recorded = {(f, h): counts for f, h, *counts in store.query(
         """SELECT source_file, source_hash, rows_read, rows_loaded, rows_rejected, rows_duplicate,
                   rows_skipped FROM sources""")}
-    results = []
-    for group in _batches(store, planned):
-        for item in group:
-            if on_file:
-                on_file(item.path)
+    result = IngestResult([], plan.not_logs, plan.failed)
+    if progress:
+        progress.begin(len(plan.files))
+    for group in _batches(store, plan.files):
         if len(group) > 1:
+            for item in group:
+                if progress:
+                    progress.start(item.path)
             try:
-                results.extend(load_batch(store, group))
-            except _RetryAlone:
-                results.extend(load_file(store, item) for item in group)
-        elif (row := recorded.get((str(group[0].path), group[0].content_hash))) is not None:
-            results.append(_unchanged(group[0], row))
+                batch = load_batch(store, group)
+            except (_RetryAlone, InputFileError, duckdb.IOException):
+                pass  # one file spoils the batch: each loads alone, only the bad one fails
+            else:
+                result.files.extend(batch)
+                for r in batch:
+                    if progress:
+                        progress.done(Path(r.file), r.rows_read)
+                continue
+        for item in group:
+            if progress:
+                progress.start(item.path)
+            rows = _load_alone(store, item, recorded, result, plan.single)
+            if progress:
+                progress.done(item.path, rows)
+    return result
+
+
+def _load_alone(store: Store, item: PlannedFile, recorded: dict[tuple[str, str], list[int]],
+                result: IngestResult, single: bool) -> int:
+    """Load one file into `result`: its counts, or (unless it is the run's only file) the reason
+    it could not be loaded. A problem of the store (full disk, no permission, damaged), running
+    out of memory and Ctrl-C stop the run: they are not the file's. Returns the records read."""
+    try:
+        if (row := recorded.get((str(item.path), item.content_hash))) is not None:
+            loaded = _unchanged(item, row)
         else:
-            results.append(load_file(store, group[0]))
-    return IngestResult(results, not_logs)
+            loaded = load_file(store, item)
+        result.files.append(loaded)
+        return loaded.rows_read
+    except InputFileError as e:
+        if single:
+            raise
+        if isinstance(e, NotACallLogError):
+            result.not_logs.append(NotCallLog(str(item.path), e.reason))
+        else:
+            result.failed.append(FailedFile(str(item.path), failure_reason(item.path, e)))
+    except OSError as e:
+        if single:
+            raise file_os_error(item.path, e) from e
+        result.failed.append(FailedFile(str(item.path), failure_reason(item.path, file_os_error(item.path, e))))
+    except (duckdb.OutOfMemoryException, duckdb.InterruptException):
+        raise
+    except duckdb.IOException as e:  # the file could not be read (gone, no permission)
+        if single or explain_failure(e, store.path) is not None:
+            raise
+        result.failed.append(FailedFile(str(item.path), duckdb_reason(e)))
+    return 0
 
 
 def _batches(store: Store, planned: list[PlannedFile]) -> list[list[PlannedFile]]:
@@ -222,7 +336,7 @@ def _batches(store: Store, planned: list[PlannedFile]) -> list[list[PlannedFile]
             return None
         if getattr(item.adapter, "batch_files", False):
             return item.adapter.name
-        if item.path.stat().st_size > SMALL_FILE_BYTES:
+        if item.size > SMALL_FILE_BYTES:
             return None
         try:
             proj = item.adapter.project(item.ctx)
@@ -243,13 +357,13 @@ def _batches(store: Store, planned: list[PlannedFile]) -> list[list[PlannedFile]
         last = groups[-1] if groups else None
         key = fits(item)
         if (last and key is not None and fits(last[0]) == key
-                and len(last) < BATCH_FILES and size + item.path.stat().st_size <= BATCH_BYTES
+                and len(last) < BATCH_FILES and size + item.size <= BATCH_BYTES
                 and item.content_hash not in held and str(item.path) not in held):
             last.append(item)
-            size += item.path.stat().st_size
+            size += item.size
         else:
             groups.append([item])
-            size = item.path.stat().st_size
+            size = item.size
             held = set()
         held |= {item.content_hash, str(item.path)}
     return groups
@@ -530,7 +644,7 @@ def load_batch(store: Store, items: list[PlannedFile]) -> list[FileResult]:
                         batch=[i.path for i in items])
     proj = first.adapter.project(ctx)
     if ctx.uses_csv_rejects:
-        return [load_file(store, i) for i in items]
+        raise _RetryAlone  # the CSV reader's rejects are counted per file
     names = list(ctx.file_values)
     extra = "".join(f", __file_{n} VARCHAR" for n in names)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {BATCH} (filename VARCHAR, __b_file INTEGER,

@@ -54,7 +54,7 @@ def ingest_dict(result: IngestResult | None) -> dict[str, Any]:
     keys = ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate", "rows_skipped",
             "rows_conflicting")
     if result is None:
-        return {k: 0 for k in keys} | {"files": [], "not_call_logs": []}
+        return {k: 0 for k in keys} | {"files": [], "not_call_logs": [], "failed": []}
     doc: dict[str, Any] = {k: result.total(k) for k in keys}
     doc["files"] = [
         {"file": f.file, "adapter": f.adapter, "status": f.status, "content_hash": f.content_hash}
@@ -62,6 +62,7 @@ def ingest_dict(result: IngestResult | None) -> dict[str, Any]:
         for f in result.files
     ]
     doc["not_call_logs"] = [{"file": x.file, "reason": x.reason} for x in result.not_logs]
+    doc["failed"] = [{"file": x.file, "reason": x.reason} for x in result.failed]  # exit code 1
     return doc
 
 

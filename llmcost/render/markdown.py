@@ -68,8 +68,17 @@ def ingest_markdown(result: IngestResult) -> list[str]:
         lines += [f"| {md_escape(f.file)} | {md_escape(f.adapter)} | {f.rows_read:,} | {f.rows_loaded:,} | "
                   f"{f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |" for f in result.files]
         lines.append("")
+    lines += failed_markdown(result)
     lines += not_logs_markdown(result.not_logs)
     return lines
+
+
+def failed_markdown(result: IngestResult) -> list[str]:
+    """The files that could not be loaded, each with why (`words.failed_files`)."""
+    if not result.failed:
+        return []
+    head, names = words.failed_files(result)
+    return [md_escape(head), "", *[f"- {md_escape(line)}" for line in names], ""]
 
 
 def not_logs_markdown(not_logs: list[NotCallLog]) -> list[str]:
@@ -129,7 +138,7 @@ def analysis_markdown(a: Analysis, with_ingest: bool = True) -> str:
                      f"(difference {usd(r.difference_usd)})")
     for note in a.notes:
         lines.append(f"> ⚠ {md_escape(note)}")
-    if with_ingest and a.ingest is not None and (a.ingest.files or a.ingest.not_logs):
+    if with_ingest and a.ingest is not None and (a.ingest.files or a.ingest.not_logs or a.ingest.failed):
         lines += ["", *ingest_markdown(a.ingest)]
     return "\n".join(lines)
 

@@ -84,6 +84,16 @@ def file_line(f: FileResult) -> RenderableType:
     return Flow([[name, plain(f"[{f.adapter}]", style="dim"), plain(counts)]], sep=2, indent=3)
 
 
+def render_failed(result: IngestResult) -> list[RenderableType]:
+    """The files that could not be loaded, each with why (the command exits 1)."""
+    if not result.failed:
+        return []
+    head, lines = words.failed_files(result)
+    parts: list[RenderableType] = [hang(head, indent=1, marker="✗ ", style="bold red")]
+    parts += [hang(line, indent=4, marker="· ") for line in lines]
+    return parts
+
+
 def render_not_logs(result: IngestResult) -> list[RenderableType]:
     """Every file the run left alone, with why: grouped by reason, a few names each."""
     if not result.not_logs:
@@ -100,17 +110,25 @@ def render_not_logs(result: IngestResult) -> list[RenderableType]:
     return parts
 
 
+# more files than this: a line only for each file with something to say (rejects, notes)
+FILE_LINES = 10
+
+
 def render_ingest(result: IngestResult) -> RenderableType:
-    parts: list[RenderableType] = [file_line(f) for f in result.files]
+    many = len(result.files) > FILE_LINES
+    shown = [f for f in result.files if not many or f.rows_rejected or f.notes]
+    parts: list[RenderableType] = [file_line(f) for f in shown]
     if len(result.files) > 1:
+        files = f"{len(result.files):,} files · " if many else ""
         parts.append(hang(
-            f"Total: {n(result.total('rows_read'))} rows read · "
+            f"Total: {files}{n(result.total('rows_read'))} rows read · "
             f"{n(result.total('rows_loaded'))} loaded · {n(result.total('rows_rejected'))} rejected"
             f" · {n(result.total('rows_duplicate'))} duplicate · "
             f"{n(result.total('rows_skipped'))} skipped", indent=1, style="bold"))
-    for f in result.files:
+    for f in shown:
         for note in f.notes:
             parts.append(hang(f"{_short(f.file, 40)}: {note}", marker="⚠ ", style="yellow"))
+    parts += render_failed(result)
     parts += render_not_logs(result)
     if result.total("rows_rejected"):
         parts.append(plain("  See why rows were rejected: llmcost rejects", style="dim"))
@@ -184,7 +202,7 @@ def headline(a: Analysis) -> list[list[Text]]:
 
 def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
     parts: list[RenderableType] = []
-    if a.ingest and (a.ingest.files or a.ingest.not_logs):
+    if a.ingest and (a.ingest.files or a.ingest.not_logs or a.ingest.failed):
         parts.append(render_ingest(a.ingest))
         parts.append(plain(""))
     t = a.totals

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from llmcost.ingest.load import NotCallLog
+    from llmcost.ingest.load import IngestResult, NotCallLog
     from llmcost.report.analysis import UnpricedModel
 
 ADD_PRICES = "add prices with --pricing"
@@ -120,3 +120,28 @@ def _natural(name: str) -> list[tuple[int, int | str]]:
 def names_phrase(group: LeftAlone) -> str:
     """`a.md, b.md and 3 more`."""
     return ", ".join(group.names) + (f" and {group.more:,} more" if group.more else "")
+
+
+def failed_files(result: IngestResult, shown: int = 10) -> tuple[str, list[str]]:
+    """The files a run could not load: a head line (`3 files loaded, 1 failed: …`, the one
+    failure on the head line itself) and a line per failed file (`name — reason`, the first
+    `shown`, then how many more), names relative to their common folder."""
+    failed = result.failed
+    loaded = len(result.files)
+    folder = common_folder([x.file for x in failed]) if len(failed) > 1 else None
+    lines = [f"{os.path.relpath(x.file, folder) if folder else _from_here(x.file)} — {x.reason}"
+             for x in sorted(failed, key=lambda x: _natural(x.file))]
+    head = f"{loaded:,} file{'s' if loaded != 1 else ''} loaded, {len(failed):,} failed"
+    if len(lines) == 1:
+        return f"{head}: {lines[0]}", []
+    more = [f"… and {len(lines) - shown:,} more (--format json lists every one)"] if len(lines) > shown else []
+    return head + (f" in {folder}:" if folder else ":"), lines[:shown] + more
+
+
+def _from_here(path: str) -> str:
+    """A path relative to the working directory when it is below it, else as it is."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel

@@ -16,6 +16,7 @@ discounts (an overlay's `discounts:`), contracted prices after them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -204,18 +205,22 @@ class Report:
 def build_report(store: Store, book: PriceBook, relation: str, cfg: Config, ingest: IngestResult | None,
                  title: str, command_line: str, currency: str | None = None,
                  rate: str | float | Decimal | None = None, scope: Scope | None = None,
-                 generated_at: datetime | None = None) -> Report:
-    """The report of the priced calls in `relation` (made by `prepare_priced_scope`)."""
+                 generated_at: datetime | None = None,
+                 on_step: Callable[[str], None] | None = None) -> Report:
+    """The report of the priced calls in `relation` (made by `prepare_priced_scope`); `on_step`,
+    when given, is told each step as it starts."""
     cur = make_currency(currency, rate)
     scope = scope or Scope()
     now = generated_at or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
+    if on_step:
+        on_step("summarising spend…")
     analysis = analyze_calls(store, book, scope, ingest, relation=relation)
     lines = spend_lines(store, book, relation)
     files, from_run = _files(store, scope, ingest)
     # last: recommend replaces the pricing and scenario TEMP tables
-    rec = recommend(store, book, relation, cfg)
+    rec = recommend(store, book, relation, cfg, on_step=on_step)
     used_files: set[str] = set()
     for p in analysis.prices_used:
         m = book.models.get(p.model_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from llmcost.config import Config
@@ -192,14 +193,19 @@ def context_plans(store: Store, book: PriceBook, o: LeverOptions) -> list[L.Leve
 
 
 def simulate_options(store: Store, book: PriceBook, priced_scope: str, cfg: Config,
-                     o: LeverOptions) -> Simulation:
-    """Baseline and the stacked what-if of the levers the user asked for."""
+                     o: LeverOptions, on_step: Callable[[str], None] | None = None) -> Simulation:
+    """Baseline and the stacked what-if of the levers the user asked for (`on_step`, when given,
+    is told each step as it starts)."""
     if not o.any():
         raise UsageError("simulate needs at least one lever.",
                          "For example: llmcost simulate --cache auto --route classify=haiku --batch auto "
                          "(see llmcost simulate --help), or llmcost recommend for every lever.")
+    step = on_step or (lambda _text: None)
+    step("totalling the baseline…")
     calls, unpriced, days, baseline = prepare_base(store, book, priced_scope)
+    step(f"setting up the levers for {calls:,} calls…")
     plans, notes = build_plans(store, book, cfg, o)
+    step(f"simulating {', '.join(p.lever.replace('_', ' ') for p in plans)}…")
     scenario, results = run_stack(store, plans, baseline)
     sim = Simulation(baseline, scenario, results, days, calls, unpriced, notes)
     if unpriced:

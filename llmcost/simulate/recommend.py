@@ -22,6 +22,7 @@ Data-derived defaults (each printed as an assumption):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -469,14 +470,22 @@ def _merge_routes(units: list[L.LeverPlan], book: PriceBook, present: set[str]) 
     return [merged] + [u for u in units if u.lever != "route"]
 
 
-def recommend(store: Store, book: PriceBook, priced_scope: str, cfg: Config) -> RecommendResult:
+def recommend(store: Store, book: PriceBook, priced_scope: str, cfg: Config,
+              on_step: Callable[[str], None] | None = None) -> RecommendResult:
+    """`on_step`, when given, is told each step as it starts (the CLI shows it while it works)."""
+    step = on_step or (lambda _text: None)
+    step("totalling the baseline…")
     calls, unpriced, days, baseline = prepare_base(store, book, priced_scope)
+    step(f"judging routes and levers for {calls:,} calls…")
     plans, rules, skipped = derive_plans(store, book, cfg)
     present = {p for (p,) in store.query(f"SELECT DISTINCT provider FROM {BASE} WHERE provider IS NOT NULL")}
     alone: list[LeverResult] = []
     for i, plan in enumerate(plans):
+        label = _unit_name(plan) if plan.lever == "route" else plan.lever.replace("_", " ")
+        step(f"simulating {label} ({i + 1} of {len(plans)})…")
         _, res = run_stack(store, [plan], baseline, tag=f"a{i}_")
         alone.append(res[0])
+    step("stacking the plan…")
     for p, r in zip(plans, alone, strict=True):
         if r.savings_usd <= 0:
             skipped.append(f"{_unit_name(p)}: saves nothing on this traffic")

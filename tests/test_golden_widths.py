@@ -5,7 +5,8 @@ is not printed whole. Rich's width is pinned through COLUMNS, as a terminal sets
 
 Log: tests/data/widths/calls_with_long_labels_for_width_tests.csv, written by hand for this test:
 4 calls with labels too long for a narrow column (a 53-character tenant with no space, a 52-character
-feature with spaces) and 2 rows that cannot be calls (lines 6 and 7). Prices from the price book
+feature with spaces) and 3 rows that cannot be calls (lines 6 to 8; line 8 holds Markdown's `|`,
+backticks and asterisks). Prices from the price book
 (Anthropic and OpenAI list prices, provider-facts A1): claude-haiku-4-5 $1 in / $5 out per MTok,
 gpt-4o-mini $0.15 / $0.60.
 
@@ -157,22 +158,22 @@ def row_of(lines: list[str], key: str) -> str:
 @pytest.mark.parametrize("columns", WIDTHS)
 def test_sources(columns: int):
     lines = readable(run(columns, "sources"), columns)
-    # the path as typed, relative to the working directory, whole; 6 rows read, 4 loaded, 2 rejected
+    # the path as typed, relative to the working directory, whole; 7 rows read, 4 loaded, 3 rejected
     whole(lines, LOG)
     assert not any(str(ROOT) in line for line in lines)
     d = json.loads(run(columns, "sources", "--format", "json"))
     (f,) = d["sources"]
     assert Path(f["source_file"]) == ROOT / LOG  # the JSON keeps the stored path
-    assert (f["rows_read"], f["rows_loaded"], f["rows_rejected"], f["calls_held"]) == (6, 4, 2, 4)
+    assert (f["rows_read"], f["rows_loaded"], f["rows_rejected"], f["calls_held"]) == (7, 4, 3, 4)
     # the path (61 characters) and the counts do not fit a line of 120: a block, the counts named
-    whole(lines, "6 read  4 loaded  2 rejected  0 duplicate  0 skipped", "holds 4 calls")
+    whole(lines, "7 read  4 loaded  3 rejected  0 duplicate  0 skipped", "holds 4 calls")
     whole(lines, f["source_hash"][:12], "Total: 1 file · 4 calls stored")
 
 
 @pytest.mark.parametrize("columns", WIDTHS)
 def test_rejects(columns: int):
     lines = readable(run(columns, "rejects"), columns)
-    whole(lines, LOG, "2 rejected rows")  # before: `/tmp/…` in every row
+    whole(lines, LOG, "3 rejected rows")  # before: `/tmp/…` in every row
     raw6 = "2026-10-02T11:00:00Z,gpt-4o-mini,summarize,weekly digest,acme,twelve,100"
     raw7 = "2026-10-02T12:00:00Z,,summarize,weekly digest,acme,1000,100"
     whole(lines, raw6, raw7)  # the raw records, whole
@@ -244,5 +245,55 @@ def test_pricing_show(columns: int, model: str):
 def test_ingest_line_names_the_file_whole(columns: int):
     db = str(Path(tempfile.mkdtemp(prefix="llmcost-golden-")) / "store.duckdb")
     lines = readable(_invoke(columns, "ingest", LOG, "--db", db), columns)
-    whole(lines, f"Ingested {LOG}", "6 rows read", "4 loaded", "2 rejected")
+    whole(lines, f"Ingested {LOG}", "7 rows read", "4 loaded", "3 rejected")
     assert not any(str(ROOT) in line for line in lines)
+
+
+# ---------------------------------------------------------------- Markdown
+
+def md_rows(out: str) -> list[list[str]]:
+    """The cells of each table row of a Markdown page (an escaped `\\|` stays inside its cell)."""
+    import re
+
+    return [[c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+            for line in out.splitlines() if line.startswith("|") and not line.startswith("|---")]
+
+
+def test_markdown_sources_and_rejects():
+    escaped = LOG.replace("_", "\\_")
+    rows = md_rows(run(80, "sources", "--format", "markdown"))
+    assert rows[0][:2] == ["file", "format"] and len(rows) == 2
+    assert rows[1][0] == escaped and rows[1][4:10] == ["7", "4", "3", "0", "0", "4"]
+    rows = md_rows(run(80, "rejects", "--format", "markdown"))
+    assert rows[0] == ["file", "line", "reason", "raw text"]
+    assert [r[1] for r in rows[1:]] == ["6", "7", "8"] and {r[0] for r in rows[1:]} == {escaped}
+    # line 8's `|`, backticks and asterisks escaped: still four cells, the text whole
+    assert rows[3][2:] == ["negative input\\_tokens: -5",
+                           "2026-10-02T13:00:00Z,gpt-4o-mini,a\\|b \\`code\\` \\*x\\*,weekly digest,acme,-5,100"]
+
+
+def test_markdown_pricing():
+    d = json.loads(run(80, "pricing", "list", "--format", "json"))
+    rows = md_rows(run(80, "pricing", "list", "--format", "markdown"))
+    assert rows[0][:4] == ["model", "provider", "family", "input"] and len(rows) == len(d["models"]) + 1
+    haiku = next(r for r in rows if r[0] == "claude-haiku-4-5")
+    assert haiku[3:8] == ["$1.00", "$5.00", "$0.10", "$1.25", "$2.00"]  # Anthropic's list prices
+    rows = md_rows(run(80, "pricing", "show", "claude-sonnet-4-5", "--format", "markdown"))
+    assert ["standard", "$3.00", "$15.00", "$0.30", "$3.75", "$6.00"] in rows
+    out = run(80, "pricing", "check", "--format", "markdown")
+    assert "The price book passes." in out and "models checked" in out
+
+
+# ---------------------------------------------------------------- the path rule
+
+def test_shown_path_rule(tmp_path: Path):
+    from llmcost.render.paths import fit_path, shown_path
+
+    here = str(tmp_path)
+    assert shown_path(f"{here}/logs/a.csv", cwd=here) == "logs/a.csv"  # under the working directory
+    assert shown_path("/elsewhere/logs/a.csv", cwd=here) == "/elsewhere/logs/a.csv"  # as stored, whole
+    assert shown_path(f"{here}-other/a.csv", cwd=here) == f"{here}-other/a.csv"  # a sibling is not under it
+    assert shown_path("logs/a.csv", cwd=here) == "logs/a.csv"  # as given
+    assert fit_path("/a/bb/ccc/file.csv", 40) == "/a/bb/ccc/file.csv"  # fits: whole
+    assert fit_path("/a/bb/ccc/file.csv", 14) == "…/ccc/file.csv"  # leading folders go first
+    assert fit_path("/a/bb/ccc/file.csv", 5) == "…/file.csv"  # the name is never cut

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,6 +31,13 @@ def _when(value: str | None, option: str) -> datetime:
     if value is None:
         return datetime.now(UTC).replace(tzinfo=None)
     return parse_time(value, option)
+
+
+def _markdown() -> Any:
+    """The Markdown renderings (render.markdown_tables), imported only when asked for."""
+    from llmcost.render import markdown_tables
+
+    return markdown_tables
 
 
 def _providers(values: list[str] | None) -> list[str]:
@@ -61,7 +68,8 @@ def list_models(
     when = _when(at, "--at")
     rows = model_rows(load_book(pricing), when, _providers(provider))
     common.emit(fmt, table=lambda: pricing_out.render_list(rows, when),
-                json=lambda: pricing_out.list_doc(rows, when))
+                json=lambda: pricing_out.list_doc(rows, when),
+                markdown=lambda: _markdown().pricing_list_markdown(rows, when))
 
 
 @pricing_app.command("show", short_help="Every price period of one model, with sources.",
@@ -83,7 +91,8 @@ def show_model(
     from llmcost.render import pricing_out
 
     view = find_model(load_book(pricing), model)
-    common.emit(fmt, table=lambda: pricing_out.render_show(view), json=lambda: pricing_out.show_doc(view))
+    common.emit(fmt, table=lambda: pricing_out.render_show(view), json=lambda: pricing_out.show_doc(view),
+                markdown=lambda: _markdown().pricing_show_markdown(view))
 
 
 @pricing_app.command("diff", short_help="Models whose prices differ between two dates.",
@@ -144,7 +153,8 @@ def check_prices(
             raise UsageError(f"--book {book}: not a folder.", "Give the folder holding the <provider>.yaml files.")
     report = run_check(pricing, directory, against, _when(at, "--at") if at else None)
     common.emit(fmt, table=lambda: pricing_out.render_check(report, strict),
-                json=lambda: pricing_out.check_doc(report, strict))
+                json=lambda: pricing_out.check_doc(report, strict),
+                markdown=lambda: _markdown().pricing_check_markdown(report, strict))
     if report.errors or (strict and report.warnings):
         raise typer.Exit(1)
 

@@ -18,13 +18,14 @@ def sources(db: DbOpt = None, fmt: FormatOpt = OutputFormat.table,
             debug: DebugOpt = False) -> None:
     """The files in the store, with their row counts."""
     common.set_debug(debug)
-    from llmcost.render import json_out, terminal
+    from llmcost.render import json_out, markdown_tables, terminal
     from llmcost.store import open_store
 
     with open_store(db) as store:
         rows, totals = store.sources(), store.totals()
     common.emit(fmt, table=lambda: terminal.render_sources(rows, totals),
-                json=lambda: json_out.sources_doc(rows, totals))
+                json=lambda: json_out.sources_doc(rows, totals),
+                markdown=lambda: markdown_tables.sources_markdown(rows, totals))
 
 
 @app.command(short_help="Rows that should have been calls but were broken.", epilog=common.examples(
@@ -42,7 +43,7 @@ def rejects(
 ) -> None:
     """Rows that should have been calls but were broken: file, line, reason and raw text."""
     common.set_debug(debug)
-    from llmcost.render import json_out, terminal
+    from llmcost.render import json_out, markdown_tables, terminal
     from llmcost.store import open_store
 
     with open_store(db) as store:
@@ -53,7 +54,8 @@ def rejects(
         total = len(store.rejects(wanted))
         rows = store.rejects(wanted, None if fmt is OutputFormat.json or limit <= 0 else limit)
     common.emit(fmt, table=lambda: terminal.render_rejects(rows, total),
-                json=lambda: json_out.rejects_doc(rows, total))
+                json=lambda: json_out.rejects_doc(rows, total),
+                markdown=lambda: markdown_tables.rejects_markdown(rows, total))
 
 
 @app.command(short_help="Remove a file's calls and rejects from the store.", epilog=common.examples(

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from llmcost.render.rich_safe import add_row, plain
+from llmcost.render.safe_text import visible
 
 
 class WrappedItems:
@@ -79,6 +80,15 @@ class WrappedItems:
             yield line
 
 
+def _first_word_indented(line: str) -> int:
+    """The widest word of a line, its first word counted with the spaces before it."""
+    words = [cell_len(w) for w in line.split()]
+    if not words:
+        return 0
+    words[0] += cell_len(line) - cell_len(line.lstrip(" "))
+    return max(words)
+
+
 @dataclass(frozen=True)
 class Col:
     """A column of a `TableOrBlocks`: `floor` None keeps its cells on one line; a number lets them
@@ -89,6 +99,7 @@ class Col:
     justify: str = "left"
     floor: int | None = None
     most: int | None = None  # a wrapping column wraps beyond this width even where there is room
+    fold: bool = False  # a wrapping column whose cells may break anywhere (raw log text), not only between words
 
 
 class TableOrBlocks:
@@ -98,14 +109,18 @@ class TableOrBlocks:
     def __init__(self, columns: Sequence[Col], rows: Sequence[Sequence[str]],
                  blocks: Sequence[RenderableType]) -> None:
         self.columns = list(columns)
-        self.rows = [list(r) for r in rows]
+        self.rows = [[visible(c) for c in r] for r in rows]  # measured as printed
         self.blocks = list(blocks)
 
     def _cells(self, i: int) -> list[str]:
         return [self.columns[i].header, *(r[i] for r in self.rows)]
 
     def _longest_word(self, i: int) -> int:
-        return max((cell_len(w) for c in self._cells(i) for w in c.split()), default=1)
+        """The narrowest the column can be without breaking a word (a cell's leading spaces count
+        with its first word); 1 for a column that folds."""
+        if self.columns[i].fold:
+            return 1
+        return max((_first_word_indented(line) for c in self._cells(i) for line in c.split("\n")), default=1)
 
     def _natural(self, i: int) -> int:
         """The column's width given room: its widest cell, or `most` for a wrapping column."""

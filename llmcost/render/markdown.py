@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from llmcost.render import words
 from llmcost.render.json_out import iso
+from llmcost.render.paths import shown_path
 from llmcost.render.safe_text import visible
 from llmcost.report.analysis import Analysis, BreakdownRow
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
@@ -65,8 +66,9 @@ def ingest_markdown(result: IngestResult) -> list[str]:
     if result.files:
         lines += ["### Files read", "", "| file | format | rows read | loaded | rejected | duplicate | skipped |",
                   "|---|---|---:|---:|---:|---:|---:|"]
-        lines += [f"| {md_escape(f.file)} | {md_escape(f.adapter)} | {f.rows_read:,} | {f.rows_loaded:,} | "
-                  f"{f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |" for f in result.files]
+        lines += [f"| {md_escape(shown_path(f.file))} | {md_escape(f.adapter)} | {f.rows_read:,} | "
+                  f"{f.rows_loaded:,} | {f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |"
+                  for f in result.files]
         lines.append("")
     lines += failed_markdown(result)
     lines += not_logs_markdown(result.not_logs)
@@ -85,7 +87,9 @@ def not_logs_markdown(not_logs: list[NotCallLog]) -> list[str]:
     """Every file a run left alone, grouped by why."""
     if not not_logs:
         return []
-    folder, groups, hidden = words.left_alone(not_logs)
+    import dataclasses
+
+    folder, groups, hidden = words.left_alone([dataclasses.replace(x, file=shown_path(x.file)) for x in not_logs])
     count = len(not_logs)
     lines = [f"{count:,} file{'s' if count != 1 else ''} left alone (not read as call logs)"
              + (f" in {md_escape(folder)}:" if folder else ":"), ""]
@@ -210,8 +214,9 @@ def report_markdown(r: Report) -> str:
     if r.files:
         lines += ["| file | format | rows read | loaded | rejected | duplicate | skipped |",
                   "|---|---|---:|---:|---:|---:|---:|"]
-        lines += [f"| {md_escape(f.file)} | {md_escape(f.adapter)} | {f.rows_read:,} | {f.rows_loaded:,} | "
-                  f"{f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |" for f in r.files]
+        lines += [f"| {md_escape(shown_path(f.file))} | {md_escape(f.adapter)} | {f.rows_read:,} | "
+                  f"{f.rows_loaded:,} | {f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |"
+                  for f in r.files]
         lines.append("")
     lines += not_logs_markdown(r.files_left_alone)
     lines.append(f"- {r.rows_rejected:,} rows rejected; {a.totals.unpriced_calls:,} calls unpriced "

@@ -11,7 +11,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -78,26 +80,130 @@ def _status(row: ModelRow) -> str:
     return f"since {p.effective_from:%Y-%m-%d}" + (f", until {p.effective_to:%Y-%m-%d}" if p.effective_to else "")
 
 
+LIST_COLUMNS = {"model": " model", "provider": "provider", "family": "family", **COLUMNS, "periods": "periods",
+                "in_force": "in force"}
+# the columns that give way, in this order, when the terminal is too narrow for the full table
+LIST_GIVE_WAY = ("periods", "family", "in_force", "provider", "cache_write_1h", "cache_write_5m")
+GIVE_WAY_WORDS = {"periods": "price periods", "family": "family", "in_force": "in-force dates",
+                  "provider": "provider (a heading instead)", "cache_write_1h": "1h cache writes",
+                  "cache_write_5m": "5m cache writes"}
+
+
+def _list_cells(r: ModelRow) -> dict[str, str]:
+    prices = r.period.prices if r.period else {}
+    return {"model": " " + r.model.id, "provider": r.model.provider, "family": r.model.family,
+            **{k: price(prices.get(k)) for k in COLUMNS}, "periods": str(len(r.model.periods)),
+            "in_force": _status(r)}
+
+
+class PriceListLayout:
+    """`pricing list` at the terminal's width: the full table where it fits; narrower, the least
+    needed columns give way in the order of LIST_GIVE_WAY (the provider becomes a heading over its
+    models; a model not in force says so under its id), and a line names what was left out and
+    where to see it; below the narrowest table, a block per model. No value is ever cut."""
+
+    def __init__(self, rows: list[ModelRow]) -> None:
+        self.rows = rows
+        self.cells = [_list_cells(r) for r in rows]
+
+    def _model_cell(self, i: int, keys: list[str]) -> str:
+        r = self.rows[i]
+        if "in_force" not in keys and r.status != "current":
+            return f"{self.cells[i]['model']}\n   {_status(r)}"
+        return self.cells[i]["model"]
+
+    def _width(self, keys: list[str]) -> int:
+        widths = []
+        for k in keys:
+            cells = [LIST_COLUMNS[k], *(self._model_cell(i, keys) if k == "model" else c[k]
+                                        for i, c in enumerate(self.cells))]
+            if k == "model" and "provider" not in keys:
+                cells += [f" {r.model.provider}" for r in self.rows]
+            widths.append(max(cell_len(line) for c in cells for line in c.split("\n")))
+        return sum(widths) + 2 * (len(keys) - 1)
+
+    def _table(self, keys: list[str]) -> Table:
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for k in keys:
+            table.add_column(LIST_COLUMNS[k], justify="left" if k in ("model", "provider", "family", "in_force")
+                             else "right", no_wrap=True)
+        provider = None
+        for i, (r, c) in enumerate(zip(self.rows, self.cells, strict=True)):
+            if "provider" not in keys and r.model.provider != provider:
+                provider = r.model.provider
+                add_row(table, plain(f" {provider}", style="bold"), *[""] * (len(keys) - 1))
+            style = "dim" if r.status != "current" else None
+            model = self._model_cell(i, keys).split("\n")
+            cell = plain(model[0])
+            for line in model[1:]:  # plain() shows a line break as a character: joined here
+                cell.append("\n")
+                cell.append_text(plain(line))
+            add_row(table, cell, *[c[k] for k in keys[1:]], style=style)
+        return table
+
+    def _blocks(self) -> RenderableType:
+        from llmcost.render.fit_width import WrappedItems
+
+        parts: list[RenderableType] = []
+        provider = None
+        for r, c in zip(self.rows, self.cells, strict=True):
+            if r.model.provider != provider:
+                provider = r.model.provider
+                parts.append(plain(f" {provider}", style="bold"))
+            style = "dim" if r.status != "current" else ""
+            parts.append(WrappedItems([r.model.id, _status(r) if r.status != "current" else ""], lead="  ",
+                                      indent=4, style=style))
+            parts.append(WrappedItems([f"{label} {c[k]}" for k, label in COLUMNS.items()], lead="     ",
+                                      indent=5, style=style))
+        return Group(*parts)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(20, self._width(list(LIST_COLUMNS)))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        full = list(LIST_COLUMNS)
+        for dropped in range(len(LIST_GIVE_WAY) + 1):
+            keys = [k for k in full if k not in LIST_GIVE_WAY[:dropped]]
+            if self._width(keys) <= options.max_width:
+                yield self._table(keys)
+                left_out = LIST_GIVE_WAY[:dropped]
+                break
+        else:
+            yield self._blocks()
+            left_out = tuple(k for k in LIST_GIVE_WAY if k not in COLUMNS)
+        words = [GIVE_WAY_WORDS[k] for k in left_out if k != "provider"]
+        if words:
+            yield hang(f"Not shown at {options.max_width} columns: {', '.join(words)}. "
+                       f"llmcost pricing show MODEL has them, as do --format json and --format markdown; "
+                       f"the full table needs {self._width(full)} columns.", indent=1, style="dim")
+
+
 def render_list(rows: list[ModelRow], at: datetime) -> RenderableType:
+    from llmcost.render.fit_width import WrappedItems
+
     if not rows:
         return plain(" No models match (see `llmcost pricing list` without --provider).", style="yellow")
-    table = Table(box=None, header_style="bold", pad_edge=False,
-                  title=f"Price book at {day(at)}: {len(rows)} models, {UNIT}", title_justify="left")
-    table.add_column(" model", no_wrap=True)
-    table.add_column("provider", no_wrap=True)
-    table.add_column("family", no_wrap=True)
-    for label in COLUMNS.values():
-        table.add_column(label, justify="right", no_wrap=True)
-    table.add_column("periods", justify="right", no_wrap=True)
-    table.add_column("in force", overflow="fold")
-    for r in rows:
-        prices = r.period.prices if r.period else {}
-        style = "dim" if r.status != "current" else None
-        add_row(table, " " + r.model.id, r.model.provider, r.model.family,
-                       *[price(prices.get(k)) for k in COLUMNS], str(len(r.model.periods)), _status(r),
-                       style=style)
-    return Group(table, plain(" – = no separate price: cache reads and writes bill as input, a 1h write "
-                             "as the 5m write. Details: llmcost pricing show MODEL", style="dim"))
+    return Group(WrappedItems([f"Price book at {day(at)}:", f"{len(rows)} models,", UNIT], lead=" ", indent=1,
+                              sep=" ", style="bold"),
+                 PriceListLayout(rows),
+                 _hang(" – = no separate price: cache reads and writes bill as input, a 1h write as the 5m "
+                       "write."))
+
+
+def _hang(text: str, style: str = "dim") -> RenderableType:
+    return hang(text.lstrip(" "), indent=len(text) - len(text.lstrip(" ")), style=style)
+
+
+def hang(text: str | Text, indent: int = 2, marker: str = "", style: str = "") -> RenderableType:
+    """Text after `indent` spaces and a marker, wrapping under its own start (as terminal.hang,
+    which imports the analysis and simulation modules a `pricing` command does not need)."""
+    body = text if isinstance(text, Text) else plain(text, style=style)
+    head = " " * indent + marker
+    grid = Table.grid(padding=0)
+    grid.add_column(width=len(head), no_wrap=True)
+    grid.add_column()
+    grid.add_row(plain(head, style=style), body)
+    return grid
 
 
 def list_doc(rows: list[ModelRow], at: datetime) -> dict[str, Any]:
@@ -117,44 +223,46 @@ def list_doc(rows: list[ModelRow], at: datetime) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- show
 
-def _price_row(table: Table, label: str, prices: dict[str, Decimal]) -> None:
-    add_row(table, label, *[price(prices.get(k)) for k in COLUMNS])
-
-
 def _period_block(p: Period, index: int) -> list[RenderableType]:
+    """A price period: its dates, a table of its price rows (standard, long context, tiers,
+    off-peak) where it fits, else a block per row, then its rules, source and note (wrapping under
+    their own start)."""
+    from llmcost.render.fit_width import Col, TableOrBlocks, WrappedItems
+
     head = plain(f" Period {index}: {day(p.effective_from)} → {day(p.effective_to)}", style="bold")
     if p.overlay:
         head.append(visible(f"  (overlay {p.overlay})"), style="yellow")
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("   $/MTok", overflow="fold")
-    for label in COLUMNS.values():
-        table.add_column(label, justify="right", no_wrap=True)
-    _price_row(table, "   standard", p.prices)
+    labelled: list[tuple[str, dict[str, Decimal]]] = [("standard", p.prices)]
     if p.long_context_threshold is not None:
-        _price_row(table, f"   long context >{p.long_context_threshold:,}", p.long_context)
-        for tier, prices in p.long_context_tiers.items():
-            _price_row(table, f"   long context, {tier}", prices)
-    for tier, prices in p.tiers.items():
-        _price_row(table, f"   {tier}", prices)
+        labelled.append((f"long context >{p.long_context_threshold:,}", p.long_context))
+        labelled += [(f"long context, {tier}", prices) for tier, prices in p.long_context_tiers.items()]
+    labelled += list(p.tiers.items())
     op = p.off_peak
     if op is not None and op.prices:
-        _price_row(table, "   off-peak", op.prices)
-    lines: list[RenderableType] = [head, table]
+        labelled.append(("off-peak", op.prices))
+    columns = [Col("   $/MTok", floor=14, most=32), *(Col(label, "right") for label in COLUMNS.values())]
+    rows = [[f"   {label}", *(price(prices.get(k)) for k in COLUMNS)] for label, prices in labelled]
+    blocks: list[RenderableType] = []
+    for label, prices in labelled:
+        blocks.append(WrappedItems([f"{name} {price(prices.get(k))}" for k, name in COLUMNS.items()],
+                                   lead=f"   {label}: ", indent=5))
+    lines: list[RenderableType] = [head, TableOrBlocks(columns, rows, blocks)]
     if op is not None:
         if op.mode == "peak":
             days = ",".join(str(d) for d in op.weekdays or [])
-            text = (f"   Off-peak: base prices apply only at peak, {', '.join(_windows(op))} UTC on ISO "
+            text = (f"Off-peak: base prices apply only at peak, {', '.join(_windows(op))} UTC on ISO "
                     f"weekdays {days}; every other time is off-peak")
         else:
-            text = f"   Off-peak: {', '.join(_windows(op))} UTC" + (" on weekdays" if op.weekdays else "")
+            text = f"Off-peak: {', '.join(_windows(op))} UTC" + (" on weekdays" if op.weekdays else "")
         if op.multiplier is not None:
             text += f", prices × {op.multiplier}"
-        lines.append(plain(text))
+        lines.append(hang(text, indent=3))
     for key, value in p.other.items():
-        lines.append(plain(f"   Other: {key} = ${value}"))
-    lines.append(plain(f"   Source: {p.source}  (checked {p.checked or '–'})", style="dim"))
+        lines.append(hang(f"Other: {key} = ${value}", indent=3))
+    lines.append(WrappedItems(["Source:", p.source, f"(checked {p.checked or '–'})"], lead="   ", indent=5,
+                              sep=" ", style="dim"))
     if p.note:
-        lines.append(plain(f"   Note: {p.note}", style="dim"))
+        lines.append(hang(f"Note: {p.note}", indent=3, style="dim"))
     return lines
 
 
@@ -166,43 +274,44 @@ def _discount_text(d: Discount) -> str:
 
 
 def render_show(v: ModelView) -> RenderableType:
+    from llmcost.render.fit_width import WrappedItems
+
     m: Model = v.model
     parts: list[RenderableType] = []
     title = plain(f" {m.id}", style="bold cyan")
-    title.append(visible(f"  {m.name} · {m.provider} · family {m.family}"
-                         + (f" · released {m.released}" if m.released else "")))
-    parts.append(title)
+    parts.append(WrappedItems([title, m.name, m.provider, f"family {m.family}",
+                               f"released {m.released}" if m.released else ""], indent=3))
     if v.query.lower() != m.id.lower():
-        parts.append(plain(f" {v.query} resolves to {m.id}"
+        parts.append(hang(f"{v.query} resolves to {m.id}"
                           + (f", every price × {v.multiplier} ({v.platform})" if v.multiplier != 1 else ""),
-                          style="yellow" if v.multiplier != 1 else "dim"))
+                          indent=1, style="yellow" if v.multiplier != 1 else "dim"))
     if m.aliases:
-        parts.append(plain(" Aliases: " + ", ".join(m.aliases), style="dim"))
+        parts.append(WrappedItems(m.aliases, lead=" Aliases: ", indent=3, sep=", ", style="dim"))
     for pa in m.platform_aliases:
-        parts.append(plain(f" Platform alias: {pa.get('id')} × {pa.get('multiplier', 1)}"
-                          + (f" ({pa.get('note') or pa.get('platform')})" if pa.get("note") or pa.get("platform")
-                             else ""), style="dim"))
+        why = pa.get("note") or pa.get("platform")
+        parts.append(WrappedItems([f"{pa.get('id')} × {pa.get('multiplier', 1)}", f"({why})" if why else ""],
+                                  lead=" Platform alias: ", indent=3, sep=" ", style="dim"))
     cache = [f"mode {m.cache_mode}" if m.cache_mode else "",
              f"minimum {m.min_cacheable_tokens:,} tokens" if m.min_cacheable_tokens else "",
              f"step {m.cache_step} tokens" if m.cache_step else ""]
     if any(cache):
-        parts.append(plain(" Cache: " + ", ".join(c for c in cache if c), style="dim"))
+        parts.append(hang("Cache: " + ", ".join(c for c in cache if c), indent=1, style="dim"))
     tiers = [f"{t} × {mult}" for t, mult in v.service_tiers.items() if mult is not None]
-    parts.append(plain(" Provider service tiers: " + (", ".join(tiers) if tiers else "none (no multiplier)")
-                      + "; tier components not listed below = standard × that multiplier", style="dim"))
+    parts.append(hang("Provider service tiers: " + (", ".join(tiers) if tiers else "none (no multiplier)")
+                      + "; tier components not listed below = standard × that multiplier", indent=1, style="dim"))
     for column in m.multiplier_columns:
         values = m.model_multipliers.get(column) or {}
-        parts.append(plain(f" Multiplier {column}: " + ", ".join(f"{k} × {x}" for k, x in values.items()),
-                          style="dim"))
+        parts.append(hang(f"Multiplier {column}: " + ", ".join(f"{k} × {x}" for k, x in values.items()),
+                          indent=1, style="dim"))
     for d in v.discounts:
-        parts.append(plain(" Discount: " + _discount_text(d), style="green"))
+        parts.append(hang("Discount: " + _discount_text(d), indent=1, style="green"))
     parts.append(plain(""))
     for i, p in enumerate(m.periods, 1):
         parts.extend(_period_block(p, i))
         parts.append(plain(""))
-    parts.append(plain(f" {UNIT}; – = no separate price (cache reads and writes bill as input, a 1h "
+    parts.append(hang(f"{UNIT}; – = no separate price (cache reads and writes bill as input, a 1h "
                       "write as the 5m write; long-context components left out scale with input).",
-                      style="dim"))
+                      indent=1, style="dim"))
     return Group(*parts)
 
 
@@ -296,26 +405,38 @@ def diff_doc(changes: list[PriceChange], start: datetime, end: datetime) -> dict
 
 # ---------------------------------------------------------------- check
 
-def _finding_text(f: Finding) -> Text:
+def _finding_text(f: Finding) -> RenderableType:
+    """` ⚠ warning model: message`, the message wrapping under its own start."""
+    from rich.table import Table as Grid
+
     mark, style = ("✗ error  ", "red") if f.severity == ERROR else ("⚠ warning", "yellow")
-    text = plain(f" {mark} ", style=f"bold {style}")
-    text.append(visible(f"{f.model}: ") if f.model else "", style="bold")
-    text.append(visible(f.message))
-    return text
+    text = plain(f"{f.model}: " if f.model else "", style="bold")
+    text.append_text(plain(f.message))
+    grid = Grid.grid(padding=0)
+    grid.add_column(width=len(mark) + 2, no_wrap=True)
+    grid.add_column()
+    grid.add_row(plain(f" {mark} ", style=f"bold {style}"), text)
+    return grid
+
+
+def check_summary(r: CheckReport, strict: bool = False) -> tuple[bool, str]:
+    """(whether the book passes, the sentence that says so with its counts)."""
+    from llmcost.render.paths import shown_path
+
+    against = f"; compared with {shown_path(r.against)} as of {day(r.compared_at)}" if r.against else ""
+    litellm = sum(f.code == "litellm" for f in r.findings)
+    summary = (f"{r.models_checked} models checked{against}: {r.errors} errors, {r.warnings} warnings"
+               + (f" ({litellm} disagreements with LiteLLM over 0.5 %)" if r.against else ""))
+    ok = not (r.errors or (strict and r.warnings))
+    return ok, ("The price book passes. " if ok else "The price book has problems. ") + summary
 
 
 def render_check(r: CheckReport, strict: bool = False) -> RenderableType:
     parts: list[RenderableType] = [_finding_text(f) for f in r.findings]
     if r.findings:
         parts.append(plain(""))
-    against = f"; compared with {r.against} as of {day(r.compared_at)}" if r.against else ""
-    litellm = sum(f.code == "litellm" for f in r.findings)
-    summary = (f" {r.models_checked} models checked{against}: {r.errors} errors, {r.warnings} warnings"
-               + (f" ({litellm} disagreements with LiteLLM over 0.5 %)" if r.against else ""))
-    if r.errors or (strict and r.warnings):
-        parts.append(plain(" ✗ The price book has problems." + summary, style="bold red"))
-    else:
-        parts.append(plain(" ✓ The price book passes." + summary, style="bold green"))
+    ok, summary = check_summary(r, strict)
+    parts.append(hang(summary, indent=1, marker="✓ " if ok else "✗ ", style="bold green" if ok else "bold red"))
     return Group(*parts)
 
 

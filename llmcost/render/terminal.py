@@ -12,7 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from llmcost.ingest import FileResult, IngestResult
+from llmcost.ingest.load import NotCallLog
 from llmcost.render import words
+from llmcost.render.paths import fit_path, shown_path
 from llmcost.render.rich_safe import add_row, plain
 from llmcost.render.safe_text import visible
 from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow
@@ -25,10 +27,6 @@ def n(value: int | float) -> str:
     return f"{value:,.0f}"
 
 
-def _short(path: str, width: int = 60) -> str:
-    """A path (made visible: it is outside text) cut to its last `width` characters."""
-    path = visible(path)
-    return path if len(path) <= width else "…" + path[-(width - 1):]
 
 
 class Flow:
@@ -73,15 +71,47 @@ def hang(text: str | Text, indent: int = 2, marker: str = "", style: str = "") -
     return grid
 
 
+class FileLine:
+    """` Ingested logs/a.csv  [format]  counts…`: the path shown whole (render.paths) unless the
+    line cannot hold it, its counts wrapping between figures under a 3-space indent."""
+
+    def __init__(self, verb: str, path: str, adapter: str, counts: list[str]) -> None:
+        self.verb, self.path, self.adapter, self.counts = verb, shown_path(path), adapter, counts
+
+    def _flow(self, width: int) -> RenderableType:
+        from llmcost.render.fit_width import WrappedItems
+
+        head = f" {self.verb} "
+        name = plain(head, style="bold")
+        name.append(plain(fit_path(self.path, width - len(head)), style="cyan"))
+        counts = WrappedItems(self.counts, lead="   ", indent=3)
+        line = Flow([[name, plain(f"[{self.adapter}]", style="dim"), plain(" · ".join(self.counts))]],
+                    sep=2, indent=3)
+        full = name.cell_len + 2 + len(self.adapter) + 4 + len(" · ".join(self.counts))
+        return line if full <= width else Group(
+            Flow([[name, plain(f"[{self.adapter}]", style="dim")]], sep=2, indent=3), counts)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self._flow(10**4))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self._flow(options.max_width)
+
+
 def file_line(f: FileResult) -> RenderableType:
     verb = {"loaded": "Ingested", "replaced": "Re-ingested", "unchanged": "Already stored"}[f.status]
-    name = plain(f" {verb} ", style="bold")
-    name.append(_short(f.file), style="cyan")
-    counts = (f"{n(f.rows_read)} rows read · {n(f.rows_loaded)} loaded · "
-              f"{n(f.rows_rejected)} rejected · {n(f.rows_duplicate)} duplicate")
+    counts = [f"{n(f.rows_read)} rows read", f"{n(f.rows_loaded)} loaded", f"{n(f.rows_rejected)} rejected",
+              f"{n(f.rows_duplicate)} duplicate"]
     if f.rows_skipped:
-        counts += f" · {n(f.rows_skipped)} skipped"
-    return Flow([[name, plain(f"[{f.adapter}]", style="dim"), plain(counts)]], sep=2, indent=3)
+        counts.append(f"{n(f.rows_skipped)} skipped")
+    return FileLine(verb, f.file, f.adapter, counts)
+
+
+def _shown_not_logs(not_logs: list[NotCallLog]) -> list[NotCallLog]:
+    """The files left alone with their paths as shown (render.paths), for grouping and naming."""
+    import dataclasses
+
+    return [dataclasses.replace(x, file=shown_path(x.file)) for x in not_logs]
 
 
 def render_failed(result: IngestResult) -> list[RenderableType]:
@@ -98,7 +128,7 @@ def render_not_logs(result: IngestResult) -> list[RenderableType]:
     """Every file the run left alone, with why: grouped by reason, a few names each."""
     if not result.not_logs:
         return []
-    folder, groups, hidden = words.left_alone(result.not_logs)
+    folder, groups, hidden = words.left_alone(_shown_not_logs(result.not_logs))
     count = len(result.not_logs)
     head = f"  {count:,} file{'s' if count != 1 else ''} left alone (not read as call logs)"
     parts: list[RenderableType] = [plain(head + (f" in {folder}:" if folder else ":"))]
@@ -115,19 +145,20 @@ FILE_LINES = 10
 
 
 def render_ingest(result: IngestResult) -> RenderableType:
+    from llmcost.render.fit_width import WrappedItems
+
     many = len(result.files) > FILE_LINES
     shown = [f for f in result.files if not many or f.rows_rejected or f.notes]
     parts: list[RenderableType] = [file_line(f) for f in shown]
     if len(result.files) > 1:
-        files = f"{len(result.files):,} files · " if many else ""
-        parts.append(hang(
-            f"Total: {files}{n(result.total('rows_read'))} rows read · "
-            f"{n(result.total('rows_loaded'))} loaded · {n(result.total('rows_rejected'))} rejected"
-            f" · {n(result.total('rows_duplicate'))} duplicate · "
-            f"{n(result.total('rows_skipped'))} skipped", indent=1, style="bold"))
+        files = [f"{len(result.files):,} files"] if many else []
+        parts.append(WrappedItems(
+            [*files, f"{n(result.total('rows_read'))} rows read", f"{n(result.total('rows_loaded'))} loaded",
+             f"{n(result.total('rows_rejected'))} rejected", f"{n(result.total('rows_duplicate'))} duplicate",
+             f"{n(result.total('rows_skipped'))} skipped"], lead=" Total: ", indent=8, style="bold"))
     for f in shown:
         for note in f.notes:
-            parts.append(hang(f"{_short(f.file, 40)}: {note}", marker="⚠ ", style="yellow"))
+            parts.append(hang(f"{shown_path(f.file)}: {note}", marker="⚠ ", style="yellow"))
     parts += render_failed(result)
     parts += render_not_logs(result)
     if result.total("rows_rejected"):
@@ -153,26 +184,39 @@ def _avg(r: BreakdownRow) -> str:
     return f"{n(r.avg_input_tokens)} / {n(r.avg_output_tokens)}"
 
 
-def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12, errored: bool = False) -> Table:
-    """One breakdown; with `errored`, a column of the errored calls (averages leave them out)."""
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column(f"  By {DIM_LABELS[dim]}", no_wrap=True, max_width=36)
-    cols = ["calls", *(["errored"] if errored else []), "cost", "share",
-            "billed avg in / out" if errored else "avg in / out tokens"]
-    for col in cols:
-        table.add_column(col, justify="right", no_wrap=True)
+def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12, errored: bool = False) -> RenderableType:
+    """One breakdown, 2 spaces in: a table where it fits with its labels (wrapped between words,
+    never cut); on a narrower terminal, or with a label too long to wrap, a block per row (the
+    label, then its figures). With `errored`, a column of the errored calls (averages leave them
+    out)."""
+    from rich.padding import Padding
+
+    from llmcost.render.fit_width import Col, TableOrBlocks, WrappedItems
+
+    label = DIM_LABELS[dim]
+    avg_head = "billed avg in / out" if errored else "avg in / out tokens"
+    columns = [Col(f"By {label}", floor=16, most=56), Col("calls", "right"),
+               *([Col("errored", "right")] if errored else []), Col("cost", "right"), Col("share", "right"),
+               Col(avg_head, "right")]
+    table_rows: list[list[str]] = []
+    blocks: list[RenderableType] = [plain(f"By {label}", style="bold")]
+
+    def add(key: str, calls: int, errs: int, cost: str, share: str, avg: str) -> None:
+        table_rows.append([key, n(calls), *([n(errs) if errs else ""] if errored else []), cost, share, avg])
+        figures = [_calls(calls), f"{n(errs)} errored" if errored and errs else "", cost,
+                   f"{share} of spend" if share != "–" else "", f"{avg_head} {avg}" if avg else ""]
+        blocks.append(WrappedItems([key], indent=2))
+        blocks.append(WrappedItems(figures, lead="   ", indent=3))
+
     for r in rows[:limit]:
         cost = "unpriced" if not r.priced else usd(r.cost_usd) + (" + unpriced" if r.unpriced_calls else "")
-        add_row(table, f"  {r.key if r.key is not None else '(none)'}", n(r.calls),
-                       *([n(r.errored_calls) if r.errored_calls else ""] if errored else []), cost,
-                       f"{r.share_pct:.1f} %" if r.priced else "–", _avg(r))
+        add(r.key if r.key is not None else "(none)", r.calls, r.errored_calls, cost,
+            f"{r.share_pct:.1f} %" if r.priced else "–", _avg(r))
     if len(rows) > limit:
         rest = rows[limit:]
-        add_row(table, f"  … {len(rest)} more", n(sum(r.calls for r in rest)),
-                       *([n(sum(r.errored_calls for r in rest))] if errored else []),
-                       usd(sum((r.cost_usd for r in rest), Decimal(0))),
-                       f"{sum(r.share_pct for r in rest):.1f} %", "")
-    return table
+        add(f"{len(rest)} other {label}s", sum(r.calls for r in rest), sum(r.errored_calls for r in rest),
+            usd(sum((r.cost_usd for r in rest), Decimal(0))), f"{sum(r.share_pct for r in rest):.1f} %", "")
+    return Padding(TableOrBlocks(columns, table_rows, blocks), (0, 0, 0, 2), expand=False)
 
 
 def default_dims(a: Analysis) -> list[str]:
@@ -231,12 +275,15 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
                            f"{p.share_pct:.0f} % of spend")
         summary.append(f"output is {t.output_share_pct:.0f} % of spend")
     summary.append(f"cache hit rate {100 * t.cache_hit_ratio:.0f} % of input tokens")
-    parts.append(hang(" · ".join(summary)))
+    from llmcost.render.fit_width import WrappedItems
+
+    parts.append(WrappedItems(summary, lead="  ", indent=2))
     c = t.costs
     if not t.nothing_priced:
-        parts.append(hang(f"Cost by component: uncached input {usd(c.input)} · cache reads "
-                          f"{usd(c.cache_read)} · cache writes {usd(c.cache_write)} · output "
-                          f"{usd(c.output)}" + (f" · other {usd(c.other)}" if c.other else "")))
+        parts.append(WrappedItems([f"uncached input {usd(c.input)}", f"cache reads {usd(c.cache_read)}",
+                                   f"cache writes {usd(c.cache_write)}", f"output {usd(c.output)}",
+                                   f"other {usd(c.other)}" if c.other else ""],
+                                  lead="  Cost by component: ", indent=4))
     if a.top_calls:
         top = a.top_calls[0]
         parts.append(hang(f"Most expensive call: {usd(top.cost_usd, 4)} ({top.detail})", style="dim"))
@@ -296,8 +343,8 @@ def _source_counts(r: SourceRow) -> list[str]:
 
 
 class SourcesLayout:
-    """The stored files as a table where it fits with the paths (wrapped, never cut) at least 24
-    cells wide; on a narrower terminal one block per file, its figures wrapping between items."""
+    """The stored files as a table where it fits with every path whole on one line; on a narrower
+    terminal (or with a longer path) one block per file, its figures wrapping between items."""
 
     def __init__(self, rows: list[SourceRow]) -> None:
         self.rows = rows
@@ -314,7 +361,7 @@ class SourcesLayout:
             add_row(table, *(max(cells, key=len) for cells in columns))
             return table
         for r in self.rows:
-            name = plain(r.source_file)
+            name = plain(shown_path(r.source_file))
             name.append("\n")
             name.append_text(plain(f"{r.ingested_at} · {r.source_hash[:12]}", style="dim"))
             add_row(table, name, r.adapter, *_source_counts(r))
@@ -328,7 +375,7 @@ class SourcesLayout:
             held = f"holds {n(r.calls_held)} call{'s' if r.calls_held != 1 else ''}"
             if r.calls_kept_from_other_files:
                 held += f", {n(r.calls_kept_from_other_files)} kept from another file"
-            parts.append(Flow([[plain(f" {visible(r.source_file)}", style="cyan"),
+            parts.append(Flow([[plain(f" {shown_path(r.source_file)}", style="cyan"),
                                 plain(f"[{r.adapter}]", style="dim"),
                                 plain(f"{r.ingested_at} · {r.source_hash[:12]}", style="dim")],
                                [*counts, plain(held)]], sep=2, indent=3))
@@ -336,8 +383,8 @@ class SourcesLayout:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         rest = Measurement.get(console, options.update(max_width=10**4), self._table(False)).maximum
-        longest = max(len(visible(r.source_file)) for r in self.rows)
-        fits = options.max_width - rest - 2 >= min(longest, 24)
+        longest = max(len(shown_path(r.source_file)) for r in self.rows)
+        fits = options.max_width - rest - 2 >= longest  # a table only with every path whole on its line
         yield self._table(True) if fits else self._blocks()
 
 
@@ -356,21 +403,55 @@ def render_sources(rows: list[SourceRow], totals: StoreTotals | None = None) -> 
     return Group(SourcesLayout(rows), hang(line, indent=1, style="bold"))
 
 
+RAW_SHOWN = 240  # characters of a rejected record's raw text shown in the terminal
+
+
+def _raw_text(raw: str | None) -> str:
+    """A rejected record's raw text, its first RAW_SHOWN characters when longer (said, not cut)."""
+    raw = visible(raw or "")
+    if len(raw) <= RAW_SHOWN:
+        return raw
+    return f"{raw[:RAW_SHOWN]} [+{len(raw) - RAW_SHOWN:,} characters: --format json has the whole record]"
+
+
+def _rejects_of_file(rows: list[RejectRow]) -> RenderableType:
+    """A file's rejected rows: a table (line, reason, raw text folded to its column) where it fits,
+    else a block per row: `line 3 · reason`, then the raw text under it."""
+    from llmcost.render.fit_width import Col, TableOrBlocks, WrappedItems
+
+    columns = [Col("   line", "right"), Col("reason", floor=20, most=56),
+               Col("raw text", floor=100, fold=True)]  # a raw line under 100 characters is never folded
+    table_rows: list[list[str]] = []
+    blocks: list[RenderableType] = []
+    for r in rows:
+        line = "" if r.line is None else str(r.line)
+        table_rows.append([f"   {line}", r.reason, _raw_text(r.raw)])
+        blocks.append(WrappedItems([f"line {line}" if line else "", r.reason], lead="   ", indent=5))
+        if r.raw:
+            blocks.append(hang(_raw_text(r.raw), indent=5, style="dim"))
+    return TableOrBlocks(columns, table_rows, blocks)
+
+
 def render_rejects(rows: list[RejectRow], total: int) -> RenderableType:
+    """The rejected rows grouped by file (each path shown whole once, render.paths), with their
+    line, reason and raw text."""
     if not rows:
         return plain(" No rejected rows.", style="green")
-    table = Table(header_style="bold", box=None)
-    table.add_column("file")
-    table.add_column("line", justify="right")
-    table.add_column("reason")
-    table.add_column("raw text", overflow="ellipsis", no_wrap=True, max_width=60)
-    for r in rows:
-        add_row(table, _short(r.source_file, 40), "" if r.line is None else str(r.line),
-                       plain(r.reason), plain((r.raw or "")[:200]))
-    parts: list[RenderableType] = [table]
+    from itertools import groupby
+
+    parts: list[RenderableType] = []
+    for i, (file, group) in enumerate(groupby(rows, key=lambda r: r.source_file)):
+        mine = list(group)
+        if i:
+            parts.append(plain(""))
+        head = plain(f" {shown_path(file)}", style="bold cyan")
+        head.append(f"  {n(len(mine))} rejected row{'s' if len(mine) != 1 else ''}"
+                    + (" shown" if total > len(rows) else ""), style="dim")
+        parts.append(head)
+        parts.append(_rejects_of_file(mine))
     if total > len(rows):
-        parts.append(plain(f" … {total - len(rows):,} more (use --limit 0 for all, "
-                          "or --format json)", style="dim"))
+        parts.append(hang(f"{total - len(rows):,} more rejected rows not shown: --limit 0 shows all, "
+                          "--format json too", indent=1, style="dim"))
     return Group(*parts)
 
 

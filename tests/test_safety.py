@@ -97,7 +97,7 @@ def test_yaml_tags_in_llmcost_yaml_are_refused(cli, tmp_path: Path, monkeypatch:
     if how == "--config":
         args += ["--config", str(config)]
     r = cli(*args)
-    assert r.exit_code == 1 and r.stderr.startswith("Error: ")
+    assert r.exit_code == 2 and r.stderr.startswith("Error: ")  # a configuration error
     assert "not valid YAML" in r.stderr and "Traceback" not in r.stderr
     assert not marker.exists()
     assert not [e for e in audit if e[0] != "open"], audit
@@ -160,17 +160,17 @@ def test_filter_values_are_literals(cli, tmp_path: Path, value: str):
         r = cli("analyze", opt, value, "--format", "json")
         assert r.exit_code == 0, r.stderr
         assert r.json()["totals"]["calls"] == 1, (opt, value)
-    # a value that only looks like a condition matches nothing
+    # a value that only looks like a condition matches nothing: a usage error quoting it
     r = cli("analyze", "--feature", "x' OR '1'='1", "--model", "gpt-4o' --", "--format", "json")
-    assert r.exit_code == 0 and r.json()["totals"]["calls"] == 0
+    assert r.exit_code == 2 and "matches no call" in r.stderr and "x' OR '1'='1" in r.stderr
     # lever scopes take the same text
     for args in (("--batch", f"feature:{value}"), ("--cap-output", f"feature:{value}=10"),
                  ("--route", f"tenant:{value}=mini")):
         r = cli("simulate", *args, "--format", "json")
         assert r.exit_code == 0, (args, r.stderr)
         assert r.json()["levers"][0]["calls_affected"] == 1, args
-    # forget / rejects with hostile names match nothing and drop nothing
-    assert cli("forget", value).exit_code == 0
+    # forget / rejects with hostile names match nothing and drop nothing (forget: a usage error)
+    assert cli("forget", value).exit_code == 2
     assert cli("rejects", value).exit_code == 0
     assert _tables(tmp_path) >= STORE_TABLES
     assert cli("analyze", "--format", "json").json()["totals"]["calls"] == 2

@@ -155,8 +155,8 @@ def test_ingest_and_forget_print_hostile_file_names_as_text(cli, tmp_path: Path)
     r = cli("forget", str(f))
     assert r.exit_code == 0 and "Forgot" in r.stdout and folder in r.stdout
     assert_safe(r.stdout)
-    r = cli("forget", "nothing\x1b[31m[/x]")
-    assert r.exit_code == 0 and "nothing␛[31m[/x] is not in the store" in r.stdout
+    r = cli("forget", "nothing\x1b[31m[/x]")  # not stored: a usage error, the name shown as text
+    assert r.exit_code == 2 and "nothing␛[31m[/x] is not in the store" in r.stderr
 
 
 def test_json_keeps_the_text_exactly_and_escapes_terminal_controls(cli, hostile: Path):

@@ -50,6 +50,7 @@ def analyze(
     """Where the money goes: load FILES (if any) and price and summarise their calls, or the
     whole store's."""
     common.set_debug(debug)
+    common.check_format(fmt, "analyze", *OutputFormat)
     from llmcost.report.analysis import analyze_calls
 
     dims = common.parse_by(by)

@@ -139,10 +139,12 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
                  feature: list[str] | None, task: list[str] | None, tenant: list[str] | None,
                  source: str | None, mapping: list[str] | None, start: str | None,
                  excludes: bool | None, pricing: list[str] | None,
-                 config: str | None, needs_config: bool = True) -> Iterator[ScopeContext]:
+                 config: str | None, needs_config: bool = True,
+                 before_store: Callable[[PriceBook], None] | None = None) -> Iterator[ScopeContext]:
     """Open the store, load FILES, and price the calls in scope (DESIGN §1 scope and filters).
     A command that uses no task policies (`needs_config=False`) runs with a broken llmcost.yaml,
-    saying so in one warning line."""
+    saying so in one warning line. Every option is checked before the store is opened: the
+    filters' dates here, the command's own options in `before_store` (given the price book)."""
     from llmcost.config import config_warning, load_config, try_load_config
     from llmcost.pricing.book import load_book
     from llmcost.report.analysis import prepare_priced_scope
@@ -150,7 +152,10 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
     from llmcost.store import open_store
 
     options = ingest_options(source, mapping, model, start, excludes)
+    make_scope(None, since, until, model, provider, feature, task, tenant)  # a bad date stops here
     book = load_book(pricing)
+    if before_store is not None:
+        before_store(book)
     if needs_config:
         cfg = load_config(config)
     else:
@@ -348,6 +353,14 @@ def load_files(store: Store, files: list[str], options: IngestOptions,
             raise Interrupted("Interrupted; the file being loaded was rolled back, the store is as "
                               "before.") from e
         raise
+
+
+def check_format(fmt: OutputFormat, command: str, *offered: OutputFormat) -> None:
+    """At the top of a command, before anything is read or computed: the format is one the command
+    writes (`emit` would refuse it only after the work)."""
+    if fmt not in offered:
+        raise UsageError(f"llmcost {command} has no {fmt.value} output.",
+                         "Use --format " + " or ".join(f.value for f in offered) + ".")
 
 
 def emit(fmt: OutputFormat, table: Callable[[], Any], json: Callable[[], dict[str, Any]],

@@ -39,6 +39,7 @@ def ingest(
 ) -> None:
     """Load FILES into the store: rows read / loaded / rejected / duplicate / skipped."""
     common.set_debug(debug)
+    common.check_format(fmt, "ingest", *OutputFormat)
     if not files:
         raise UsageError("ingest needs at least one file, folder or glob.",
                          "For example: llmcost ingest logs/*.csv")
@@ -50,4 +51,11 @@ def ingest(
     with open_store(db) as store:
         result = common.load_files(store, files, options, quiet=fmt is not OutputFormat.table)
     common.emit(fmt, table=lambda: terminal.render_ingest(result),
-                json=lambda: json_out.ingest_doc(result))
+                json=lambda: json_out.ingest_doc(result),
+                markdown=lambda: _ingest_markdown(result))
+
+
+def _ingest_markdown(result: object) -> str:
+    from llmcost.render.markdown import ingest_markdown
+
+    return "\n".join(["## Ingest", "", *ingest_markdown(result)])  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -113,7 +113,9 @@ def simulate(
     window → cap input → dedupe → similar cache → deflect → cache → cap output → batch; the stacked
     scenario is priced like the baseline."""
     common.set_debug(debug)
+    common.check_format(fmt, "simulate", *OutputFormat)
     from llmcost.render import json_out, terminal
+    from llmcost.simulate.lever_checks import check_lever_options
     from llmcost.simulate.options import LeverOptions, simulate_options
 
     levers = LeverOptions(route=route or [], trim_prompt=trim_prompt or [], dedupe=dedupe, cache=cache,
@@ -123,11 +125,14 @@ def simulate(
                           cap_input=cap_input or [], cascade=cascade or [],
                           pass_score=pass_score, escalate_rate=escalate_rate, eval_file=eval_file,
                           similar_cache=similar_cache, similar_window=similar_window, deflect=deflect or [])
+    check_lever_options(levers)  # before the price book is even read; the models in it below
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                             mapping, start, input_excludes_cache, pricing, config) as ctx:
+                             mapping, start, input_excludes_cache, pricing, config,
+                             before_store=lambda book: check_lever_options(levers, book)) as ctx:
         result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, levers)
     common.emit(fmt, table=lambda: terminal.render_simulation(result),
-                json=lambda: json_out.simulation_dict(result))
+                json=lambda: json_out.simulation_dict(result),
+                markdown=lambda: _whatif_markdown().simulation_page(result))
 
 
 @app.command()
@@ -154,6 +159,7 @@ def recommend(
     """Every lever with parameters derived from your traffic, ranked by what it saves alone, then the
     stacked plan (no double counting)."""
     common.set_debug(debug)
+    common.check_format(fmt, "recommend", *OutputFormat)
     from llmcost.render import json_out, terminal
     from llmcost.simulate.recommend import recommend as run_recommend
 
@@ -163,4 +169,12 @@ def recommend(
             ctx.config.quality_eval, ctx.config.quality_eval_origin = eval_file, "--eval"
         result = run_recommend(ctx.store, ctx.book, ctx.relation, ctx.config)
     common.emit(fmt, table=lambda: terminal.render_recommend(result),
-                json=lambda: json_out.recommend_dict(result))
+                json=lambda: json_out.recommend_dict(result),
+                markdown=lambda: _whatif_markdown().recommend_page(result))
+
+
+def _whatif_markdown() -> Any:
+    """The Markdown renderer, imported only when chosen."""
+    from llmcost.render import whatif_markdown
+
+    return whatif_markdown

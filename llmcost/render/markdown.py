@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from llmcost.render import words
 from llmcost.render.json_out import iso
 from llmcost.render.safe_text import visible
-from llmcost.report.analysis import Analysis, BreakdownRow
+from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow, Rest
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
 from llmcost.simulate.recommend import RecommendResult
 
@@ -29,7 +29,10 @@ def md_escape(text: object) -> str:
 
 
 def usd(v: Decimal | None) -> str:
-    return "–" if v is None else f"${v:,.2f}"
+    """Dollars and cents; an amount under a cent in four decimals (never "$0.00" for a cost)."""
+    if v is None:
+        return "–"
+    return f"${v:,.4f}" if 0 < abs(v) < Decimal("0.01") else f"${v:,.2f}"
 
 
 def usd4(v: Decimal) -> str:
@@ -43,18 +46,21 @@ def _avg(r: BreakdownRow) -> str:
     return f"{r.avg_input_tokens:,.0f} / {r.avg_output_tokens:,.0f}"
 
 
-def _table(title: str, key: str, rows: list[BreakdownRow], errored: bool = False) -> list[str]:
-    """A breakdown; with `errored`, a column of errored calls (the averages leave them out)."""
+def _table(title: str, key: str, rows: list[BreakdownRow], errored: bool = False,
+           rest: Rest | None = None) -> list[str]:
+    """A breakdown; with `errored`, a column of errored calls (the averages leave them out); the
+    keys left out of its rows (`rest`) summed in a last row."""
     err_head, err_rule = (" errored |", "---:|") if errored else ("", "")
     avg = "billed avg in / out" if errored else "avg in / out tokens"
     out = [f"### {title}", "",
            f"| {key} | calls |{err_head} cost | share | input tokens | output tokens | {avg} |",
            f"|---|---:|{err_rule}---:|---:|---:|---:|---:|"]
-    for r in rows:
+    for r in [*rows, *([rest.row] if rest else [])]:
         cost = usd(r.cost_usd) if r.priced else "unpriced"
         share = f"{r.share_pct:.1f} %" if r.priced else "–"
         err = f" {r.errored_calls:,} |" if errored else ""
-        out.append(f"| {md_escape(r.key)} | {r.calls:,} |{err} {cost} | {share} | "
+        label = f"… {rest.keys:,} more" if rest and r is rest.row else md_escape(r.key)
+        out.append(f"| {label} | {r.calls:,} |{err} {cost} | {share} | "
                    f"{r.input_tokens:,} | {r.output_tokens:,} | {_avg(r)} |")
     return [*out, ""]
 
@@ -86,7 +92,15 @@ def not_logs_markdown(not_logs: list[NotCallLog]) -> list[str]:
     return [*lines, ""]
 
 
-def analysis_markdown(a: Analysis, with_ingest: bool = True) -> str:
+BY_TITLES = {"model": ("By model", "model"), "task_type": ("By task type", "task type"),
+             "feature": ("By feature", "feature"), "tenant": ("By tenant", "tenant"),
+             "day": ("By day", "day"), "conversation": ("By conversation", "conversation"),
+             "provider": ("By provider", "provider")}
+
+
+def analysis_markdown(a: Analysis, with_ingest: bool = True, by: list[str] | None = None) -> str:
+    """The analysis; `by`: the breakdowns asked for (--by), else model, task type, feature and
+    tenant (those the log labels)."""
     t = a.totals
     lines = ["## LLM spend", "",
              (f"Period: {iso(a.period.start)} → {iso(a.period.end)} ({a.period.days:.1f} days)"
@@ -113,13 +127,11 @@ def analysis_markdown(a: Analysis, with_ingest: bool = True) -> str:
                      f"{usd(t.costs.output)}, other {usd(t.costs.other)}")
     lines += [f"- Input tokens: {t.input_tokens:,} (cache reads {t.cache_read_tokens:,}, "
               f"cache writes {t.cache_write_tokens:,}); output tokens: {t.output_tokens:,}", ""]
-    for key, title, name in (("by_model", "By model", "model"),
-                             ("by_task_type", "By task type", "task type"),
-                             ("by_feature", "By feature", "feature"),
-                             ("by_tenant", "By tenant", "tenant")):
+    for dim in by or ("model", "task_type", "feature", "tenant"):
+        key, (title, name) = BREAKDOWN_KEYS[dim], BY_TITLES[dim]
         rows = a.breakdowns[key]
-        if key == "by_model" or any(r.key is not None for r in rows):
-            lines += _table(title, name, rows, errored=t.errored_calls > 0)
+        if by or key == "by_model" or any(r.key is not None for r in rows):
+            lines += _table(title, name, rows, errored=t.errored_calls > 0, rest=a.rest.get(key))
     for u in a.unpriced_models:
         lines.append(f"> ⚠ unpriced: {md_escape(words.model_label(u.model))} ({u.calls:,} calls): "
                      f"{md_escape(u.reason)}")

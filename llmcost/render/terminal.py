@@ -15,7 +15,7 @@ from llmcost.ingest import FileResult, IngestResult
 from llmcost.render import words
 from llmcost.render.rich_safe import add_row, plain
 from llmcost.render.safe_text import visible
-from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow
+from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow, Rest, sum_rows
 from llmcost.simulate.recommend import RecommendResult
 from llmcost.simulate.run import LeverResult, Simulation
 from llmcost.store import ForgetResult, RejectRow, SourceRow, StoreTotals
@@ -135,8 +135,10 @@ def _avg(r: BreakdownRow) -> str:
     return f"{n(r.avg_input_tokens)} / {n(r.avg_output_tokens)}"
 
 
-def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12, errored: bool = False) -> Table:
-    """One breakdown; with `errored`, a column of the errored calls (averages leave them out)."""
+def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12, errored: bool = False,
+                     rest: Rest | None = None) -> Table:
+    """One breakdown; with `errored`, a column of the errored calls (averages leave them out);
+    the keys beyond `limit` rows, and those the analysis summed in `rest`, as one row."""
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column(f"  By {DIM_LABELS[dim]}", no_wrap=True, max_width=36)
     cols = ["calls", *(["errored"] if errored else []), "cost", "share",
@@ -148,12 +150,13 @@ def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12, errore
         add_row(table, f"  {r.key if r.key is not None else '(none)'}", n(r.calls),
                        *([n(r.errored_calls) if r.errored_calls else ""] if errored else []), cost,
                        f"{r.share_pct:.1f} %" if r.priced else "–", _avg(r))
-    if len(rows) > limit:
-        rest = rows[limit:]
-        add_row(table, f"  … {len(rest)} more", n(sum(r.calls for r in rest)),
-                       *([n(sum(r.errored_calls for r in rest))] if errored else []),
-                       usd(sum((r.cost_usd for r in rest), Decimal(0))),
-                       f"{sum(r.share_pct for r in rest):.1f} %", "")
+    if len(rows) > limit or rest is not None:
+        left = rows[limit:] + ([rest.row] if rest is not None else [])
+        more = sum_rows(left)
+        add_row(table, f"  … {n(len(rows[limit:]) + (rest.keys if rest else 0))} more", n(more.calls),
+                       *([n(more.errored_calls) if more.errored_calls else ""] if errored else []),
+                       usd(more.cost_usd) if more.priced else "unpriced",
+                       f"{more.share_pct:.1f} %" if more.priced else "–", _avg(more))
     return table
 
 
@@ -203,7 +206,8 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
     for dim in by or default_dims(a):
         rows = a.breakdowns[BREAKDOWN_KEYS[dim]]
         if rows:
-            parts.append(_breakdown_table(dim, rows, errored=t.errored_calls > 0))
+            parts.append(_breakdown_table(dim, rows, errored=t.errored_calls > 0,
+                                          rest=a.rest.get(BREAKDOWN_KEYS[dim])))
             parts.append(plain(""))
     summary = []
     if not t.nothing_priced:

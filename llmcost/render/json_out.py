@@ -59,6 +59,8 @@ def ingest_dict(result: IngestResult | None) -> dict[str, Any]:
     doc["files"] = [
         {"file": f.file, "adapter": f.adapter, "status": f.status, "content_hash": f.content_hash}
         | {k: getattr(f, k) for k in keys} | {"notes": f.notes}
+        # content stored already (status unchanged): its counts as recorded when it was loaded
+        | {"stored": None if f.stored is None else f.stored.__dict__}
         for f in result.files
     ]
     doc["not_call_logs"] = [{"file": x.file, "reason": x.reason} for x in result.not_logs]

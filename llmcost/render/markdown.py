@@ -71,8 +71,11 @@ def ingest_markdown(result: IngestResult) -> list[str]:
     if result.files:
         lines += ["### Files read", "", "| file | format | rows read | loaded | rejected | duplicate | skipped |",
                   "|---|---|---:|---:|---:|---:|---:|"]
-        lines += [f"| {md_escape(f.file)} | {md_escape(f.adapter)} | {f.rows_read:,} | {f.rows_loaded:,} | "
-                  f"{f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |" for f in result.files]
+        for f in result.files:  # stored already: the counts recorded when it was loaded
+            c = f.stored or f
+            name = md_escape(f.file) + (" (already stored; counts as loaded then)" if f.stored else "")
+            lines.append(f"| {name} | {md_escape(f.adapter)} | {c.rows_read:,} | {c.rows_loaded:,} | "
+                         f"{c.rows_rejected:,} | {c.rows_duplicate:,} | {c.rows_skipped:,} |")
         lines.append("")
     lines += not_logs_markdown(result.not_logs)
     return lines
@@ -213,7 +216,8 @@ def report_markdown(r: Report) -> str:
     if r.files:
         lines += ["| file | format | rows read | loaded | rejected | duplicate | skipped |",
                   "|---|---|---:|---:|---:|---:|---:|"]
-        lines += [f"| {md_escape(f.file)} | {md_escape(f.adapter)} | {f.rows_read:,} | {f.rows_loaded:,} | "
+        lines += [f"| {md_escape(f.file)}{' (stored earlier: counts as loaded then)' if f.stored_earlier else ''} | "
+                  f"{md_escape(f.adapter)} | {f.rows_read:,} | {f.rows_loaded:,} | "
                   f"{f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |" for f in r.files]
         lines.append("")
     lines += not_logs_markdown(r.files_left_alone)

@@ -77,10 +77,13 @@ def file_line(f: FileResult) -> RenderableType:
     verb = {"loaded": "Ingested", "replaced": "Re-ingested", "unchanged": "Already stored"}[f.status]
     name = plain(f" {verb} ", style="bold")
     name.append(_short(f.file), style="cyan")
-    counts = (f"{n(f.rows_read)} rows read · {n(f.rows_loaded)} loaded · "
-              f"{n(f.rows_rejected)} rejected · {n(f.rows_duplicate)} duplicate")
-    if f.rows_skipped:
-        counts += f" · {n(f.rows_skipped)} skipped"
+    c = f.stored or f  # stored already: the counts recorded when it was loaded, not "all duplicate"
+    counts = (f"{n(c.rows_read)} rows read · {n(c.rows_loaded)} loaded · "
+              f"{n(c.rows_rejected)} rejected · {n(c.rows_duplicate)} duplicate")
+    if c.rows_skipped:
+        counts += f" · {n(c.rows_skipped)} skipped"
+    if f.stored is not None:
+        counts += " when it was loaded"
     return Flow([[name, plain(f"[{f.adapter}]", style="dim"), plain(counts)]], sep=2, indent=3)
 
 

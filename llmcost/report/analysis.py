@@ -435,6 +435,7 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     total_cost = totals.cost_usd
     breakdowns: dict[str, list[BreakdownRow]] = {}
     rest_rows: dict[str, Rest] = {}
+    full: dict[str, list[BreakdownRow]] = {}  # every key pulled back (before a small dimension's cut)
     for name, out_key in BREAKDOWN_KEYS.items():
         items = []
         for key, calls, inp, cr, cw, out, c, unpriced, *_ in by[name]:
@@ -449,7 +450,7 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
             items.sort(key=lambda r: (r.key is None, r.key or ""))
         else:
             items.sort(key=lambda r: (-r.cost_usd, -r.calls, r.key is None, r.key or ""))
-        breakdowns[out_key] = items
+        breakdowns[out_key] = full[out_key] = items
         if name in rests:  # summed in DuckDB over every key left out
             keys, r_calls, r_inp, r_cr, r_cw, r_out, r_cost, r_unpriced, *r_err = rests[name]
             cost = _d(r_cost)
@@ -499,8 +500,10 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     if totals.calls_without_time:
         notes.append(f"{totals.calls_without_time:,} calls have no timestamp: priced at the latest "
                      "price period of their model, and left out of the period and daily figures")
+    # the dimensions cut in DuckDB count the keys left out; the others every key pulled back
+    pareto = _pareto(full, total_cost, {BREAKDOWN_KEYS[d]: rest_rows[BREAKDOWN_KEYS[d]] for d in rests})
     return Analysis(period, totals, breakdowns, ingest, scope, unpriced_models, recon, prices_used,
-                    _pareto(breakdowns, total_cost, rest_rows), top_calls, top_convs, unpriced_components,
+                    pareto, top_calls, top_convs, unpriced_components,
                     book_files=[], notes=notes, rest=rest_rows)
 
 

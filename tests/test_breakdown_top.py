@@ -59,6 +59,9 @@ def test_json_top_conversations_and_the_rest_summed():
     assert [r["task_type"] for r in d["by_task_type"]] == ["z", "x"]
     assert (d["by_task_type_rest"]["keys"], d["by_task_type_rest"]["input_tokens"]) == (1, 2000)
     assert d["by_model_rest"] is None  # one model: nothing left out
+    # Pareto over every task type, whatever --top shows: z + x = 43,500 of 52,500 µ$ = 82.9 % ≥ 80 %
+    assert {"dimension": "task_type", "keys": 2, "of_keys": 3,
+            "share_pct": pytest.approx(100 * 43500 / 52500)} in d["pareto"]
 
 
 def test_default_lists_up_to_ten_conversations():

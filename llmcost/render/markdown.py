@@ -11,6 +11,7 @@ from llmcost.render.json_out import iso
 from llmcost.render.safe_text import visible
 from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow, Rest
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
+from llmcost.report.paths import shown_path
 from llmcost.simulate.recommend import RecommendResult
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def ingest_markdown(result: IngestResult) -> list[str]:
                   "|---|---|---:|---:|---:|---:|---:|"]
         for f in result.files:  # stored already: the counts recorded when it was loaded
             c = f.stored or f
-            name = md_escape(f.file) + (" (already stored; counts as loaded then)" if f.stored else "")
+            name = md_escape(shown_path(f.file)) + (" (already stored; counts as loaded then)" if f.stored else "")
             lines.append(f"| {name} | {md_escape(f.adapter)} | {c.rows_read:,} | {c.rows_loaded:,} | "
                          f"{c.rows_rejected:,} | {c.rows_duplicate:,} | {c.rows_skipped:,} |")
         lines.append("")
@@ -88,7 +89,7 @@ def not_logs_markdown(not_logs: list[NotCallLog]) -> list[str]:
     folder, groups, hidden = words.left_alone(not_logs)
     count = len(not_logs)
     lines = [f"{count:,} file{'s' if count != 1 else ''} left alone (not read as call logs)"
-             + (f" in {md_escape(folder)}:" if folder else ":"), ""]
+             + (f" in {md_escape(shown_path(folder))}:" if folder else ":"), ""]
     lines += [f"- {md_escape(words.names_phrase(g))} — {md_escape(g.reason)}" for g in groups]
     if hidden:
         lines.append(f"- … and {hidden:,} more for other reasons (`--format json` lists every one)")

@@ -87,7 +87,7 @@ def test_urls_are_never_fetched(cli, no_network):
         assert r.exit_code == 1 and "does not exist" in r.stderr
     r = cli("analyze", str(G / "tracker.csv"), "--pricing", "https://example.com/prices.yaml")
     assert r.exit_code == 1 and "no such file" in r.stderr
-    r = cli("simulate", "--config", "https://example.com/llmcost.yaml")
+    r = cli("simulate", "--cache", "auto", "--config", "https://example.com/llmcost.yaml")
     assert r.exit_code == 1 and "no such file" in r.stderr
     assert no_network == []
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from llmcost.cli import app, common, progress
 from llmcost.cli.common import (
@@ -26,6 +28,7 @@ from llmcost.cli.common import (
     UntilOpt,
 )
 from llmcost.cli.progress import QuietOpt
+from llmcost.errors import UsageError
 
 
 @app.command(short_help="Where the money goes: cost by model, task, feature, day…", epilog=common.examples(
@@ -52,22 +55,40 @@ def analyze(
     pricing: PricingOpt = None,
     by: ByOpt = None,
     quiet: QuietOpt = False,
+    top: Annotated[int | None, typer.Option(
+        "--top", metavar="N", help="Rows per breakdown, the rest summed in one row (default: 10 "
+        "conversations and tenants, every model, task type, feature, day and provider; 0: every key).",
+        show_default=False)] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Where the money goes: load FILES (if any) and price and summarise their calls, or the
     whole store's."""
     common.set_debug(debug)
     progress.set_quiet(quiet)
+    common.check_format(fmt, "analyze", *OutputFormat)
     from llmcost.report.analysis import analyze_calls
 
     dims = common.parse_by(by)
+    limits = breakdown_limits(top)
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
                              mapping, start, input_excludes_cache, pricing, None, needs_config=False,
                              needs_calls=False) as ctx:
-        result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=ctx.relation)
+        result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=ctx.relation,
+                               limits=limits)
     common.emit(fmt, table=lambda: _render("terminal").render_analysis(result, dims),
                 json=lambda: _render("json_out").analysis_dict(result),
-                markdown=lambda: _render("markdown").analysis_markdown(result))
+                markdown=lambda: _render("markdown").analysis_markdown(result, by=dims))
+
+
+def breakdown_limits(top: int | None) -> dict[str, int | None]:
+    """--top N -> rows per breakdown (None: every key)."""
+    from llmcost.report.analysis import DIMENSIONS, TOP_KEYS
+
+    if top is None:
+        return {"conversation": TOP_KEYS, "tenant": TOP_KEYS}
+    if top < 0:
+        raise UsageError(f"--top {top}: expected a number of rows, 0 for every key.", "For example --top 20.")
+    return {d: top or None for d in DIMENSIONS}
 
 
 def _render(name: str) -> Any:

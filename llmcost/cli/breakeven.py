@@ -100,6 +100,7 @@ def breakeven(
     API? Per task type: the monthly cost of each, the payback in days of its one-time cost, the
     volume from which it breaks even, and every figure it rests on (docs/breakeven.md)."""
     common.set_debug(debug)
+    common.check_format(fmt, "breakeven", *OutputFormat)
     from llmcost.pricing.breakeven_defaults import load_breakeven_defaults
     from llmcost.render import breakeven as render
     from llmcost.simulate.breakeven import BreakevenOptions, check_options

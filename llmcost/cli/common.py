@@ -148,21 +148,28 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
                  excludes: bool | None, pricing: list[str] | None,
                  config: str | None, needs_config: bool = True, needs_calls: bool = True,
                  levers: LeverOptions | None = None,
-                 on_step: Callable[[str], None] | None = None) -> Iterator[ScopeContext]:
+                 on_step: Callable[[str], None] | None = None,
+                 before_store: Callable[[PriceBook], None] | None = None) -> Iterator[ScopeContext]:
     """Open the store, load FILES, and price the calls in scope (DESIGN §1 scope and filters).
     A command that uses no task policies (`needs_config=False`) runs with a broken llmcost.yaml,
-    saying so in one warning line. Every filter value, date and lever scope (`levers`) is checked
-    against the calls first (`llmcost.scope_check`): no call at all is an error unless the command
-    can say so itself (`needs_calls=False`). `on_step` is told the pricing step (a progress
-    display)."""
+    saying so in one warning line. Every option is checked before the store is opened: the
+    filters' dates here, the command's own options in `before_store` (given the price book).
+    Then every filter value, date and lever scope (`levers`) is checked against the calls
+    (`llmcost.scope_check`): no call at all is an error unless the command can say so itself
+    (`needs_calls=False`). `on_step` is told the pricing step (a progress display)."""
     from llmcost.config import config_warning, load_config, try_load_config
     from llmcost.pricing.book import load_book
     from llmcost.report.analysis import prepare_priced_scope
+    from llmcost.scope import make_scope
     from llmcost.scope_check import ScopeRequest, check_request, confirm_in_scope
     from llmcost.store import open_store
 
     options = ingest_options(source, mapping, model, start, excludes)
+    # a bad date stops here (a relative one is only parsed: it counts back from the last call, below)
+    make_scope(None, since, until, model, provider, feature, task, tenant, last_call=datetime(2000, 1, 1))
     book = load_book(pricing)
+    if before_store is not None:
+        before_store(book)
     if needs_config:
         cfg = load_config(config)
     else:
@@ -390,6 +397,14 @@ def failed_files() -> int:
 
 def reset_failed_files() -> None:
     _failed_files.set(0)
+
+
+def check_format(fmt: OutputFormat, command: str, *offered: OutputFormat) -> None:
+    """At the top of a command, before anything is read or computed: the format is one the command
+    writes (`emit` would refuse it only after the work)."""
+    if fmt not in offered:
+        raise UsageError(f"llmcost {command} has no {fmt.value} output.",
+                         "Use --format " + " or ".join(f.value for f in offered) + ".")
 
 
 def emit(fmt: OutputFormat, table: Callable[[], Any], json: Callable[[], dict[str, Any]],

@@ -47,6 +47,7 @@ def ingest(
     cannot be read is named with why and the others load (exit code 1)."""
     common.set_debug(debug)
     progress.set_quiet(quiet)
+    common.check_format(fmt, "ingest", *OutputFormat)
     if not files:
         raise UsageError("ingest needs at least one file, folder or glob.",
                          "For example: llmcost ingest logs/*.csv")
@@ -59,4 +60,11 @@ def ingest(
         result = common.load_files(store, files, options, quiet=fmt is not OutputFormat.table,
                                    warn_failed=False)
     common.emit(fmt, table=lambda: terminal.render_ingest(result),
-                json=lambda: json_out.ingest_doc(result))
+                json=lambda: json_out.ingest_doc(result),
+                markdown=lambda: _ingest_markdown(result))
+
+
+def _ingest_markdown(result: object) -> str:
+    from llmcost.render.markdown import ingest_markdown
+
+    return "\n".join(["## Ingest", "", *ingest_markdown(result)])  # type: ignore[arg-type]

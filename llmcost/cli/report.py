@@ -77,7 +77,9 @@ def reproduce_line(files: list[str] | None, output: str, **options: object) -> s
                 args += [flag, str(v)]
         else:
             args += [flag, str(value)]
-    return shlex.join(args)
+    from llmcost.report.paths import shared_path
+
+    return shlex.join(shared_path(a) for a in args)  # no absolute path in a shared report
 
 
 def render(report: Report, kind: str) -> str:

@@ -70,6 +70,7 @@ def forget(
 ) -> None:
     """Remove a file's calls and rejects from the store."""
     common.set_debug(debug)
+    common.check_format(fmt, "forget", OutputFormat.table, OutputFormat.json)  # before anything is removed
     from llmcost.render import terminal
     from llmcost.scope_check import forget_target
     from llmcost.store import open_store

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -125,7 +125,9 @@ def simulate(
     scenario is priced like the baseline."""
     common.set_debug(debug)
     progress.set_quiet(quiet)
+    common.check_format(fmt, "simulate", *OutputFormat)
     from llmcost.render import json_out, terminal
+    from llmcost.simulate.lever_checks import check_lever_options
     from llmcost.simulate.options import LeverOptions, simulate_options
 
     levers = LeverOptions(route=route or [], trim_prompt=trim_prompt or [], dedupe=dedupe, cache=cache,
@@ -135,13 +137,16 @@ def simulate(
                           cap_input=cap_input or [], cascade=cascade or [],
                           pass_score=pass_score, escalate_rate=escalate_rate, eval_file=eval_file,
                           similar_cache=similar_cache, similar_window=similar_window, deflect=deflect or [])
+    check_lever_options(levers)  # before the price book is even read; the models in it below
     with progress.steps(fmt is OutputFormat.table) as on_step, common.priced_scope(
             files, db, fmt, since, until, model, provider, feature, task, tenant, source, mapping, start,
-            input_excludes_cache, pricing, config, levers=levers, on_step=on_step) as ctx:
+            input_excludes_cache, pricing, config, levers=levers, on_step=on_step,
+            before_store=lambda book: check_lever_options(levers, book)) as ctx:
         result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.levers or levers,
                                   on_step=on_step)
     common.emit(fmt, table=lambda: terminal.render_simulation(result),
-                json=lambda: json_out.simulation_dict(result))
+                json=lambda: json_out.simulation_dict(result),
+                markdown=lambda: _whatif_markdown().simulation_page(result))
 
 
 @app.command(short_help="Savings levers ranked from your traffic, then the plan.", epilog=common.examples(
@@ -174,6 +179,7 @@ def recommend(
     stacked plan (no double counting)."""
     common.set_debug(debug)
     progress.set_quiet(quiet)
+    common.check_format(fmt, "recommend", *OutputFormat)
     from llmcost.render import json_out, terminal
     from llmcost.simulate.recommend import recommend as run_recommend
 
@@ -184,4 +190,12 @@ def recommend(
             ctx.config.quality_eval, ctx.config.quality_eval_origin = eval_file, "--eval"
         result = run_recommend(ctx.store, ctx.book, ctx.relation, ctx.config, on_step=on_step)
     common.emit(fmt, table=lambda: terminal.render_recommend(result),
-                json=lambda: json_out.recommend_dict(result))
+                json=lambda: json_out.recommend_dict(result),
+                markdown=lambda: _whatif_markdown().recommend_page(result))
+
+
+def _whatif_markdown() -> Any:
+    """The Markdown renderer, imported only when chosen."""
+    from llmcost.render import whatif_markdown
+
+    return whatif_markdown

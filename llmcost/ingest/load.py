@@ -80,6 +80,17 @@ SMALL_FILE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
+class StoredCounts:
+    """A file's accounting as the store recorded it when the file was loaded."""
+
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    rows_duplicate: int
+    rows_skipped: int
+
+
+@dataclass
 class FileResult:
     file: str
     adapter: str
@@ -92,6 +103,7 @@ class FileResult:
     rows_skipped: int = 0
     rows_conflicting: int = 0
     notes: list[str] = field(default_factory=list)
+    stored: StoredCounts | None = None  # content stored already: its counts as recorded then
 
     def balanced(self) -> bool:
         return self.rows_read == (
@@ -431,7 +443,8 @@ def _unchanged(item: PlannedFile, counts: list[int]) -> FileResult:
     read, loaded, rejected, duplicate, skipped = counts
     return FileResult(str(item.path), item.adapter.name, item.content_hash, "unchanged",
                       rows_read=read, rows_loaded=0, rows_rejected=rejected,
-                      rows_duplicate=loaded + duplicate, rows_skipped=skipped)
+                      rows_duplicate=loaded + duplicate, rows_skipped=skipped,
+                      stored=StoredCounts(read, loaded, rejected, duplicate, skipped))
 
 
 def _record_source(store: Store, item: PlannedFile, r: FileResult) -> None:

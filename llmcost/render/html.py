@@ -442,7 +442,8 @@ def _quality(page: Page) -> str:
     parts = ['<section id="quality"><h2>Data quality</h2>']
     if r.files:
         which = "Files loaded in this run" if r.files_from_this_run else "Files behind these calls (as stored)"
-        rows = [[esc(f.file), esc(f.adapter), n(f.rows_read), n(f.rows_loaded), n(f.rows_rejected),
+        rows = [[esc(f.file) + (" (stored earlier: counts as loaded then)" if f.stored_earlier else ""),
+                 esc(f.adapter), n(f.rows_read), n(f.rows_loaded), n(f.rows_rejected),
                  n(f.rows_duplicate), n(f.rows_skipped)] for f in r.files]
         parts.append(_table(["File", "Format", "Rows read", "Loaded", "Rejected", "Duplicate", "Skipped"], rows,
                             numeric={2, 3, 4, 5, 6}, caption=which))

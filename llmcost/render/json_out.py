@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmcost import __version__
-from llmcost.report.analysis import BREAKDOWN_KEYS, DIMENSIONS, Analysis
+from llmcost.report.analysis import BREAKDOWN_KEYS, DIMENSIONS, Analysis, BreakdownRow
 
 if TYPE_CHECKING:  # types only: importing them would load every log adapter and the levers
     from llmcost.ingest import IngestResult
@@ -59,6 +59,8 @@ def ingest_dict(result: IngestResult | None) -> dict[str, Any]:
     doc["files"] = [
         {"file": f.file, "adapter": f.adapter, "status": f.status, "content_hash": f.content_hash}
         | {k: getattr(f, k) for k in keys} | {"notes": f.notes}
+        # content stored already (status unchanged): its counts as recorded when it was loaded
+        | {"stored": None if f.stored is None else f.stored.__dict__}
         for f in result.files
     ]
     doc["not_call_logs"] = [{"file": x.file, "reason": x.reason} for x in result.not_logs]
@@ -107,22 +109,26 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
         },
         "ingest": ingest_dict(a.ingest),
     }
-    for name in DIMENSIONS:
-        doc[BREAKDOWN_KEYS[name]] = [
-            # a row whose calls are all unpriced has no cost (null), never $0
-            {name: r.key, "calls": r.calls, "cost_usd": money(r.cost_usd) if r.priced else None,
-             "share_pct": r.share_pct,
-             "monthly_usd": money(a.period.monthly(r.cost_usd)) if r.priced else None,
-             "unpriced_calls": r.unpriced_calls, "input_tokens": r.input_tokens,
-             "cache_read_tokens": r.cache_read_tokens, "cache_write_tokens": r.cache_write_tokens,
-             "output_tokens": r.output_tokens, "calls_share_pct": r.calls_share_pct}
-            # per billed call (errored calls left out); conversations are summed without them
-            | ({} if name == "conversation" else {
+    def row(name: str, r: BreakdownRow) -> dict[str, Any]:
+        # a row whose calls are all unpriced has no cost (null), never $0
+        return {name: r.key, "calls": r.calls, "cost_usd": money(r.cost_usd) if r.priced else None,
+                "share_pct": r.share_pct,
+                "monthly_usd": money(a.period.monthly(r.cost_usd)) if r.priced else None,
+                "unpriced_calls": r.unpriced_calls, "input_tokens": r.input_tokens,
+                "cache_read_tokens": r.cache_read_tokens, "cache_write_tokens": r.cache_write_tokens,
+                "output_tokens": r.output_tokens, "calls_share_pct": r.calls_share_pct,
+                # per billed call (errored calls left out)
                 "errored_calls": r.errored_calls, "billed_calls": r.billed_calls,
                 "cost_per_call_usd": money(r.cost_per_call),
-                "avg_input_tokens": r.avg_input_tokens, "avg_output_tokens": r.avg_output_tokens})
-            for r in a.breakdowns[BREAKDOWN_KEYS[name]]
-        ]
+                "avg_input_tokens": r.avg_input_tokens, "avg_output_tokens": r.avg_output_tokens}
+
+    for name in DIMENSIONS:
+        key = BREAKDOWN_KEYS[name]
+        doc[key] = [row(name, r) for r in a.breakdowns[key]]
+        # the keys beyond the rows above, summed (`keys`: how many); null when every key is listed
+        rest = a.rest.get(key)
+        doc[f"{key}_rest"] = None if rest is None else {"keys": rest.keys} | {
+            k: v for k, v in row(name, rest.row).items() if k != name}
     doc["unpriced_models"] = [{"model": u.model, "calls": u.calls, "reason": u.reason, "suggestion": u.suggestion}
                               for u in a.unpriced_models]
     doc["unpriced_components"] = a.unpriced_components

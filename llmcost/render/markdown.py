@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from llmcost.render import words
 from llmcost.render.json_out import iso
-from llmcost.render.paths import shown_path
 from llmcost.render.safe_text import visible
-from llmcost.report.analysis import Analysis, BreakdownRow
+from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow, Rest
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
+from llmcost.report.paths import shared_path
 from llmcost.simulate.recommend import RecommendResult
 
 if TYPE_CHECKING:
@@ -30,7 +30,10 @@ def md_escape(text: object) -> str:
 
 
 def usd(v: Decimal | None) -> str:
-    return "–" if v is None else f"${v:,.2f}"
+    """Dollars and cents; an amount under a cent in four decimals (never "$0.00" for a cost)."""
+    if v is None:
+        return "–"
+    return f"${v:,.4f}" if 0 < abs(v) < Decimal("0.01") else f"${v:,.2f}"
 
 
 def usd4(v: Decimal) -> str:
@@ -44,18 +47,21 @@ def _avg(r: BreakdownRow) -> str:
     return f"{r.avg_input_tokens:,.0f} / {r.avg_output_tokens:,.0f}"
 
 
-def _table(title: str, key: str, rows: list[BreakdownRow], errored: bool = False) -> list[str]:
-    """A breakdown; with `errored`, a column of errored calls (the averages leave them out)."""
+def _table(title: str, key: str, rows: list[BreakdownRow], errored: bool = False,
+           rest: Rest | None = None) -> list[str]:
+    """A breakdown; with `errored`, a column of errored calls (the averages leave them out); the
+    keys left out of its rows (`rest`) summed in a last row."""
     err_head, err_rule = (" errored |", "---:|") if errored else ("", "")
     avg = "billed avg in / out" if errored else "avg in / out tokens"
     out = [f"### {title}", "",
            f"| {key} | calls |{err_head} cost | share | input tokens | output tokens | {avg} |",
            f"|---|---:|{err_rule}---:|---:|---:|---:|---:|"]
-    for r in rows:
+    for r in [*rows, *([rest.row] if rest else [])]:
         cost = usd(r.cost_usd) if r.priced else "unpriced"
         share = f"{r.share_pct:.1f} %" if r.priced else "–"
         err = f" {r.errored_calls:,} |" if errored else ""
-        out.append(f"| {md_escape(r.key)} | {r.calls:,} |{err} {cost} | {share} | "
+        label = f"… {rest.keys:,} more" if rest and r is rest.row else md_escape(r.key)
+        out.append(f"| {label} | {r.calls:,} |{err} {cost} | {share} | "
                    f"{r.input_tokens:,} | {r.output_tokens:,} | {_avg(r)} |")
     return [*out, ""]
 
@@ -66,9 +72,11 @@ def ingest_markdown(result: IngestResult) -> list[str]:
     if result.files:
         lines += ["### Files read", "", "| file | format | rows read | loaded | rejected | duplicate | skipped |",
                   "|---|---|---:|---:|---:|---:|---:|"]
-        lines += [f"| {md_escape(shown_path(f.file))} | {md_escape(f.adapter)} | {f.rows_read:,} | "
-                  f"{f.rows_loaded:,} | {f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |"
-                  for f in result.files]
+        for f in result.files:  # stored already: the counts recorded when it was loaded
+            c = f.stored or f
+            name = md_escape(shared_path(f.file)) + (" (already stored; counts as loaded then)" if f.stored else "")
+            lines.append(f"| {name} | {md_escape(f.adapter)} | {c.rows_read:,} | {c.rows_loaded:,} | "
+                         f"{c.rows_rejected:,} | {c.rows_duplicate:,} | {c.rows_skipped:,} |")
         lines.append("")
     lines += failed_markdown(result)
     lines += not_logs_markdown(result.not_logs)
@@ -89,17 +97,25 @@ def not_logs_markdown(not_logs: list[NotCallLog]) -> list[str]:
         return []
     import dataclasses
 
-    folder, groups, hidden = words.left_alone([dataclasses.replace(x, file=shown_path(x.file)) for x in not_logs])
+    folder, groups, hidden = words.left_alone([dataclasses.replace(x, file=shared_path(x.file)) for x in not_logs])
     count = len(not_logs)
     lines = [f"{count:,} file{'s' if count != 1 else ''} left alone (not read as call logs)"
-             + (f" in {md_escape(folder)}:" if folder else ":"), ""]
+             + (f" in {md_escape(shared_path(folder))}:" if folder else ":"), ""]
     lines += [f"- {md_escape(words.names_phrase(g))} — {md_escape(g.reason)}" for g in groups]
     if hidden:
         lines.append(f"- … and {hidden:,} more for other reasons (`--format json` lists every one)")
     return [*lines, ""]
 
 
-def analysis_markdown(a: Analysis, with_ingest: bool = True) -> str:
+BY_TITLES = {"model": ("By model", "model"), "task_type": ("By task type", "task type"),
+             "feature": ("By feature", "feature"), "tenant": ("By tenant", "tenant"),
+             "day": ("By day", "day"), "conversation": ("By conversation", "conversation"),
+             "provider": ("By provider", "provider")}
+
+
+def analysis_markdown(a: Analysis, with_ingest: bool = True, by: list[str] | None = None) -> str:
+    """The analysis; `by`: the breakdowns asked for (--by), else model, task type, feature and
+    tenant (those the log labels)."""
     t = a.totals
     lines = ["## LLM spend", "",
              (f"Period: {iso(a.period.start)} → {iso(a.period.end)} ({a.period.days:.1f} days)"
@@ -126,13 +142,11 @@ def analysis_markdown(a: Analysis, with_ingest: bool = True) -> str:
                      f"{usd(t.costs.output)}, other {usd(t.costs.other)}")
     lines += [f"- Input tokens: {t.input_tokens:,} (cache reads {t.cache_read_tokens:,}, "
               f"cache writes {t.cache_write_tokens:,}); output tokens: {t.output_tokens:,}", ""]
-    for key, title, name in (("by_model", "By model", "model"),
-                             ("by_task_type", "By task type", "task type"),
-                             ("by_feature", "By feature", "feature"),
-                             ("by_tenant", "By tenant", "tenant")):
+    for dim in by or ("model", "task_type", "feature", "tenant"):
+        key, (title, name) = BREAKDOWN_KEYS[dim], BY_TITLES[dim]
         rows = a.breakdowns[key]
-        if key == "by_model" or any(r.key is not None for r in rows):
-            lines += _table(title, name, rows, errored=t.errored_calls > 0)
+        if by or key == "by_model" or any(r.key is not None for r in rows):
+            lines += _table(title, name, rows, errored=t.errored_calls > 0, rest=a.rest.get(key))
     for u in a.unpriced_models:
         lines.append(f"> ⚠ unpriced: {md_escape(words.model_label(u.model))} ({u.calls:,} calls): "
                      f"{md_escape(u.reason + words.suggested(u))}")
@@ -214,9 +228,9 @@ def report_markdown(r: Report) -> str:
     if r.files:
         lines += ["| file | format | rows read | loaded | rejected | duplicate | skipped |",
                   "|---|---|---:|---:|---:|---:|---:|"]
-        lines += [f"| {md_escape(shown_path(f.file))} | {md_escape(f.adapter)} | {f.rows_read:,} | "
-                  f"{f.rows_loaded:,} | {f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |"
-                  for f in r.files]
+        lines += [f"| {md_escape(f.file)}{' (stored earlier: counts as loaded then)' if f.stored_earlier else ''} | "
+                  f"{md_escape(f.adapter)} | {f.rows_read:,} | {f.rows_loaded:,} | "
+                  f"{f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |" for f in r.files]
         lines.append("")
     lines += not_logs_markdown(r.files_left_alone)
     lines.append(f"- {r.rows_rejected:,} rows rejected; {a.totals.unpriced_calls:,} calls unpriced "

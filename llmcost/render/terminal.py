@@ -17,7 +17,7 @@ from llmcost.render import words
 from llmcost.render.paths import fit_path, shown_path
 from llmcost.render.rich_safe import add_row, plain
 from llmcost.render.safe_text import visible
-from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow
+from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow, Rest, sum_rows
 from llmcost.simulate.recommend import RecommendResult
 from llmcost.simulate.run import LeverResult, Simulation
 from llmcost.store import ForgetResult, RejectRow, SourceRow, StoreTotals
@@ -100,10 +100,13 @@ class FileLine:
 
 def file_line(f: FileResult) -> RenderableType:
     verb = {"loaded": "Ingested", "replaced": "Re-ingested", "unchanged": "Already stored"}[f.status]
-    counts = [f"{n(f.rows_read)} rows read", f"{n(f.rows_loaded)} loaded", f"{n(f.rows_rejected)} rejected",
-              f"{n(f.rows_duplicate)} duplicate"]
-    if f.rows_skipped:
-        counts.append(f"{n(f.rows_skipped)} skipped")
+    c = f.stored or f  # stored already: the counts recorded when it was loaded, not "all duplicate"
+    counts = [f"{n(c.rows_read)} rows read", f"{n(c.rows_loaded)} loaded", f"{n(c.rows_rejected)} rejected",
+              f"{n(c.rows_duplicate)} duplicate"]
+    if c.rows_skipped:
+        counts.append(f"{n(c.rows_skipped)} skipped")
+    if f.stored is not None:
+        counts[-1] += " when it was loaded"
     return FileLine(verb, f.file, f.adapter, counts)
 
 
@@ -184,11 +187,12 @@ def _avg(r: BreakdownRow) -> str:
     return f"{n(r.avg_input_tokens)} / {n(r.avg_output_tokens)}"
 
 
-def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12, errored: bool = False) -> RenderableType:
+def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12, errored: bool = False,
+                     rest: Rest | None = None) -> RenderableType:
     """One breakdown, 2 spaces in: a table where it fits with its labels (wrapped between words,
     never cut); on a narrower terminal, or with a label too long to wrap, a block per row (the
     label, then its figures). With `errored`, a column of the errored calls (averages leave them
-    out)."""
+    out). The keys beyond `limit` rows, and those the analysis summed in `rest`, as one row."""
     from rich.padding import Padding
 
     from llmcost.render.fit_width import Col, TableOrBlocks, WrappedItems
@@ -212,10 +216,13 @@ def _breakdown_table(dim: str, rows: list[BreakdownRow], limit: int = 12, errore
         cost = "unpriced" if not r.priced else usd(r.cost_usd) + (" + unpriced" if r.unpriced_calls else "")
         add(r.key if r.key is not None else "(none)", r.calls, r.errored_calls, cost,
             f"{r.share_pct:.1f} %" if r.priced else "–", _avg(r))
-    if len(rows) > limit:
-        rest = rows[limit:]
-        add(f"{len(rest)} other {label}s", sum(r.calls for r in rest), sum(r.errored_calls for r in rest),
-            usd(sum((r.cost_usd for r in rest), Decimal(0))), f"{sum(r.share_pct for r in rest):.1f} %", "")
+    if len(rows) > limit or rest is not None:
+        left = rows[limit:] + ([rest.row] if rest is not None else [])
+        more = sum_rows(left)
+        keys = len(rows[limit:]) + (rest.keys if rest else 0)
+        add(f"{n(keys)} other {label}{'s' if keys != 1 else ''}", more.calls, more.errored_calls,
+            usd(more.cost_usd) if more.priced else "unpriced",
+            f"{more.share_pct:.1f} %" if more.priced else "–", _avg(more))
     return Padding(TableOrBlocks(columns, table_rows, blocks), (0, 0, 0, 2), expand=False)
 
 
@@ -266,7 +273,8 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
     for dim in by or default_dims(a):
         rows = a.breakdowns[BREAKDOWN_KEYS[dim]]
         if rows:
-            parts.append(_breakdown_table(dim, rows, errored=t.errored_calls > 0))
+            parts.append(_breakdown_table(dim, rows, errored=t.errored_calls > 0,
+                                          rest=a.rest.get(BREAKDOWN_KEYS[dim])))
             parts.append(plain(""))
     summary = []
     if not t.nothing_priced:

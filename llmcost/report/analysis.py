@@ -191,6 +191,15 @@ class BreakdownRow(PerBilledCall):
 
 
 @dataclass
+class Rest:
+    """The keys of a breakdown left out of its top rows, summed (in DuckDB): how many keys, and
+    their calls, tokens and cost as one row (its `key` is None)."""
+
+    keys: int
+    row: BreakdownRow
+
+
+@dataclass
 class Pareto:
     dimension: str
     keys: int  # how many of the top keys reach `share_pct` of spend
@@ -270,6 +279,9 @@ class Analysis:
     unpriced_components: list[str]
     book_files: list[str]
     notes: list[str] = field(default_factory=list)
+    # per breakdown key (`by_conversation` …): the keys beyond its top rows, summed; absent when
+    # every key is shown
+    rest: dict[str, Rest] = field(default_factory=dict)
 
     @property
     def monthly_usd(self) -> Decimal | None:
@@ -300,16 +312,46 @@ _SETS: dict[str, str] = {
     "model": "_model", "task_type": "task_type", "feature": "feature", "tenant": "tenant",
     "day": "_day", "provider": "provider", "period": "period_key",
 }
-TOP_CONVERSATIONS = 100
+TOP_KEYS = 10  # rows of the breakdowns with many keys (conversation, tenant) unless asked otherwise
 FINE = "llmcost_analysis_fine"
+_ROW_FIGURES = ("calls", "inp", "cr", "cw", "out", "cost", "unpriced", "errs", "e_inp", "e_out", "e_unp")
+
+
+def _top_and_rest(store: Store, rel: str, expr: str, limit: int | None,
+                  where: str = "true") -> tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]:
+    """One breakdown over the priced calls, grouped in DuckDB: its `limit` most expensive keys
+    (cost, then calls, then key; every key when None), and every other key summed into one row
+    (keys counted) — only those rows come back. Rows are (key, calls, input, cache read, cache
+    write, output, cost, unpriced, errored, errored input, errored output, errored unpriced); the
+    rest is (keys, calls, …) or None when no key is left out."""
+    figures = ", ".join(f"{'coalesce(sum(cost_usd), 0)' if k == 'cost' else ROLLUP_FIGURES[k]} AS {k}"
+                        for k in _ROW_FIGURES)
+    grouped = f"SELECT {expr} AS k, {figures} FROM {rel} WHERE {where} GROUP BY 1"
+    if limit is None:
+        return list(store.query(grouped)), None
+    sums = ", ".join(f"sum({k})" for k in _ROW_FIGURES)
+    rows = store.query(f"""
+        WITH g AS ({grouped}),
+        r AS (SELECT *, row_number() OVER (ORDER BY cost DESC, calls DESC, k ASC NULLS LAST) <= {int(limit)}
+                        AS top FROM g)
+        SELECT top, CASE WHEN top THEN k END, count(*), {sums} FROM r
+        GROUP BY top, CASE WHEN top THEN k END""")
+    top = [(k, *figs) for is_top, k, _n, *figs in rows if is_top]
+    rest = next(((n, *figs) for is_top, _k, n, *figs in rows if not is_top), None)
+    return top, rest
 
 
 def analyze_calls(store: Store, book: PriceBook, scope: Scope,
-                  ingest: IngestResult | None, top: int = 5, relation: str | None = None) -> Analysis:
+                  ingest: IngestResult | None, top: int = 5, relation: str | None = None,
+                  limits: dict[str, int | None] | None = None) -> Analysis:
     """Everything `analyze` reports, from a few aggregate passes over the priced calls: the
     totals, every breakdown at once (GROUPING SETS), the top calls and conversations (and, only
     when there are any, reconciliation and unpriced models); only aggregated rows come back.
-    `relation`: the priced calls in scope when already prepared (`prepare_priced_scope`)."""
+    `relation`: the priced calls in scope when already prepared (`prepare_priced_scope`).
+    `limits`: dimension -> how many keys its breakdown shows, the others summed in `rest`
+    (conversations: TOP_KEYS unless given; every other dimension: all its keys unless given)."""
+    limits = {"conversation": TOP_KEYS, **(limits or {})}
+    top_of = {k: v for k, v in limits.items() if v is not None}
     rel = relation or prepare_priced_scope(store, book, scope)
     # one pass to a small table: every figure per model x task x feature x day x provider x
     # price period (thousands of rows for millions of calls); the totals and all breakdowns but
@@ -345,7 +387,7 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     names = list(fine_keys)
     n = len(names)
     gid = ", ".join(f"d_{k}" for k in names)
-    by: dict[str, list[tuple[Any, ...]]] = {k: [] for k in _SETS}
+    by: dict[str, list[tuple[Any, ...]]] = {k: [] for k in (*_SETS, "conversation")}
     figures = ("sum(calls), sum(inp), sum(cr), sum(cw), sum(out), sum(cost), sum(unpriced), "
                "sum(errs), sum(e_inp), sum(e_out), sum(e_unp)")
     for row in store.query(f"""
@@ -357,13 +399,16 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
             # GROUPING's bit is 0 for the column grouped on; the leftmost column is the high bit
             if not (g >> (n - 1 - i)) & 1:
                 by[name].append((keys[i], *row[1 + n:]))
+    rests: dict[str, tuple[Any, ...]] = {}
     if calls:
-        by["tenant"] = list(store.query(f"""
-            SELECT tenant, count(*), sum(input_tokens), sum(cache_read_tokens),
-                   sum(cache_write_5m_tokens + cache_write_1h_tokens), sum(output_tokens),
-                   sum(cost_usd), count(*) FILTER (WHERE cost_input IS NULL),
-                   {", ".join(ROLLUP_FIGURES[k] for k in ("errs", "e_inp", "e_out", "e_unp"))}
-            FROM {rel} GROUP BY 1"""))
+        by["tenant"], tenant_rest = _top_and_rest(store, rel, "tenant", limits.get("tenant"))
+        if tenant_rest is not None:
+            rests["tenant"] = tenant_rest
+        # the most expensive conversations, the rest summed (a pass of its own: millions of groups)
+        by["conversation"], conversation_rest = _top_and_rest(
+            store, rel, "conversation_id", limits.get("conversation"), "conversation_id IS NOT NULL")
+        if conversation_rest is not None:
+            rests["conversation"] = conversation_rest
     by = {k: [(r[0], r[1], r[2], r[3], r[4], r[5], _d(r[6]), r[7], *r[8:]) for r in rows]
           for k, rows in by.items()}
     # errored calls per breakdown key (from the same passes): per-call figures leave them out
@@ -388,14 +433,10 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     if tier_missing[0]:
         tier_missing = (tier_missing[0], [t for (t,) in store.query(
             f"SELECT DISTINCT service_tier FROM {rel} WHERE tier_priced = false ORDER BY 1")])
-    # the most expensive conversations (a separate pass: millions of groups, two aggregates)
-    by["conversation"] = [(k, c, None, None, None, None, _d(cst), u)
-                          for k, c, cst, u in store.query(
-        f"""SELECT conversation_id, count(*), sum(cost_usd), count(*) FILTER (WHERE cost_input IS NULL)
-            FROM {rel} WHERE conversation_id IS NOT NULL GROUP BY 1
-            ORDER BY sum(cost_usd) DESC NULLS LAST, 1 LIMIT {TOP_CONVERSATIONS}""")]
     total_cost = totals.cost_usd
     breakdowns: dict[str, list[BreakdownRow]] = {}
+    rest_rows: dict[str, Rest] = {}
+    full: dict[str, list[BreakdownRow]] = {}  # every key pulled back (before a small dimension's cut)
     for name, out_key in BREAKDOWN_KEYS.items():
         items = []
         for key, calls, inp, cr, cw, out, c, unpriced, *_ in by[name]:
@@ -410,8 +451,19 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
             items.sort(key=lambda r: (r.key is None, r.key or ""))
         else:
             items.sort(key=lambda r: (-r.cost_usd, -r.calls, r.key is None, r.key or ""))
-        breakdowns[out_key] = items
-    breakdowns["by_conversation"] = [r for r in breakdowns["by_conversation"] if r.key is not None]
+        breakdowns[out_key] = full[out_key] = items
+        if name in rests:  # summed in DuckDB over every key left out
+            keys, r_calls, r_inp, r_cr, r_cw, r_out, r_cost, r_unpriced, *r_err = rests[name]
+            cost = _d(r_cost)
+            rest_rows[out_key] = Rest(int(keys), BreakdownRow(
+                None, int(r_calls), int(r_inp or 0), int(r_cr or 0), int(r_cw or 0), int(r_out or 0), cost,
+                float(100 * cost / total_cost) if total_cost else 0.0,
+                100.0 * r_calls / totals.calls if totals.calls else 0.0, int(r_unpriced),
+                *(int(v or 0) for v in r_err)))
+        elif name in top_of and len(items) > top_of[name]:  # a few rows: summed here
+            left = items[top_of[name]:]
+            breakdowns[out_key] = items[:top_of[name]]
+            rest_rows[out_key] = Rest(len(left), sum_rows(left))
 
     from llmcost.scope_check import book_suggestions
 
@@ -453,24 +505,42 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     if totals.calls_without_time:
         notes.append(f"{totals.calls_without_time:,} calls have no timestamp: priced at the latest "
                      "price period of their model, and left out of the period and daily figures")
+    # the dimensions cut in DuckDB count the keys left out; the others every key pulled back
+    pareto = _pareto(full, total_cost, {BREAKDOWN_KEYS[d]: rest_rows[BREAKDOWN_KEYS[d]] for d in rests})
     return Analysis(period, totals, breakdowns, ingest, scope, unpriced_models, recon, prices_used,
-                    _pareto(breakdowns, total_cost), top_calls, top_convs, unpriced_components,
-                    book_files=[], notes=notes)
+                    pareto, top_calls, top_convs, unpriced_components,
+                    book_files=[], notes=notes, rest=rest_rows)
 
 
-def _pareto(breakdowns: dict[str, list[BreakdownRow]], total: Decimal) -> list[Pareto]:
-    """For each dimension: the fewest top keys that make 80 % of spend."""
+def sum_rows(rows: list[BreakdownRow]) -> BreakdownRow:
+    """Rows of a small breakdown (tens of keys, already aggregated) as one."""
+    def total(attr: str) -> Any:
+        return sum(getattr(r, attr) for r in rows)
+
+    return BreakdownRow(None, total("calls"), total("input_tokens"), total("cache_read_tokens"),
+                        total("cache_write_tokens"), total("output_tokens"),
+                        sum((r.cost_usd for r in rows), ZERO), total("share_pct"), total("calls_share_pct"),
+                        total("unpriced_calls"), total("errored_calls"), total("errored_input_tokens"),
+                        total("errored_output_tokens"), total("errored_unpriced_calls"))
+
+
+def _pareto(breakdowns: dict[str, list[BreakdownRow]], total: Decimal,
+            rests: dict[str, Rest] | None = None) -> list[Pareto]:
+    """For each dimension: the fewest top keys that make 80 % of spend (a dimension cut to its top
+    rows counts the keys left out; when its top rows do not reach 80 %, it is left out)."""
     out: list[Pareto] = []
     if not total:
         return out
     for name in ("task_type", "feature", "tenant", "model"):
         rows = [r for r in breakdowns[BREAKDOWN_KEYS[name]] if r.key is not None]
-        if len(rows) < 2:
+        rest = (rests or {}).get(BREAKDOWN_KEYS[name])
+        of_keys = len(rows) + (rest.keys if rest else 0)
+        if of_keys < 2:
             continue
         acc = ZERO
         for i, r in enumerate(rows, 1):
             acc += r.cost_usd
             if acc >= total * Decimal("0.8"):
-                out.append(Pareto(name, i, len(rows), float(100 * acc / total)))
+                out.append(Pareto(name, i, of_keys, float(100 * acc / total)))
                 break
     return out

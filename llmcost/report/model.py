@@ -31,6 +31,7 @@ from llmcost.ingest.load import NotCallLog
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import PERIODS
 from llmcost.report.analysis import Analysis, analyze_calls
+from llmcost.report.paths import shared_path, shown_in_text
 from llmcost.scope import Scope
 from llmcost.simulate.recommend import RecommendResult, recommend
 from llmcost.store import Store
@@ -138,6 +139,7 @@ class SourceFile:
     rows_duplicate: int
     rows_skipped: int
     notes: list[str] = field(default_factory=list)
+    stored_earlier: bool = False  # given to this run but stored already: the counts recorded then
 
 
 @dataclass
@@ -214,6 +216,7 @@ def build_report(store: Store, book: PriceBook, relation: str, cfg: Config, inge
     now = generated_at or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
+    ingest = _shown_ingest(store, ingest)  # paths relative to where the command ran
     if on_step:
         on_step("summarising spend…")
     analysis = analyze_calls(store, book, scope, ingest, relation=relation)
@@ -229,7 +232,8 @@ def build_report(store: Store, book: PriceBook, relation: str, cfg: Config, inge
     checked = max((p.checked for p in analysis.prices_used if p.checked), default=None)
     return Report(
         version=REPORT_VERSION, title=title, generated_at=now.astimezone(UTC), llmcost_version=__version__,
-        command_line=command_line, price_book_files=sorted(used_files), price_book_checked=checked,
+        command_line=command_line, price_book_files=sorted(shared_path(f) for f in used_files),
+        price_book_checked=checked,
         currency=cur, scope_description=scope.describe(), analysis=analysis, recommend=rec,
         spend_lines=lines, daily_by_model=_daily_by_model(lines), files=files, files_from_this_run=from_run,
         files_left_alone=list(ingest.not_logs) if ingest is not None else [])
@@ -323,14 +327,40 @@ def _daily_by_model(lines: list[SpendLine]) -> list[DayModelCost]:
 
 
 def _files(store: Store, scope: Scope, ingest: IngestResult | None) -> tuple[list[SourceFile], bool]:
-    """The files behind the calls in scope: this run's load figures, or the store's record."""
+    """The files behind the calls in scope: this run's load figures (for a file stored already,
+    the store's, as recorded when it was loaded: this run read none of it), or the store's record."""
     if ingest is not None:
-        return [SourceFile(f.file, f.adapter, f.rows_read, f.rows_loaded, f.rows_rejected, f.rows_duplicate,
-                           f.rows_skipped, list(f.notes)) for f in ingest.files], True
+        out = []
+        for f in ingest.files:
+            if f.stored is not None:
+                c = f.stored
+                out.append(SourceFile(f.file, f.adapter, c.rows_read, c.rows_loaded, c.rows_rejected,
+                                      c.rows_duplicate, c.rows_skipped, list(f.notes), stored_earlier=True))
+            else:
+                out.append(SourceFile(f.file, f.adapter, f.rows_read, f.rows_loaded, f.rows_rejected,
+                                      f.rows_duplicate, f.rows_skipped, list(f.notes)))
+        return out, True
     hashes = set(scope.source_hashes) if scope.source_hashes is not None else None
-    return [SourceFile(s.source_file, s.adapter, s.rows_read, s.rows_loaded, s.rows_rejected, s.rows_duplicate,
-                       s.rows_skipped)
+    return [SourceFile(shared_path(s.source_file), s.adapter, s.rows_read, s.rows_loaded, s.rows_rejected,
+                       s.rows_duplicate, s.rows_skipped)
             for s in store.sources() if hashes is None or s.source_hash in hashes], False
+
+
+def _shown_ingest(store: Store, ingest: IngestResult | None) -> IngestResult | None:
+    """This run's files with their paths relative to where the command ran (in notes too, which
+    may name another stored file)."""
+    if ingest is None:
+        return None
+    from dataclasses import replace
+
+    known = [f.file for f in ingest.files] + [f.file for f in ingest.not_logs]
+    known += [p for (p,) in store.query("SELECT DISTINCT source_file FROM sources")]
+    return replace(
+        ingest,
+        files=[replace(f, file=shared_path(f.file), notes=[shown_in_text(n, known) for n in f.notes])
+               for f in ingest.files],
+        not_logs=[replace(x, file=shared_path(x.file), reason=shown_in_text(x.reason, known))
+                  for x in ingest.not_logs])
 
 
 def default_title(files: list[str] | None) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from llmcost.config import Config
 from llmcost.errors import UsageError
 from llmcost.pricing.book import PriceBook
+from llmcost.simulate import lever_checks, similar
 from llmcost.simulate import levers as L
-from llmcost.simulate import similar
 from llmcost.simulate.recommend import (
     ESTIMATED_PREFIX,
     ESTIMATED_PREFIX_NOTE,
@@ -56,16 +56,8 @@ class LeverOptions:
 def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> tuple[list[L.LeverPlan], list[str]]:
     plans: list[L.LeverPlan] = []
     notes: list[str] = []
-    cacheable: int | None = None
     estimate_prefix = o.cacheable_tokens is not None and o.cacheable_tokens.strip().lower() == "estimate"
-    if o.cacheable_tokens is not None and not estimate_prefix:
-        try:
-            cacheable = int(o.cacheable_tokens.strip().replace(",", "").replace("_", ""))
-        except ValueError:
-            cacheable = -1
-        if not 1 <= cacheable <= MAX_TOKENS:
-            raise UsageError(f"--cacheable-tokens {o.cacheable_tokens}: expected 1 to {MAX_TOKENS:,} tokens, "
-                             "or estimate.", "For example --cacheable-tokens 2000.")
+    cacheable = lever_checks.cacheable_tokens(o.cacheable_tokens)
     evidence = None
     if o.route or o.cascade:  # quality evidence: the eval file, and the log's quality column
         from llmcost.simulate.quality import load_evidence
@@ -83,11 +75,7 @@ def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> 
         plans.append(plan_cascade(store, book, BASE, o.cascade, evidence, o.pass_score, o.escalate_rate))
     for spec in o.trim_prompt:
         scope, value = L.split_scoped(spec)
-        try:
-            fraction = float(value)
-        except ValueError:
-            raise UsageError(f"--trim-prompt {spec}: the fraction must be a number between 0 and 1.",
-                             "For example --trim-prompt 0.3, or summarize=0.3 for one task type.") from None
+        fraction = lever_checks.trim_fraction(spec, value)
         plans.append(L.trim_prompt(fraction, cacheable, scope=scope if scope.text != "all calls" else None))
     if o.dedupe:
         plans.append(L.dedupe(L.parse_duration(o.dedupe, "--dedupe")))
@@ -102,11 +90,7 @@ def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> 
                          "(a prompt or messages column, LiteLLM messages or Langfuse input: docs/formats.md)")
     if o.deflect:
         plans.append(similar.deflect([L.split_scoped(spec) for spec in o.deflect]))
-    if o.cache not in ("auto", "if-cheaper", "off"):
-        raise UsageError(f"--cache {o.cache}: expected auto, if-cheaper or off.",
-                         "For example --cache auto --cache-ttl 5m.")
-    if o.cache_ttl not in ("5m", "1h", "auto"):
-        raise UsageError(f"--cache-ttl {o.cache_ttl}: expected 5m, 1h or auto.", "auto picks the cheaper per prefix.")
+    lever_checks.check_cache(o.cache, o.cache_ttl)
     if o.cache != "off":
         note = None
         if cacheable:
@@ -122,15 +106,7 @@ def build_plans(store: Store, book: PriceBook, cfg: Config, o: LeverOptions) -> 
         caps = []
         for spec in o.cap_output:
             scope, value = L.split_scoped(spec)
-            try:
-                cap = int(value)
-            except ValueError as e:
-                raise UsageError(f"--cap-output {spec}: the cap must be a whole number of tokens.",
-                                 "For example --cap-output summarize=900.") from e
-            if not 0 <= cap <= MAX_TOKENS:
-                raise UsageError(f"--cap-output {spec}: the cap must be 0 to {MAX_TOKENS:,} tokens.",
-                                 "For example --cap-output summarize=900.")
-            caps.append((scope, cap))
+            caps.append((scope, lever_checks.output_cap(spec, value)))
         plans.append(L.cap_output(caps))
     if o.batch:
         if o.batch == "auto":
@@ -197,9 +173,7 @@ def simulate_options(store: Store, book: PriceBook, priced_scope: str, cfg: Conf
     """Baseline and the stacked what-if of the levers the user asked for (`on_step`, when given,
     is told each step as it starts)."""
     if not o.any():
-        raise UsageError("simulate needs at least one lever.",
-                         "For example: llmcost simulate --cache auto --route classify=haiku --batch auto "
-                         "(see llmcost simulate --help), or llmcost recommend for every lever.")
+        raise lever_checks.no_lever()
     step = on_step or (lambda _text: None)
     step("totalling the baseline…")
     calls, unpriced, days, baseline = prepare_base(store, book, priced_scope)

@@ -319,17 +319,17 @@ def _check_levers(o: LeverOptions, v: StoredValues, book: PriceBook,
             specs[i] = f"{fixed}={specs[i].rpartition('=')[2]}"
         scopes.append((f"{option} {fixed if name == 'batch' else changed[name][i]}", L.parse_scope(fixed)))
     for spec in o.route:
-        _check_model("--route", spec, L.split_scoped(spec)[1], book, problems, families=True)
+        check_model("--route", spec, L.split_scoped(spec)[1], book, problems, families=True)
     for spec in o.cascade:
-        _check_model("--cascade", spec, L.split_scoped(spec)[1], book, problems, families=False)
+        check_model("--cascade", spec, L.split_scoped(spec)[1], book, problems, families=False)
     if o.summary_model:
-        _check_model("--summary-model", o.summary_model, o.summary_model, book, problems, families=False)
+        check_model("--summary-model", o.summary_model, o.summary_model, book, problems, families=False)
     batch = changed.pop("batch")
     assert isinstance(batch, str)
     return replace(o, batch=batch or o.batch, **changed), scopes  # type: ignore[arg-type]
 
 
-def _check_model(option: str, spec: str, target: str, book: PriceBook, problems: Problems, families: bool) -> None:
+def check_model(option: str, spec: str, target: str, book: PriceBook, problems: Problems, families: bool) -> None:
     """A route target (a model or a family word) or a cascade model the price book knows."""
     from llmcost.simulate import levers as L
 

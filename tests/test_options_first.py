@@ -25,7 +25,7 @@ CASES = [
     (["simulate", MIXED, "--deflect", "2"], "--deflect 2"),
     (["simulate", MIXED, "--history-window", "2000", "--summary-tokens", "5"], "--summarize"),
     (["simulate", MIXED, "--similar-cache", "0.2"], "--similar-cache 0.2"),
-    (["simulate", MIXED, "--route", "classify=no-such-model-xyz"], "--route no-such-model-xyz"),
+    (["simulate", MIXED, "--route", "classify=no-such-model-xyz"], "--route classify=no-such-model-xyz"),
     (["simulate", MIXED, "--cascade", "classify=no-such-model-xyz"], "--cascade classify=no-such-model-xyz"),
     (["simulate", MIXED, "--cache", "auto", "--escalate-rate", "1.5"], "--escalate-rate 1.5"),
     (["simulate", MIXED, "--cache", "auto", "--since", "garbage"], "--since garbage"),

@@ -114,12 +114,17 @@ def check_lever_options(o: LeverOptions, book: PriceBook | None = None) -> None:
                          "For example --escalate-rate 0.3: 30 % of the calls in scope escalate.")
     if book is None:
         return
+    from llmcost.scope_check import Problems, check_model
+
+    problems = Problems()  # every unknown model at once, each with the nearest book ids
     for spec in o.route:
-        L.route_targets(book, L.split_scoped(spec)[1])
+        check_model("--route", spec, L.split_scoped(spec)[1], book, problems, families=True)
+    for spec in o.cascade:
+        check_model("--cascade", spec, L.split_scoped(spec)[1], book, problems, families=False)
+    if o.summary_model:
+        check_model("--summary-model", o.summary_model, o.summary_model, book, problems, families=False)
+    problems.raise_any()
     if o.cascade:
         from llmcost.simulate.cascade import parse_targets
 
         parse_targets(o.cascade, book)
-    if o.summary_model and not book.resolve(o.summary_model):
-        raise UsageError(f"--summary-model {o.summary_model}: not a model in the price book.",
-                         "Use a model id from `llmcost pricing list`, e.g. gpt-4o-mini.")

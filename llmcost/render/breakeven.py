@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from llmcost import __version__
 from llmcost.render.json_out import iso, money
 from llmcost.render.markdown import md_escape
+from llmcost.report.run_rate import span_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -57,11 +58,11 @@ def task_label(b: TaskBreakeven) -> str:
 def _period_line(r: BreakevenResult) -> str:
     if r.start is None or r.end is None:
         return "no call times logged"
-    span = f"{r.days * 24:.1f} hours" if 0 < r.days < 1 else f"{r.days:.1f} days"  # not "0.0 days"
+    span = span_text(r.days * 86400)  # `7 s`, `3.2 hours`, not "0.0 days"
     return f"{span} ({r.start:%Y-%m-%d} → {r.end:%Y-%m-%d})"
 
 
-MONTH_RULE = "a month = the period's figure × 30 / its days"
+MONTH_RULE = "a month = the 30-day run rate: the period's figure × 30 / its days"
 
 
 def _traffic_line(b: TaskBreakeven) -> str:
@@ -198,7 +199,8 @@ def breakeven_dict(r: BreakevenResult) -> dict[str, Any]:
     return {
         "llmcost_version": __version__,
         "command": "breakeven",
-        "period": {"start": iso(r.start), "end": iso(r.end), "days": r.days},
+        "period": {"start": iso(r.start), "end": iso(r.end), "days": r.days}
+        | ({"run_rate": r.run_rate.as_dict()} if r.run_rate is not None else {}),
         "calls": r.calls,
         "unpriced_calls": r.unpriced_calls,
         "tasks": [_task_dict(b, r) for b in r.tasks],

@@ -2,7 +2,9 @@
 
 Calls are priced in DuckDB (`llmcost.pricing.engine`) and aggregated there in one grouped pass
 (`GROUPING SETS`); only aggregated rows come back to Python. `period.days` is the elapsed time
-between the first and last call in scope; every monthly figure = period figure × 30 / days.
+between the first and last call in scope; every monthly figure is the 30-day run rate of
+`llmcost.report.run_rate` (the main period's figure × 30 / its days, only from a day's span, stray
+calls far outside the main period named and left out of it).
 Unpriced calls (model not in the book) are counted and listed, never in the dollar totals.
 """
 
@@ -23,6 +25,7 @@ from llmcost.pricing.stored import (
     refresh_priced_calls,
     rollup_serves,
 )
+from llmcost.report.run_rate import RunRate, find_run_rate
 from llmcost.scope import Scope
 from llmcost.store import Store
 
@@ -59,8 +62,9 @@ class Period:
         return (self.end - self.start).total_seconds() / 86400
 
     def monthly(self, amount: Decimal | None) -> Decimal | None:
-        """amount × 30 / days; None when the calls span no time at all."""
-        if amount is None or self.days <= 0:
+        """amount × 30 / days; None when the calls span less than a day (no run rate: see
+        `Analysis.run_rate`, which also leaves stray calls out)."""
+        if amount is None or self.days < 1:
             return None
         return amount * Decimal(30 * 86400) / Decimal((self.end - self.start).total_seconds())  # type: ignore[operator]
 
@@ -182,6 +186,7 @@ class BreakdownRow(PerBilledCall):
     errored_input_tokens: int = 0
     errored_output_tokens: int = 0
     errored_unpriced_calls: int = 0
+    stray_cost_usd: Decimal | None = ZERO  # of `cost_usd`: the stray calls' (run_rate); None unknown
 
     @property
     def priced(self) -> bool:
@@ -269,10 +274,18 @@ class Analysis:
     unpriced_components: list[str]
     book_files: list[str]
     notes: list[str] = field(default_factory=list)
+    run_rate: RunRate = field(default_factory=lambda: RunRate(None, None))
 
     @property
     def monthly_usd(self) -> Decimal | None:
-        return self.period.monthly(self.totals.cost_usd)
+        """The 30-day run rate of the spend (stray calls left out); None when there is none."""
+        return self.run_rate.monthly(self.totals.cost_usd - self.run_rate.stray_cost_usd)
+
+    def row_monthly(self, r: BreakdownRow) -> Decimal | None:
+        """A breakdown row's 30-day run rate (None: unpriced, no run rate, or its strays unknown)."""
+        if not r.priced or r.stray_cost_usd is None:
+            return None
+        return self.run_rate.monthly(r.cost_usd - r.stray_cost_usd)
 
 
 def _d(v: Any) -> Decimal:
@@ -339,6 +352,12 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
                     int(cr or 0), int(cw or 0), int(out or 0), int(reas or 0), int(errs),
                     int(no_ts), Costs(_d(c_in), _d(c_cr), _d(c_cw), _d(c_out), _d(c_oth)))
     period = Period(first, last)
+    # the main period and the stray calls far outside it (from the day rows of the same table)
+    run_rate = find_run_rate(store.con, f"SELECT d_day AS d, sum(calls) AS n, min(t0) AS t0, max(t1) AS t1 "
+                                        f"FROM {FINE} GROUP BY 1")
+    stray = run_rate.stray_sql("d_day")
+    if run_rate.strays:
+        run_rate.stray_cost_usd = _d(store.query(f"SELECT sum(cost) FROM {FINE} WHERE {stray}")[0][0])
     ws_unpriced = int(ws or 0)
     tier_missing: tuple[int, list[str]] = (int(tmiss or 0), [])
     names = list(fine_keys)
@@ -346,7 +365,7 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     gid = ", ".join(f"d_{k}" for k in names)
     by: dict[str, list[tuple[Any, ...]]] = {k: [] for k in _SETS}
     figures = ("sum(calls), sum(inp), sum(cr), sum(cw), sum(out), sum(cost), sum(unpriced), "
-               "sum(errs), sum(e_inp), sum(e_out), sum(e_unp)")
+               f"sum(errs), sum(e_inp), sum(e_out), sum(e_unp), coalesce(sum(cost) FILTER (WHERE {stray}), 0)")
     for row in store.query(f"""
             SELECT GROUPING({gid}) AS g, {gid}, {figures} FROM {FINE}
             GROUP BY GROUPING SETS ({", ".join(f"(d_{k})" for k in names)})"""):
@@ -361,13 +380,16 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
             SELECT tenant, count(*), sum(input_tokens), sum(cache_read_tokens),
                    sum(cache_write_5m_tokens + cache_write_1h_tokens), sum(output_tokens),
                    sum(cost_usd), count(*) FILTER (WHERE cost_input IS NULL),
-                   {", ".join(ROLLUP_FIGURES[k] for k in ("errs", "e_inp", "e_out", "e_unp"))}
+                   {", ".join(ROLLUP_FIGURES[k] for k in ("errs", "e_inp", "e_out", "e_unp"))},
+                   coalesce(sum(cost_usd) FILTER (WHERE {run_rate.stray_sql()}), 0)
             FROM {rel} GROUP BY 1"""))
     by = {k: [(r[0], r[1], r[2], r[3], r[4], r[5], _d(r[6]), r[7], *r[8:]) for r in rows]
           for k, rows in by.items()}
     # errored calls per breakdown key (from the same passes): per-call figures leave them out
     errored = {(name, r[0]): tuple(int(v or 0) for v in r[8:12]) for name, rows in by.items()
                for r in rows if len(r) >= 12 and r[8]}
+    # the stray calls' cost per breakdown key (conversations: not summed, unknown when there are any)
+    stray_costs = {(name, r[0]): _d(r[12]) for name, rows in by.items() for r in rows if len(r) >= 13}
     totals.errored_input_tokens, totals.errored_output_tokens, totals.errored_unpriced_calls = (
         int(e_inp or 0), int(e_out or 0), int(e_unp or 0))
     # logged against computed cost per model, and why calls are unpriced: only when there are any
@@ -399,12 +421,14 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
         items = []
         for key, calls, inp, cr, cw, out, c, unpriced, *_ in by[name]:
             err = errored.get((name, key), (0, 0, 0, 0))
+            sc = stray_costs.get((name, key), None if run_rate.strays else ZERO)
             if name == "day" and key is not None:
                 key = key.isoformat()
             items.append(BreakdownRow(
                 key, int(calls), int(inp or 0), int(cr or 0), int(cw or 0), int(out or 0), c,
                 float(100 * c / total_cost) if total_cost else 0.0,
-                100.0 * calls / totals.calls if totals.calls else 0.0, int(unpriced), *err))
+                100.0 * calls / totals.calls if totals.calls else 0.0, int(unpriced), err[0], err[1], err[2], err[3],
+                stray_cost_usd=sc))
         if name == "day":
             items.sort(key=lambda r: (r.key is None, r.key or ""))
         else:
@@ -442,15 +466,14 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
             f"{tier_missing[0]:,} calls on a service tier their provider has no price for "
             f"({', '.join(tier_missing[1])}), priced at standard")
     notes: list[str] = []
-    if totals.calls and period.start is not None and period.days < 1:
-        notes.append(f"the calls in scope span {period.days * 24:.1f} hours: monthly figures "
-                     "extrapolate from less than a day")
+    if run_rate.strays:
+        notes.append(run_rate.stray_note() or "")
     if totals.calls_without_time:
         notes.append(f"{totals.calls_without_time:,} calls have no timestamp: priced at the latest "
                      "price period of their model, and left out of the period and daily figures")
     return Analysis(period, totals, breakdowns, ingest, scope, unpriced_models, recon, prices_used,
                     _pareto(breakdowns, total_cost), top_calls, top_convs, unpriced_components,
-                    book_files=[], notes=notes)
+                    book_files=[], notes=notes, run_rate=run_rate)
 
 
 def _pareto(breakdowns: dict[str, list[BreakdownRow]], total: Decimal) -> list[Pareto]:

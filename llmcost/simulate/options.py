@@ -198,6 +198,9 @@ def simulate_options(store: Store, book: PriceBook, priced_scope: str, cfg: Conf
         raise UsageError("simulate needs at least one lever.",
                          "For example: llmcost simulate --cache auto --route classify=haiku --batch auto "
                          "(see llmcost simulate --help), or llmcost recommend for every lever.")
+    from llmcost.report.run_rate import plan_run_rate
+
+    rate, share, rate_notes = plan_run_rate(store.con, priced_scope)  # the 30-day run rate's main period
     calls, unpriced, days, baseline = prepare_base(store, book, priced_scope)
     plans, notes = build_plans(store, book, cfg, o)
     scenario, results = run_stack(store, plans, baseline)
@@ -205,6 +208,6 @@ def simulate_options(store: Store, book: PriceBook, priced_scope: str, cfg: Conf
     if unpriced:
         sim.notes.append(f"{unpriced:,} unpriced calls (models not in the price book) are in neither the "
                          "baseline nor the savings")
-    if 0 < days < 1:
-        sim.notes.append(f"the calls span {days * 24:.1f} hours: monthly figures extrapolate from less than a day")
+    sim.run_rate, sim.main_share = rate, share
+    sim.notes += rate_notes
     return sim

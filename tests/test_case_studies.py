@@ -107,7 +107,7 @@ def run(command: str) -> str:
 
 
 def before_after(output: str) -> tuple[float, float]:
-    m = re.search(r"Before \$([\d,.]+) / month  →  after \$([\d,.]+) / month", output)
+    m = re.search(r"30-day run rate: before \$([\d,.]+)  →  after \$([\d,.]+)", output)
     assert m, output
     return float(m.group(1).replace(",", "")), float(m.group(2).replace(",", ""))
 
@@ -401,7 +401,7 @@ def test_article_002_history_window():
     rec = shown_output(f"llmcost recommend {CHAT_20}")
     # at 100 columns a block per lever: `1  history window · chat: last 600 tokens`, then its figures
     assert re.search(rf"1  history window · chat: last {window} tokens\n +[\d,]+ calls · "
-                     rf"\${alone:,.2f} / month alone · estimated", rec), rec
+                     rf"\${alone:,.2f} / 30 days alone · estimated", rec), rec
 
 
 def test_recommend_plan_on_the_page_is_reproduced_by_its_simulate_line():

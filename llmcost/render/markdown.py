@@ -30,7 +30,10 @@ def md_escape(text: object) -> str:
 
 
 def usd(v: Decimal | None) -> str:
-    return "–" if v is None else f"${v:,.2f}"
+    """Dollars to the cent; four decimals below a cent, so a small figure never reads $0.00."""
+    if v is None:
+        return "–"
+    return f"${v:,.4f}" if 0 < abs(v) < Decimal("0.01") else f"${v:,.2f}"
 
 
 def usd4(v: Decimal) -> str:

@@ -119,7 +119,8 @@ def test_plans_over_seven_seconds_are_for_the_period(cli, tmp_path):
     assert all(v is None for v in monthly_figures(doc).values())
     md = tmp_path / "r.md"
     cli("report", "-o", str(md))
-    assert f"| $0.01 | — ({SHORT}) | 3 calls | $0.01 in period |" in md.read_text()
+    # $0.0135 spent, to the cent $0.01; $0.009 saved: below a cent, so to four decimals
+    assert f"| $0.01 | — ({SHORT}) | 3 calls | $0.0090 in period |" in md.read_text()
 
 
 def test_a_run_rate_from_one_day(cli, tmp_path):

@@ -600,7 +600,7 @@ def breakeven(store: Store, book: PriceBook, relation: str, defaults: BreakevenD
                              run_rate=rate)
     seconds = Decimal(repr((end - start).total_seconds())) if start and end and end > start else None
     if rate.strays:
-        result.notes.append(f"{rate.stray_note()}: every figure here is over that main period")
+        result.notes.append(f"{rate.stray_note()}. Every figure here is over that main period")
     if result.days < MIN_DAYS and traffic:
         why = rate.reason or f"calls span {span_text(result.days * 86400)}: too short for a run rate"
         result.notes.append(f"no {RUN_RATE_LABEL} ({why}): break-even needs a rate, so no monthly figure is "

@@ -76,7 +76,8 @@ def test_default_lists_up_to_ten_conversations():
 def test_table_and_markdown_rest_row():
     out = run("--by", "conversation", "--top", "2")
     rest = next(line for line in out.splitlines() if "3 other conversations" in line).split()
-    # 3 other conversations | 4 calls | 1 errored | $0.0045 | 8.6 % | 1,000 / 3 = 333 in, 100 / 3 = 33 out per billed call
+    # 3 other conversations | 4 calls | 1 errored | $0.0045 | 8.6 % |
+    # 1,000 / 3 = 333 in, 100 / 3 = 33 out per billed call
     assert rest[3:] == ["4", "1", "$0.0045", "8.6", "%", "333", "/", "33"]
     md = run("--by", "conversation", "--top", "2", "-f", "markdown")
     assert "### By conversation" in md and "### By model" not in md  # --by honoured

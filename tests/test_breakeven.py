@@ -239,7 +239,7 @@ def test_one_call_has_no_rate(cli, tmp_path):
     assert close(t["api"]["cost_usd"], 0.0035) and t["api"]["monthly_usd"] is None
     assert t["fine_tuning"]["verdict"] == "unknown" and t["self_hosting"]["verdict"] == "unknown"
     assert t["self_hosting"]["monthly_usd"] is None and t["fine_tuning"]["payback_days"] is None
-    assert any("span no time" in n for n in doc["notes"])
+    assert any("a single call time: too short for a run rate" in n for n in doc["notes"])
     out = cli("breakeven").stdout
     assert "1 call on gpt-4o" in out and "no monthly figures" in out
 

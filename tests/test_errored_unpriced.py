@@ -148,7 +148,7 @@ def test_nothing_priced_in_the_report(cli, tmp_path):
     r = cli("report", str(log), "-o", str(tmp_path / "r.md"))
     assert "unpriced: 9 calls of qwen3.5:27b" in r.stdout and "$0.00" not in r.stdout
     md = (tmp_path / "r.md").read_text()
-    assert "| unpriced | – | 9 calls | – | – |" in md
+    assert "| unpriced | unpriced | 9 calls | – | – |" in md
     assert "$0.00" not in md
     assert cli("report", str(log), "-o", str(tmp_path / "r.html")).exit_code == 0
     page = (tmp_path / "r.html").read_text()

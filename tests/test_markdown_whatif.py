@@ -66,13 +66,13 @@ def test_simulate_markdown_stack_with_marginal_savings():
     # cap summarize at 400: s5 cut by 100, s6 by 600 → 700 × 15 = 10,500 µ$ × 13.846 = $0.145 → $0.15;
     #   bill after 71,016 µ$ × 13.846 = $0.983 → $0.98; saved 34,800 / 105,816 = 32.9 %
     assert md.startswith("## What if")
-    assert "**Before $1.47 / month → after $0.98 / month (−32.9 %)**" in md
-    assert row(md, "0", "baseline")[5] == "$1.47 / month"
+    assert "**Before $1.47 / 30 days → after $0.98 / 30 days (−32.9 %)**" in md
+    assert row(md, "0", "baseline")[5] == "$1.47 / 30 days"
     route = row(md, "1", "route")
     assert route[2] == "classify → claude-haiku-4-5" and route[3] == "3"
-    assert route[4:6] == ["$0.34 / month", "$1.13 / month"]
+    assert route[4:6] == ["$0.34 / 30 days", "$1.13 / 30 days"]
     cap = row(md, "2", "cap output")
-    assert cap[3:6] == ["2", "$0.15 / month", "$0.98 / month"]
+    assert cap[3:6] == ["2", "$0.15 / 30 days", "$0.98 / 30 days"]
     assert "50.0 % of calls cut" in cap[6]  # 2 of the 4 summarize calls
     assert "### Assumptions" in md and "- route: " in md and "tokenizer" in md
 
@@ -82,9 +82,9 @@ def test_recommend_markdown_plan_reproduce_and_assumptions():
     # worked in tests/test_render_widths.py::test_recommend_small_log: route classify saves
     # 24,300 µ$ × 13.846 = $0.34 a month alone; the response cache (s2 repeats s1) 12,150 µ$ → $0.17
     route = [r for t in tables(md) if t[0][0] == "#" for r in t if r[1] == "route"]
-    assert len(route) == 1 and route[0][4] == "$0.34 / month" and route[0][6] == "assumed"
+    assert len(route) == 1 and route[0][4] == "$0.34 / 30 days" and route[0][6] == "assumed"
     dedupe = [r for t in tables(md) if t[0][0] == "#" for r in t if r[1] == "response cache"]
-    assert dedupe[0][3] == "1" and dedupe[0][4] == "$0.17 / month"
+    assert dedupe[0][3] == "1" and dedupe[0][4] == "$0.17 / 30 days"
     assert "### Stacked plan" in md and row(md, "0", "baseline")
     # the fenced simulate command gives the plan the JSON document names, option by option
     fence = md.split("```sh\n")[1].split("\n```")[0]

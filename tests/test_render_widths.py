@@ -80,11 +80,11 @@ def test_recommend_invoice(columns: int):
         words_in_order(lines, scope_shown(r["scope"]))
         if columns == 80:  # a block each: the scope whole after the lever's name
             on_one_line(lines, f"{r['rank']}  {labels[r['lever']]} · {scope_shown(r['scope'])}")
-    on_one_line(lines, "extract → claude-haiku-4-5", "$2,600.25", "$4,625.64", "$1,354.84 / month")
+    on_one_line(lines, "extract → claude-haiku-4-5", "$2,600.25", "$4,625.64", "$1,354.84   (-70.7 %)")
     if columns == 80:
         # before: `sc…`, `ri…` and one word a line; now each lever is a block of two lines
         on_one_line(lines, "  1  prompt cache · all calls",
-                    "     239,287 calls · $2,600.25 / month alone · measured · risk none")
+                    "     239,287 calls · $2,600.25 / 30 days alone · measured · risk none")
         on_one_line(lines, "  3  route · extract → claude-haiku-4-5")
     else:
         on_one_line(lines, "  #  lever ")  # still the table
@@ -122,7 +122,7 @@ def test_recommend_small_log(columns: int):
                 "$0.34", "$0.17", "exact repeats", "response cache")
     words_in_order(lines, "classify, provider:anthropic → claude-haiku-4-5")
     if columns < 120:
-        on_one_line(lines, "3 calls · $0.34 / month alone · assumed", "1 call · $0.17 / month alone")
+        on_one_line(lines, "3 calls · $0.34 / 30 days alone · assumed", "1 call · $0.17 / 30 days alone")
 
 
 @pytest.mark.parametrize("columns", [80, 120])
@@ -140,9 +140,9 @@ def test_simulate_invoice(columns: int):
     on_one_line(lines, "extract → claude-haiku-4-5", "cache hits 53 % of input", "4.8 % of calls cut")
     if columns == 80:
         # before: `extract →` / `claude-haiku-4-` / `5` and `4.8 % of calls` / `cut` in a table
-        on_one_line(lines, "  route · extract → claude-haiku-4-5", "     80,000 calls · saves $979.75 / month",
+        on_one_line(lines, "  route · extract → claude-haiku-4-5", "     80,000 calls · saves $979.75 / 30 days",
                     "  cap output · classify at 16, extract at 375, summarize at 940",
-                    "     158,794 calls · saves $1,725.56 / month · cache hits 53 % of input")
+                    "     158,794 calls · saves $1,725.56 / 30 days · cache hits 53 % of input")
     else:
         on_one_line(lines, "  lever (stack order)  scope")
 

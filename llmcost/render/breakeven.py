@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from llmcost import __version__
 from llmcost.render.json_out import iso, money
 from llmcost.render.markdown import md_escape
+from llmcost.report.run_rate import span_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -57,15 +58,27 @@ def task_label(b: TaskBreakeven) -> str:
 def _period_line(r: BreakevenResult) -> str:
     if r.start is None or r.end is None:
         return "no call times logged"
-    span = f"{r.days * 24:.1f} hours" if 0 < r.days < 1 else f"{r.days:.1f} days"  # not "0.0 days"
+    span = span_text(r.days * 86400)  # `7 s`, `3.2 hours`, not "0.0 days"
     return f"{span} ({r.start:%Y-%m-%d} → {r.end:%Y-%m-%d})"
 
 
-MONTH_RULE = "a month = the period's figure × 30 / its days"
+MONTH_RULE = "a month = the 30-day run rate: the period's figure × 30 / its days"
+
+
+def _unpriced(b: TaskBreakeven) -> bool:
+    """No billed call of the task is on a priced model: its cost (and training size) is unknown."""
+    return not b.traffic.calls
+
+
+def _training(b: TaskBreakeven) -> str:
+    return "–" if _unpriced(b) else usd(b.fine_tuning.training_usd)
 
 
 def _traffic_line(b: TaskBreakeven) -> str:
     t = b.traffic
+    if _unpriced(b) and t.unpriced_calls:
+        return (f"{t.unpriced_calls:,} call{'' if t.unpriced_calls == 1 else 's'}, unpriced: none on a model "
+                "the price book knows")
     models = ", ".join(t.models[:3]) + (f" and {len(t.models) - 3} more" if len(t.models) > 3 else "")
     n = f"{b.calls_monthly:,.0f}" if b.calls_monthly is not None else f"{t.calls:,}"
     calls = f"{n} call{'' if n == '1' else 's'}" + (" a month" if b.calls_monthly is not None else "")
@@ -101,17 +114,20 @@ def breakeven_table(r: BreakevenResult) -> RenderableType:
         table.add_column("", no_wrap=True)
         for col in ("a month", "one-time", "saves a month", "payback"):
             table.add_column(col, justify="right", no_wrap=True)
-        add_row(table, "   API today", usd(b.api_monthly_usd), "–", "–", "–")
-        add_row(table, "   fine-tuned", usd(ft.monthly_usd), usd(ft.training_usd), usd(ft.savings_monthly_usd),
+        api = "unpriced" if _unpriced(b) and b.traffic.unpriced_calls else usd(b.api_monthly_usd)
+        add_row(table, "   API today", api, "–", "–", "–")
+        add_row(table, "   fine-tuned", usd(ft.monthly_usd), _training(b), usd(ft.savings_monthly_usd),
                 days(ft.payback_days, ft.savings_monthly_usd))
         add_row(table, "   self-hosted", usd(sh.monthly_usd) if b.api_monthly_usd is not None else "–",
                 usd(sh.setup_usd), usd(sh.savings_monthly_usd), days(sh.payback_days, sh.savings_monthly_usd))
         parts.append(table)
+        # an unpriced task's sizing rests on no priced call (0 tokens): its arithmetic is left out
+        shown = not (_unpriced(b) and b.traffic.unpriced_calls)
         parts.append(_verdict(f"Fine-tuned {ft.model}", ft))
-        parts += [hang(_fold(x), indent=5, marker="· ", style="dim") for x in ft.assumptions]
+        parts += [hang(_fold(x), indent=5, marker="· ", style="dim") for x in ft.assumptions if shown]
         gpus = f"{sh.gpus} GPU{'s' if sh.gpus != 1 else ''}"
         parts.append(_verdict(f"Self-hosted ({gpus})", sh))
-        parts += [hang(_fold(x), indent=5, marker="· ", style="dim") for x in sh.assumptions]
+        parts += [hang(_fold(x), indent=5, marker="· ", style="dim") for x in sh.assumptions if shown]
     parts.append(plain(""))
     parts.append(plain("  Assumptions (every figure above rests on these):", style="bold"))
     for a in r.assumptions:
@@ -176,7 +192,8 @@ def _task_dict(b: TaskBreakeven, r: BreakevenResult) -> dict[str, Any]:
                 "avg_tokens_per_call": (t.input_tokens + t.output_tokens) / billed if billed else None,
                 "peak_hour_tokens": t.peak_hour_tokens},
         "fine_tuning": {"model": ft.model, "fine_tuned_model": ft.fine_tuned_model,
-                        "training_tokens": ft.training_tokens, "training_usd": money(ft.training_usd),
+                        "training_tokens": ft.training_tokens,
+                        "training_usd": None if _unpriced(b) else money(ft.training_usd),
                         "cost_usd": money(t.ft_usd), "monthly_usd": money(ft.monthly_usd)} | _case_common(ft),
         "self_hosting": {"sizing": sh.sizing, "peak_tokens_per_second": _num(sh.peak_tokens_per_second),
                          "average_tokens_per_second": _num(sh.average_tokens_per_second),
@@ -198,7 +215,8 @@ def breakeven_dict(r: BreakevenResult) -> dict[str, Any]:
     return {
         "llmcost_version": __version__,
         "command": "breakeven",
-        "period": {"start": iso(r.start), "end": iso(r.end), "days": r.days},
+        "period": {"start": iso(r.start), "end": iso(r.end), "days": r.days}
+        | ({"run_rate": r.run_rate.as_dict()} if r.run_rate is not None else {}),
         "calls": r.calls,
         "unpriced_calls": r.unpriced_calls,
         "tasks": [_task_dict(b, r) for b in r.tasks],
@@ -223,7 +241,7 @@ def breakeven_markdown(r: BreakevenResult) -> str:
         ft, sh = b.fine_tuning, b.self_hosting
         calls = f"{b.calls_monthly:,.0f}" if b.calls_monthly is not None else "–"
         lines.append(f"| {md_escape(task_label(b))} | {calls} | {usd(b.api_monthly_usd)} | {usd(ft.monthly_usd)} | "
-                     f"{usd(ft.training_usd)} | {days(ft.payback_days, ft.savings_monthly_usd)} | "
+                     f"{_training(b)} | {days(ft.payback_days, ft.savings_monthly_usd)} | "
                      f"{usd(sh.monthly_usd) if b.api_monthly_usd is not None else '–'} | {sh.gpus} | "
                      f"{usd(sh.setup_usd)} | {days(sh.payback_days, sh.savings_monthly_usd)} |")
     lines.append("")

@@ -26,6 +26,7 @@ from llmcost.render.safe_text import visible
 from llmcost.render.svg_charts import CHART_CSS, Bar, Series, area_chart, bar_chart
 from llmcost.report.analysis import BREAKDOWN_KEYS, BreakdownRow
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
+from llmcost.report.run_rate import RULE, RUN_RATE_LABEL, span_text
 from llmcost.simulate.run import LeverResult
 
 MAX_BARS = 15
@@ -82,7 +83,7 @@ class Page:
         m = self.r.monthly(period_usd)
         if m is None:
             return self.money(period_usd, figure_period, " in period")
-        return self.money(m, figure_monthly, " / mo")
+        return self.money(m, figure_monthly, " / 30 days")
 
 
 def pct_figure(v: float | None, figure: str) -> str:
@@ -136,7 +137,7 @@ def _waterfall(page: Page) -> str:
     r = page.r
     sim = r.recommend.simulation
     monthly = r.monthly(sim.baseline_usd) is not None
-    unit, per = ("USD / month", " / mo") if monthly else ("USD in the period", "")
+    unit, per = ("USD / 30 days", " / 30 days") if monthly else ("USD in the period", "")
 
     def conv(v: Decimal) -> Decimal:
         m = r.monthly(v) if monthly else v
@@ -243,7 +244,7 @@ def _header(page: Page) -> str:
     a = r.analysis
     if a.period.start and a.period.end:
         period = (f"{a.period.start:%Y-%m-%d %H:%M} → {a.period.end:%Y-%m-%d %H:%M} UTC "
-                  f"({a.period.days:.1f} days)")
+                  f"({span_text(a.period.days * 86400)})")
     else:
         period = "no dated calls"
     meta = [
@@ -278,7 +279,7 @@ def _headline(page: Page) -> str:
         cards.append(("Spend in period", '<span class="warn">unpriced</span>',
                       esc(f"{words.unpriced_calls_of(t.unpriced_calls, a.unpriced_models)} — "
                           f"{words.unpriced_hint(a.unpriced_models)}")))
-        cards.append(("Monthly run rate", "–", f"{calls}: none priced"))
+        cards.append((RUN_RATE_LABEL, "unpriced", f"{calls}: none priced"))
         cards.append(("Savings available", "–", "nothing priced to save on"))
         cards.append(("Could save", "–", "add prices to see the plan"))
         body = "".join(f'<div class="card"><div class="label">{label}</div><div class="big">{big}</div>'
@@ -289,19 +290,20 @@ def _headline(page: Page) -> str:
         sub += f' · <span class="warn">{esc(words.unpriced_beside(t.unpriced_calls, a.unpriced_models))}</span>'
     cards.append(("Spend in period", page.money(r.spend_usd, "analyze.totals.cost_usd"), sub))
     if r.monthly_usd is not None:
-        rate = page.money(r.monthly_usd, "analyze.totals.monthly_usd", " / mo")
-        rate_note = f"period × 30 / {a.period.days:.1f} days"
+        rate = page.money(r.monthly_usd, "analyze.totals.monthly_usd", " / 30 days")
+        rate_note = esc(f"period × 30 / {span_text(a.run_rate.seconds)}"
+                        + (f" · {a.run_rate.stray_note()}" if a.run_rate.strays else ""))
     else:
-        rate, rate_note = "–", "the calls span no time"
-    cards.append(("Monthly run rate", rate, rate_note))
+        rate, rate_note = "—", esc(a.run_rate.reason or "")
+    cards.append((RUN_RATE_LABEL, rate, rate_note))
     if r.savings_monthly_usd is not None:
-        sav = page.money(r.savings_monthly_usd, "recommend.plan.savings_monthly_usd", " / mo")
+        sav = page.money(r.savings_monthly_usd, "recommend.plan.savings_monthly_usd", " / 30 days")
     else:
         sav = page.money(r.savings_usd, "recommend.plan.savings_usd", " in period")
     k = len(r.recommend.recommendations)
     cards.append(("Savings available", sav, f"{k} recommendation{'s' if k != 1 else ''}, stacked"))
     after = r.monthly(sim.scenario_usd)
-    after_txt = (f"after: {page.money(after, 'recommend.plan.monthly_usd', ' / mo')}" if after is not None
+    after_txt = (f"after: {page.money(after, 'recommend.plan.monthly_usd', ' / 30 days')}" if after is not None
                  else f"after: {page.money(sim.scenario_usd, 'recommend.plan.cost_usd', ' in period')}")
     cards.append(("Could save", pct_figure(r.savings_pct, "recommend.plan.savings_pct"),
                   f"of spend with the plan below; {after_txt}"))
@@ -342,7 +344,8 @@ def _plan(page: Page) -> str:
     rows = []
     for i, rec in enumerate(res.recommendations):
         lv = rec.result
-        saving = (page.money(rec.savings_monthly_usd, f"recommend.recommendations.{i}.savings_monthly_usd", " / mo")
+        saving = (page.money(rec.savings_monthly_usd, f"recommend.recommendations.{i}.savings_monthly_usd",
+                             " / 30 days")
                   if rec.savings_monthly_usd is not None else
                   page.money(lv.savings_usd, f"recommend.recommendations.{i}.savings_usd", " in period"))
         risk = esc(lv.risk)
@@ -524,8 +527,10 @@ def _methodology(page: Page) -> str:
     parts.append(
         "<p>Every call is priced at the price in force at its time, from the dated price book (USD per "
         "million tokens): uncached input, cache reads and writes, output (reasoning included), long-context "
-        "tiers, service tiers (batch) and web search where the book has a price. Monthly figures are the "
-        "period figure × 30 / the days between the first and the last call. A lever changes tokens, model "
+        "tiers, service tiers (batch) and web search where the book has a price. Figures per 30 days are "
+        "the 30-day run rate: the main period's figure × 30 / the days between its first and last call, "
+        "given only when they span at least a day; calls far outside the main period are named and left "
+        "out of it (" + esc(RULE) + "). A lever changes tokens, model "
         "or tier, and every scenario is priced by the same engine as the baseline. Each recommendation is "
         "ranked by what it saves alone; the plan applies them in a fixed order (route, trim prompt, "
         "response cache, prompt cache, cap output, batch), each step priced on top of the ones before, so "

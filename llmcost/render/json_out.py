@@ -79,7 +79,9 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "llmcost_version": __version__,
         "command": "analyze",
-        "period": {"start": iso(a.period.start), "end": iso(a.period.end), "days": a.period.days},
+        # monthly figures are the 30-day run rate (period.run_rate: its main period, or why none)
+        "period": {"start": iso(a.period.start), "end": iso(a.period.end), "days": a.period.days,
+                   "run_rate": a.run_rate.as_dict()},
         "totals": {
             "calls": t.calls,
             "priced_calls": t.priced_calls,
@@ -113,7 +115,7 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
         # a row whose calls are all unpriced has no cost (null), never $0
         return {name: r.key, "calls": r.calls, "cost_usd": money(r.cost_usd) if r.priced else None,
                 "share_pct": r.share_pct,
-                "monthly_usd": money(a.period.monthly(r.cost_usd)) if r.priced else None,
+                "monthly_usd": money(a.row_monthly(r)),
                 "unpriced_calls": r.unpriced_calls, "input_tokens": r.input_tokens,
                 "cache_read_tokens": r.cache_read_tokens, "cache_write_tokens": r.cache_write_tokens,
                 "output_tokens": r.output_tokens, "calls_share_pct": r.calls_share_pct,
@@ -175,11 +177,21 @@ def rejects_doc(rows: list[RejectRow], total: int) -> dict[str, Any]:
             "rejects": [r.__dict__ for r in rows]}
 
 
+def _known(sim: Simulation, v: Decimal | None) -> float | None:
+    """A plan figure; null when nothing in scope is priced (unknown, not $0)."""
+    return None if _nothing_priced(sim) else money(v)
+
+
+def _monthly(sim: Simulation, v: Decimal) -> float | None:
+    """A plan figure's 30-day run rate; null when nothing is priced or there is no run rate."""
+    return None if _nothing_priced(sim) else money(sim.monthly(v))
+
+
 def lever_dict(r: LeverResult, sim: Simulation) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "lever": r.lever, "params": r.params, "scope": r.scope, "calls_affected": r.calls_affected,
-        "savings_usd": money(r.savings_usd), "savings_monthly_usd": money(sim.monthly(r.savings_usd)),
-        "cost_before_usd": money(r.cost_before), "cost_after_usd": money(r.cost_after),
+        "savings_usd": _known(sim, r.savings_usd), "savings_monthly_usd": _monthly(sim, r.savings_usd),
+        "cost_before_usd": _known(sim, r.cost_before), "cost_after_usd": _known(sim, r.cost_after),
         "assumptions": r.assumptions, "confidence": r.confidence, "risk": r.risk, "effort": r.effort,
     }
     doc.update(r.metrics)
@@ -197,7 +209,7 @@ def _whatif_header(command: str, sim: Simulation) -> dict[str, Any]:
     return {
         "llmcost_version": __version__,
         "command": command,
-        "period": {"days": sim.days},
+        "period": {"days": sim.days} | ({"run_rate": sim.run_rate.as_dict()} if sim.run_rate else {}),
         "calls": sim.calls,
         "unpriced_calls": sim.unpriced_calls,
         "priced_calls": sim.calls - sim.unpriced_calls,
@@ -221,8 +233,8 @@ def _cost(sim: Simulation, v: Decimal) -> dict[str, float | None]:
 def simulation_dict(sim: Simulation) -> dict[str, Any]:
     return _whatif_header("simulate", sim) | {
         "scenario": _cost(sim, sim.scenario_usd),
-        "savings": {"usd": money(sim.savings_usd), "monthly_usd": money(sim.monthly(sim.savings_usd)),
-                    "pct": sim.savings_pct},
+        "savings": {"usd": _known(sim, sim.savings_usd), "monthly_usd": _monthly(sim, sim.savings_usd),
+                    "pct": None if _nothing_priced(sim) else sim.savings_pct},
         "levers": [lever_dict(r, sim) for r in sim.levers],
         "notes": sim.notes,
     }
@@ -240,9 +252,9 @@ def recommend_dict(res: RecommendResult) -> dict[str, Any]:
              **(r.result.quality.as_dict() if r.result.quality is not None else {})}
             for r in res.recommendations],
         "plan": {**_cost(sim, sim.scenario_usd),
-                 "savings_usd": money(sim.savings_usd),
-                 "savings_monthly_usd": money(sim.monthly(sim.savings_usd)),
-                 "savings_pct": sim.savings_pct,
+                 "savings_usd": _known(sim, sim.savings_usd),
+                 "savings_monthly_usd": _monthly(sim, sim.savings_usd),
+                 "savings_pct": None if _nothing_priced(sim) else sim.savings_pct,
                  "steps": [lever_dict(r, sim) for r in sim.levers],
                  "left_out": res.dropped,
                  "simulate_args": res.simulate_args},
@@ -262,8 +274,11 @@ def report_dict(r: Report) -> dict[str, Any]:
         "monthly_usd": money(r.monthly_usd) if known else None,
         "calls": r.analysis.totals.calls, "errored_calls": r.analysis.totals.errored_calls,
         "unpriced_calls": r.analysis.totals.unpriced_calls,
-        "savings_monthly_usd": money(r.savings_monthly_usd), "savings_usd": money(r.savings_usd),
-        "savings_pct": r.savings_pct}
+        "savings_monthly_usd": money(r.savings_monthly_usd) if known else None,
+        "savings_usd": money(r.savings_usd) if known else None,
+        "savings_pct": r.savings_pct if known else None,
+        # what the monthly figures are: the 30-day run rate, with its main period or why there is none
+        "run_rate": r.analysis.run_rate.as_dict()}
     doc: dict[str, Any] = {
         "report_version": r.version,
         "llmcost_version": r.llmcost_version,
@@ -281,7 +296,7 @@ def report_dict(r: Report) -> dict[str, Any]:
             k.removesuffix("_usd"): money(cur.convert(v))
             for k, v in (("spend_usd", r.spend_usd if known else None),
                          ("monthly_usd", r.monthly_usd if known else None),
-                         ("savings_monthly_usd", r.savings_monthly_usd)) if v is not None}
+                         ("savings_monthly_usd", r.savings_monthly_usd if known else None)) if v is not None}
     doc["analyze"] = analysis_dict(r.analysis)
     doc["recommend"] = recommend_dict(r.recommend)
     doc["files"] = [f.__dict__ for f in r.files]

@@ -12,6 +12,7 @@ from llmcost.render.safe_text import visible
 from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow, Rest
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
 from llmcost.report.paths import shared_path
+from llmcost.report.run_rate import RUN_RATE_LABEL, span_text
 from llmcost.simulate.recommend import RecommendResult
 
 if TYPE_CHECKING:
@@ -118,15 +119,19 @@ def analysis_markdown(a: Analysis, with_ingest: bool = True, by: list[str] | Non
     tenant (those the log labels)."""
     t = a.totals
     lines = ["## LLM spend", "",
-             (f"Period: {iso(a.period.start)} → {iso(a.period.end)} ({a.period.days:.1f} days)"
+             (f"Period: {iso(a.period.start)} → {iso(a.period.end)} "
+              f"({span_text(a.period.days * 86400)})"
               if a.period.start else "Period: no call times logged"), ""]
     if t.nothing_priced:
         lines.append(f"- Spend: **{md_escape(words.nothing_priced(t.unpriced_calls, a.unpriced_models))}**")
     else:
         beside = (f"; {md_escape(words.unpriced_beside(t.unpriced_calls, a.unpriced_models))}"
                   if t.unpriced_calls else "")
-        lines.append(f"- Spend in period: **{usd(t.cost_usd)}**; monthly run rate: **{usd(a.monthly_usd)}**"
-                     + beside)
+        rate = f"**{usd(a.monthly_usd)}**" if a.monthly_usd is not None else \
+            f"— ({md_escape(a.run_rate.reason)})"
+        lines.append(f"- Spend in period: **{usd(t.cost_usd)}**; {RUN_RATE_LABEL}: {rate}" + beside)
+        if a.run_rate.strays:
+            lines.append(f"- ⚠ {md_escape(a.run_rate.stray_note())}")
     lines.append(f"- Calls: {words.calls_phrase(t.calls, t.errored_calls)}; {t.priced_calls:,} priced, "
                  f"{t.unpriced_calls:,} unpriced")
     per_call = []
@@ -155,7 +160,8 @@ def analysis_markdown(a: Analysis, with_ingest: bool = True, by: list[str] | Non
         lines.append(f"> Logged cost {usd(r.logged_cost_usd)} vs computed {usd(r.computed_cost_usd)} "
                      f"(difference {usd(r.difference_usd)})")
     for note in a.notes:
-        lines.append(f"> ⚠ {md_escape(note)}")
+        if note != a.run_rate.stray_note():  # beside the spend
+            lines.append(f"> ⚠ {md_escape(note)}")
     if with_ingest and a.ingest is not None and (a.ingest.files or a.ingest.not_logs or a.ingest.failed):
         lines += ["", *ingest_markdown(a.ingest)]
     return "\n".join(lines)
@@ -167,9 +173,16 @@ def recommend_markdown(res: RecommendResult) -> str:
 
     def per_month(v: Decimal) -> str:
         m = sim.monthly(v)
-        return f"{usd(m)} / month" if m is not None else f"{usd(v)} in the period"
+        return f"{usd(m)} / 30 days" if m is not None else f"{usd(v)} in the period"
 
     lines = ["## Savings plan", ""]
+    rate = sim.run_rate
+    if rate is not None and sim.monthly(sim.baseline_usd) is None and rate.reason:
+        lines += [f"No {RUN_RATE_LABEL} ({md_escape(rate.reason)}): every figure is for the period.", ""]
+    elif sim.monthly(sim.baseline_usd) is not None:
+        lines += [f"Figures per 30 days are the {RUN_RATE_LABEL}: the period's figure × 30 / "
+                  f"{span_text(rate.seconds if rate else sim.days * 86400)}"
+                  + (f" ({md_escape(rate.stray_note())})" if rate and rate.strays else "") + ".", ""]
     if sim.calls and sim.unpriced_calls >= sim.calls:
         return "\n".join([*lines, f"No call could be priced, so there is nothing to plan: {words.ADD_PRICES}.", ""])
     if not res.recommendations:
@@ -210,12 +223,13 @@ def report_markdown(r: Report) -> str:
     monthly_sav = r.savings_monthly_usd
     t = a.totals
     if r.nothing_priced:  # the spend is unknown, not $0, and there is nothing to save on
-        spend, monthly, saving, saved = "unpriced", "–", "–", "–"
+        spend, monthly, saving, saved = "unpriced", "unpriced", "–", "–"
     else:
-        spend, monthly = both(r.spend_usd), both(r.monthly_usd)
-        saving = both(monthly_sav) + " / month" if monthly_sav is not None else both(r.savings_usd)
+        spend = both(r.spend_usd)
+        monthly = both(r.monthly_usd) if r.monthly_usd is not None else f"— ({md_escape(a.run_rate.reason)})"
+        saving = both(monthly_sav) + " / 30 days" if monthly_sav is not None else both(r.savings_usd) + " in period"
         saved = f"{r.savings_pct:.1f} %"
-    lines += ["| spend in period | monthly run rate | calls | savings available | could save |",
+    lines += [f"| spend in period | {RUN_RATE_LABEL} | calls | savings available | could save |",
               "|---:|---:|---:|---:|---:|",
               f"| {spend} | {monthly} | {words.calls_phrase(t.calls, t.errored_calls)} | {saving} | {saved} |", ""]
     if r.nothing_priced:

@@ -18,6 +18,7 @@ from llmcost.render.paths import fit_path, shown_path
 from llmcost.render.rich_safe import add_row, plain
 from llmcost.render.safe_text import visible
 from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow, Rest, sum_rows
+from llmcost.report.run_rate import RUN_RATE_LABEL, span_text
 from llmcost.simulate.recommend import RecommendResult
 from llmcost.simulate.run import LeverResult, Simulation
 from llmcost.store import ForgetResult, RejectRow, SourceRow, StoreTotals
@@ -242,13 +243,16 @@ def headline(a: Analysis) -> list[list[Text]]:
         return [[plain(words.nothing_priced(t.unpriced_calls, a.unpriced_models), style="bold yellow")],
                 [calls] if t.errored_calls else []]
     monthly = a.monthly_usd
+    rate = a.run_rate
     items = [plain(f"{usd(t.cost_usd)} in period", style="bold"),
-             plain(f"{usd(monthly)} / month" if monthly is not None else "– / month"), calls]
+             plain(f"{RUN_RATE_LABEL} {usd(monthly)}" if monthly is not None
+                   else f"{RUN_RATE_LABEL} — ({rate.reason})"), calls]
     if t.cost_per_call is not None:
         items.append(plain(f"{usd(t.cost_per_call, 4)} / {'billed ' if t.errored_calls else ''}call"))
     unpriced = [plain(words.unpriced_beside(t.unpriced_calls, a.unpriced_models), style="yellow")] \
         if t.unpriced_calls else []
-    return [items, unpriced]
+    stray = rate.stray_note()
+    return [items, unpriced, [plain(f"⚠ {stray}", style="yellow")] if stray else []]
 
 
 def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
@@ -267,7 +271,8 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
         return Group(*parts)
     start = a.period.start.strftime("%Y-%m-%d") if a.period.start else "?"
     end = a.period.end.strftime("%Y-%m-%d") if a.period.end else "?"
-    title = (f"LLM spend · {start} → {end} ({a.period.days:.1f} days)" if a.period.start
+    span = span_text((a.period.end - a.period.start).total_seconds()) if a.period.start and a.period.end else ""
+    title = (f"LLM spend · {start} → {end} ({span})" if a.period.start
              else "LLM spend · no call times logged")
     parts.append(Panel(Flow(headline(a)), title=plain(title), title_align="left", expand=False))
     for dim in by or default_dims(a):
@@ -335,7 +340,8 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
     if scope:
         parts.append(hang(f"Filters: {scope}", style="dim"))
     for note in a.notes:
-        parts.append(hang(note, marker="⚠ ", style="yellow"))
+        if note != a.run_rate.stray_note():  # in the headline
+            parts.append(hang(note, marker="⚠ ", style="yellow"))
     parts.append(plain(""))
     parts.append(plain("  Next: `llmcost recommend` to see what would save the most.", style="dim"))
     return Group(*parts)
@@ -483,13 +489,50 @@ def _breakable(scope: str) -> str:
 
 
 def _span(days: float) -> str:
-    """How long the calls span: hours under a day (a 1-hour log is not "0.0 days")."""
-    return f"{days * 24:.1f} hours" if 0 < days < 1 else f"{days:.1f} days"
+    """How long the calls span: `7 s`, `3.2 hours`, `29.8 days` (a 1-hour log is not "0.0 days")."""
+    return span_text(days * 86400)
 
 
 def _per_month(sim: Simulation, amount: Decimal) -> str:
+    """A plan figure as its 30-day run rate, or the period's figure where there is no run rate
+    (the headline says which)."""
     m = sim.monthly(amount)
-    return usd(m) if m is not None else usd(amount) + " (period)"
+    return usd(m) if m is not None else usd(amount)
+
+
+def _has_rate(sim: Simulation) -> bool:
+    return sim.monthly(sim.baseline_usd) is not None
+
+
+def _unit(sim: Simulation) -> str:
+    """What plan figures are per: `/ 30 days` (the run rate) or `in period`."""
+    return "/ 30 days" if _has_rate(sim) else "in period"
+
+
+def _before_after(sim: Simulation) -> str:
+    """`30-day run rate: before $x  →  after $y`, or `In the period: before …` without a run rate."""
+    lead = f"{RUN_RATE_LABEL}:" if _has_rate(sim) else "In the period:"
+    return f"{lead} before {_per_month(sim, sim.baseline_usd)}  →  after {_per_month(sim, sim.scenario_usd)}"
+
+
+def _span_why(sim: Simulation) -> str:
+    """`240,000 calls over 29.8 days`, with why there is no run rate when there is none."""
+    rate = sim.run_rate
+    head = f"{n(sim.calls)} calls over {_span(sim.days)}"
+    if rate is None or _has_rate(sim):
+        return head
+    if not rate.strays and rate.start is not None and rate.seconds > 0:
+        return f"{head}: too short for a run rate"
+    return f"{head}; {rate.reason}"
+
+
+def _rate_notes(sim: Simulation) -> tuple[list[RenderableType], list[str]]:
+    """The stray-calls note to print under a plan's headline, and the other notes (for the end)."""
+    stray = sim.run_rate.stray_note() if sim.run_rate is not None else None
+    first = [n for n in sim.notes if stray and n.startswith(stray)]
+    said = f"no {RUN_RATE_LABEL} ("  # the headline says why there is no run rate
+    return ([hang(x, marker="⚠ ", style="yellow") for x in first],
+            [x for x in sim.notes if x not in first and not x.startswith(said)])
 
 
 def _lever_extra(r: LeverResult) -> str:
@@ -533,9 +576,9 @@ def _nothing_priced(sim: Simulation, title: str) -> RenderableType | None:
 
 
 def _saves(sim: Simulation, amount: Decimal, word: str) -> str:
-    """`saves $x / month` in a block; where no month can be extrapolated, the period's figure."""
+    """`saves $x / 30 days` in a block (the run rate); without a run rate, the period's figure."""
     m = sim.monthly(amount)
-    return f"{word} {usd(m)} / month" if m is not None else f"{word} {usd(amount)} in the period"
+    return f"{word} {usd(m)} / 30 days" if m is not None else f"{word} {usd(amount)} in the period"
 
 
 def _calls(count: int) -> str:
@@ -548,7 +591,7 @@ def _simulation_levers(sim: Simulation) -> RenderableType:
     from llmcost.render.fit_width import Col, TableOrBlocks, WrappedItems
 
     columns = [Col("  lever (stack order)"), Col("scope", floor=24, most=44), Col("calls", "right"),
-               Col("saves / month", "right"), Col("", floor=20, most=40)]
+               Col(f"saves {_unit(sim)}", "right"), Col("", floor=20, most=40)]
     rows: list[list[str]] = []
     blocks: list[RenderableType] = [plain("  Levers, in stack order:", style="bold")]
     for r in sim.levers:
@@ -563,12 +606,12 @@ def _simulation_levers(sim: Simulation) -> RenderableType:
 
 def _recommend_levers(res: RecommendResult) -> RenderableType:
     """The ranked levers: a table where it fits, else a block each: `1  prompt cache · all calls`,
-    then indented `239,287 calls · $2,600.25 / month alone · measured · risk none · effort hours`."""
+    then indented `239,287 calls · $2,600.25 / 30 days alone · measured · risk none · effort hours`."""
     from llmcost.render.fit_width import Col, TableOrBlocks, WrappedItems
 
     sim = res.simulation
     columns = [Col("  #", "right"), Col("lever"), Col("scope", floor=26, most=48), Col("calls", "right"),
-               Col("alone / month", "right"), Col("confidence"), Col("risk", floor=16), Col("effort")]
+               Col(f"alone {_unit(sim)}", "right"), Col("confidence"), Col("risk", floor=16), Col("effort")]
     rows: list[list[str]] = []
     blocks: list[RenderableType] = []
     for rec in res.recommendations:
@@ -582,7 +625,7 @@ def _recommend_levers(res: RecommendResult) -> RenderableType:
                      r.confidence, risk, r.effort])
         lead = f"  {rec.rank:<3}"
         blocks.append(WrappedItems([LEVER_LABELS[r.lever], scope], lead=lead, indent=len(lead)))
-        saving = f"{alone} / month alone" if monthly is not None else \
+        saving = f"{alone} / 30 days alone" if monthly is not None else \
             _saves(sim, r.savings_usd, "alone:")
         blocks.append(WrappedItems([_calls(r.calls_affected), saving, r.confidence,
                                     f"risk {risk}", f"effort {r.effort}"],
@@ -621,18 +664,19 @@ def render_simulation(sim: Simulation) -> RenderableType:
         return unknown
     parts: list[RenderableType] = []
     head = Text()
-    head.append(f"Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
-                f"{_per_month(sim, sim.scenario_usd)} / month", style="bold")
+    head.append(_before_after(sim), style="bold")
     head.append(f"   ({-sim.savings_pct + 0.0:+.1f} %)")
-    parts.append(Panel(head, title=plain(f"What if · {n(sim.calls)} calls over {_span(sim.days)}"),
+    parts.append(Panel(head, title=plain(f"What if · {_span_why(sim)}"),
                        title_align="left", expand=False))
+    strays, notes = _rate_notes(sim)
+    parts += strays
     parts.append(_simulation_levers(sim))
     parts.append(plain(""))
     parts.append(plain("  Assumptions:", style="bold"))
     for r in sim.levers:
         for a in r.assumptions:
             parts.append(hang(f"{LEVER_LABELS[r.lever]}: {a}", indent=3, marker="· ", style="dim"))
-    for note in sim.notes:
+    for note in notes:
         parts.append(hang(note, marker="⚠ ", style="yellow"))
     return Group(*parts)
 
@@ -643,8 +687,11 @@ def render_recommend(res: RecommendResult) -> RenderableType:
     if unknown is not None:
         return unknown
     parts: list[RenderableType] = []
-    parts.append(hang(f"Savings plan · baseline {_per_month(sim, sim.baseline_usd)} / month "
-                      f"({n(sim.calls)} calls over {_span(sim.days)})", indent=1, style="bold"))
+    base = (f"{RUN_RATE_LABEL} {_per_month(sim, sim.baseline_usd)}" if _has_rate(sim)
+            else f"baseline {usd(sim.baseline_usd)} in the period")
+    parts.append(hang(f"Savings plan · {base} ({_span_why(sim)})", indent=1, style="bold"))
+    strays, notes = _rate_notes(sim)
+    parts += strays
     parts.append(plain(""))
     if not res.recommendations:
         parts.append(plain("  Nothing to recommend: no lever saves money on this traffic.", style="yellow"))
@@ -653,8 +700,7 @@ def render_recommend(res: RecommendResult) -> RenderableType:
         parts.append(plain(""))
         parts.append(hang("Stacked plan (each step on top of the ones before, no double counting):"))
         parts.append(_plan_chain(sim))
-        parts.append(plain(f"  Before {_per_month(sim, sim.baseline_usd)} / month  →  after "
-                          f"{_per_month(sim, sim.scenario_usd)} / month   ({-sim.savings_pct + 0.0:+.1f} %)",
+        parts.append(hang(f"{_before_after(sim)}   ({-sim.savings_pct + 0.0:+.1f} %)", indent=2,
                           style="bold green"))
         for why in res.dropped:
             parts.append(hang(f"left out of the plan: {why}", indent=3, marker="· ", style="yellow"))
@@ -674,7 +720,7 @@ def render_recommend(res: RecommendResult) -> RenderableType:
         parts.append(plain("  Not evaluated:", style="bold"))
         for s in res.not_evaluated:
             parts.append(hang(s, indent=3, marker="· ", style="dim"))
-    for note in sim.notes:
+    for note in notes:
         parts.append(hang(note, marker="⚠ ", style="yellow"))
     parts.append(plain("  Report for finance: llmcost report -o savings.html", style="dim"))
     return Group(*parts)

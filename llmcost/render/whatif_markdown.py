@@ -12,6 +12,7 @@ from decimal import Decimal
 from llmcost.render import words
 from llmcost.render.markdown import md_escape, usd
 from llmcost.report.model import LEVER_LABELS
+from llmcost.report.run_rate import span_text
 from llmcost.simulate.recommend import RecommendResult
 from llmcost.simulate.run import LeverResult, Simulation
 
@@ -21,13 +22,14 @@ def _label(r: LeverResult) -> str:
 
 
 def _per_month(sim: Simulation, v: Decimal) -> str:
-    """`$x / month`; where the calls span no time, the period's figure, said so."""
+    """`$x / 30 days` (the 30-day run rate); where the calls span less than a day, the period's
+    figure, said so."""
     m = sim.monthly(v)
-    return f"{usd(m)} / month" if m is not None else f"{usd(v)} in the period"
+    return f"{usd(m)} / 30 days" if m is not None else f"{usd(v)} in the period"
 
 
 def _span(sim: Simulation) -> str:
-    return f"{sim.calls:,} call{'' if sim.calls == 1 else 's'} over {sim.days:.1f} days"
+    return f"{sim.calls:,} call{'' if sim.calls == 1 else 's'} over {span_text(sim.days * 86400)}"
 
 
 def _pct(sim: Simulation) -> str:

@@ -2,7 +2,9 @@
 
 Calls are priced in DuckDB (`llmcost.pricing.engine`) and aggregated there in one grouped pass
 (`GROUPING SETS`); only aggregated rows come back to Python. `period.days` is the elapsed time
-between the first and last call in scope; every monthly figure = period figure × 30 / days.
+between the first and last call in scope; every monthly figure is the 30-day run rate of
+`llmcost.report.run_rate` (the main period's figure × 30 / its days, only from a day's span, stray
+calls far outside the main period named and left out of it).
 Unpriced calls (model not in the book) are counted and listed, never in the dollar totals.
 """
 
@@ -23,6 +25,7 @@ from llmcost.pricing.stored import (
     refresh_priced_calls,
     rollup_serves,
 )
+from llmcost.report.run_rate import RunRate, find_run_rate
 from llmcost.scope import Scope
 from llmcost.store import Store
 
@@ -59,8 +62,9 @@ class Period:
         return (self.end - self.start).total_seconds() / 86400
 
     def monthly(self, amount: Decimal | None) -> Decimal | None:
-        """amount × 30 / days; None when the calls span no time at all."""
-        if amount is None or self.days <= 0:
+        """amount × 30 / days; None when the calls span less than a day (no run rate: see
+        `Analysis.run_rate`, which also leaves stray calls out)."""
+        if amount is None or self.days < 1:
             return None
         return amount * Decimal(30 * 86400) / Decimal((self.end - self.start).total_seconds())  # type: ignore[operator]
 
@@ -182,6 +186,7 @@ class BreakdownRow(PerBilledCall):
     errored_input_tokens: int = 0
     errored_output_tokens: int = 0
     errored_unpriced_calls: int = 0
+    stray_cost_usd: Decimal | None = ZERO  # of `cost_usd`: the stray calls' (run_rate); None unknown
 
     @property
     def priced(self) -> bool:
@@ -282,10 +287,18 @@ class Analysis:
     # per breakdown key (`by_conversation` …): the keys beyond its top rows, summed; absent when
     # every key is shown
     rest: dict[str, Rest] = field(default_factory=dict)
+    run_rate: RunRate = field(default_factory=lambda: RunRate(None, None))
 
     @property
     def monthly_usd(self) -> Decimal | None:
-        return self.period.monthly(self.totals.cost_usd)
+        """The 30-day run rate of the spend (stray calls left out); None when there is none."""
+        return self.run_rate.monthly(self.totals.cost_usd - self.run_rate.stray_cost_usd)
+
+    def row_monthly(self, r: BreakdownRow) -> Decimal | None:
+        """A breakdown row's 30-day run rate (None: unpriced, no run rate, or its strays unknown)."""
+        if not r.priced or r.stray_cost_usd is None:
+            return None
+        return self.run_rate.monthly(r.cost_usd - r.stray_cost_usd)
 
 
 def _d(v: Any) -> Decimal:
@@ -318,18 +331,18 @@ _ROW_FIGURES = ("calls", "inp", "cr", "cw", "out", "cost", "unpriced", "errs", "
 
 
 def _top_and_rest(store: Store, rel: str, expr: str, limit: int | None,
-                  where: str = "true") -> tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]:
+                  where: str = "true", stray: str = "false") -> tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]:
     """One breakdown over the priced calls, grouped in DuckDB: its `limit` most expensive keys
     (cost, then calls, then key; every key when None), and every other key summed into one row
     (keys counted) — only those rows come back. Rows are (key, calls, input, cache read, cache
-    write, output, cost, unpriced, errored, errored input, errored output, errored unpriced); the
-    rest is (keys, calls, …) or None when no key is left out."""
+    write, output, cost, unpriced, errored, errored input, errored output, errored unpriced, the
+    cost of the calls `stray` marks); the rest is (keys, calls, …) or None when no key is left out."""
     figures = ", ".join(f"{'coalesce(sum(cost_usd), 0)' if k == 'cost' else ROLLUP_FIGURES[k]} AS {k}"
-                        for k in _ROW_FIGURES)
+                        for k in _ROW_FIGURES) + f", coalesce(sum(cost_usd) FILTER (WHERE {stray}), 0) AS stray"
     grouped = f"SELECT {expr} AS k, {figures} FROM {rel} WHERE {where} GROUP BY 1"
     if limit is None:
         return list(store.query(grouped)), None
-    sums = ", ".join(f"sum({k})" for k in _ROW_FIGURES)
+    sums = ", ".join(f"sum({k})" for k in (*_ROW_FIGURES, "stray"))
     rows = store.query(f"""
         WITH g AS ({grouped}),
         r AS (SELECT *, row_number() OVER (ORDER BY cost DESC, calls DESC, k ASC NULLS LAST) <= {int(limit)}
@@ -382,6 +395,12 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
                     int(cr or 0), int(cw or 0), int(out or 0), int(reas or 0), int(errs),
                     int(no_ts), Costs(_d(c_in), _d(c_cr), _d(c_cw), _d(c_out), _d(c_oth)))
     period = Period(first, last)
+    # the main period and the stray calls far outside it (from the day rows of the same table)
+    run_rate = find_run_rate(store.con, f"SELECT d_day AS d, sum(calls) AS n, min(t0) AS t0, max(t1) AS t1 "
+                                        f"FROM {FINE} GROUP BY 1")
+    stray = run_rate.stray_sql("d_day")
+    if run_rate.strays:
+        run_rate.stray_cost_usd = _d(store.query(f"SELECT sum(cost) FROM {FINE} WHERE {stray}")[0][0])
     ws_unpriced = int(ws or 0)
     tier_missing: tuple[int, list[str]] = (int(tmiss or 0), [])
     names = list(fine_keys)
@@ -389,7 +408,7 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     gid = ", ".join(f"d_{k}" for k in names)
     by: dict[str, list[tuple[Any, ...]]] = {k: [] for k in (*_SETS, "conversation")}
     figures = ("sum(calls), sum(inp), sum(cr), sum(cw), sum(out), sum(cost), sum(unpriced), "
-               "sum(errs), sum(e_inp), sum(e_out), sum(e_unp)")
+               f"sum(errs), sum(e_inp), sum(e_out), sum(e_unp), coalesce(sum(cost) FILTER (WHERE {stray}), 0)")
     for row in store.query(f"""
             SELECT GROUPING({gid}) AS g, {gid}, {figures} FROM {FINE}
             GROUP BY GROUPING SETS ({", ".join(f"(d_{k})" for k in names)})"""):
@@ -401,12 +420,14 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
                 by[name].append((keys[i], *row[1 + n:]))
     rests: dict[str, tuple[Any, ...]] = {}
     if calls:
-        by["tenant"], tenant_rest = _top_and_rest(store, rel, "tenant", limits.get("tenant"))
+        stray_ts = run_rate.stray_sql()
+        by["tenant"], tenant_rest = _top_and_rest(store, rel, "tenant", limits.get("tenant"), stray=stray_ts)
         if tenant_rest is not None:
             rests["tenant"] = tenant_rest
         # the most expensive conversations, the rest summed (a pass of its own: millions of groups)
         by["conversation"], conversation_rest = _top_and_rest(
-            store, rel, "conversation_id", limits.get("conversation"), "conversation_id IS NOT NULL")
+            store, rel, "conversation_id", limits.get("conversation"), "conversation_id IS NOT NULL",
+            stray=stray_ts)
         if conversation_rest is not None:
             rests["conversation"] = conversation_rest
     by = {k: [(r[0], r[1], r[2], r[3], r[4], r[5], _d(r[6]), r[7], *r[8:]) for r in rows]
@@ -414,6 +435,8 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     # errored calls per breakdown key (from the same passes): per-call figures leave them out
     errored = {(name, r[0]): tuple(int(v or 0) for v in r[8:12]) for name, rows in by.items()
                for r in rows if len(r) >= 12 and r[8]}
+    # the stray calls' cost per breakdown key (conversations: not summed, unknown when there are any)
+    stray_costs = {(name, r[0]): _d(r[12]) for name, rows in by.items() for r in rows if len(r) >= 13}
     totals.errored_input_tokens, totals.errored_output_tokens, totals.errored_unpriced_calls = (
         int(e_inp or 0), int(e_out or 0), int(e_unp or 0))
     # logged against computed cost per model, and why calls are unpriced: only when there are any
@@ -441,25 +464,28 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
         items = []
         for key, calls, inp, cr, cw, out, c, unpriced, *_ in by[name]:
             err = errored.get((name, key), (0, 0, 0, 0))
+            sc = stray_costs.get((name, key), None if run_rate.strays else ZERO)
             if name == "day" and key is not None:
                 key = key.isoformat()
             items.append(BreakdownRow(
                 key, int(calls), int(inp or 0), int(cr or 0), int(cw or 0), int(out or 0), c,
                 float(100 * c / total_cost) if total_cost else 0.0,
-                100.0 * calls / totals.calls if totals.calls else 0.0, int(unpriced), *err))
+                100.0 * calls / totals.calls if totals.calls else 0.0, int(unpriced), err[0], err[1], err[2], err[3],
+                stray_cost_usd=sc))
         if name == "day":
             items.sort(key=lambda r: (r.key is None, r.key or ""))
         else:
             items.sort(key=lambda r: (-r.cost_usd, -r.calls, r.key is None, r.key or ""))
         breakdowns[out_key] = full[out_key] = items
         if name in rests:  # summed in DuckDB over every key left out
-            keys, r_calls, r_inp, r_cr, r_cw, r_out, r_cost, r_unpriced, *r_err = rests[name]
+            keys, r_calls, r_inp, r_cr, r_cw, r_out, r_cost, r_unpriced, *r_err, r_stray = rests[name]
             cost = _d(r_cost)
             rest_rows[out_key] = Rest(int(keys), BreakdownRow(
                 None, int(r_calls), int(r_inp or 0), int(r_cr or 0), int(r_cw or 0), int(r_out or 0), cost,
                 float(100 * cost / total_cost) if total_cost else 0.0,
                 100.0 * r_calls / totals.calls if totals.calls else 0.0, int(r_unpriced),
-                *(int(v or 0) for v in r_err)))
+                int(r_err[0] or 0), int(r_err[1] or 0), int(r_err[2] or 0), int(r_err[3] or 0),
+                stray_cost_usd=_d(r_stray)))
         elif name in top_of and len(items) > top_of[name]:  # a few rows: summed here
             left = items[top_of[name]:]
             breakdowns[out_key] = items[:top_of[name]]
@@ -499,9 +525,8 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
             f"{tier_missing[0]:,} calls on a service tier their provider has no price for "
             f"({', '.join(tier_missing[1])}), priced at standard")
     notes: list[str] = []
-    if totals.calls and period.start is not None and period.days < 1:
-        notes.append(f"the calls in scope span {period.days * 24:.1f} hours: monthly figures "
-                     "extrapolate from less than a day")
+    if run_rate.strays:
+        notes.append(run_rate.stray_note() or "")
     if totals.calls_without_time:
         notes.append(f"{totals.calls_without_time:,} calls have no timestamp: priced at the latest "
                      "price period of their model, and left out of the period and daily figures")
@@ -509,7 +534,7 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     pareto = _pareto(full, total_cost, {BREAKDOWN_KEYS[d]: rest_rows[BREAKDOWN_KEYS[d]] for d in rests})
     return Analysis(period, totals, breakdowns, ingest, scope, unpriced_models, recon, prices_used,
                     pareto, top_calls, top_convs, unpriced_components,
-                    book_files=[], notes=notes, rest=rest_rows)
+                    book_files=[], notes=notes, rest=rest_rows, run_rate=run_rate)
 
 
 def sum_rows(rows: list[BreakdownRow]) -> BreakdownRow:
@@ -521,7 +546,9 @@ def sum_rows(rows: list[BreakdownRow]) -> BreakdownRow:
                         total("cache_write_tokens"), total("output_tokens"),
                         sum((r.cost_usd for r in rows), ZERO), total("share_pct"), total("calls_share_pct"),
                         total("unpriced_calls"), total("errored_calls"), total("errored_input_tokens"),
-                        total("errored_output_tokens"), total("errored_unpriced_calls"))
+                        total("errored_output_tokens"), total("errored_unpriced_calls"),
+                        None if any(r.stray_cost_usd is None for r in rows)
+                        else sum((r.stray_cost_usd or ZERO for r in rows), ZERO))
 
 
 def _pareto(breakdowns: dict[str, list[BreakdownRow]], total: Decimal,

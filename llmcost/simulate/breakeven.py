@@ -30,13 +30,14 @@ from llmcost.errors import PricingError, UsageError
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.breakeven_defaults import BreakevenDefaults, Figure, FineTunable
 from llmcost.pricing.engine import MODEL_MAP, load_model_map, priced_sql
+from llmcost.report.run_rate import MIN_DAYS, RUN_RATE_LABEL, RunRate, call_days_sql, find_run_rate, span_text
 from llmcost.schema import COLUMN_NAMES
 from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
 
 ZERO = Decimal(0)
 MILLION = Decimal(1_000_000)
-DAYS_PER_MONTH = Decimal(30)
+DAYS_PER_MONTH = Decimal(30)  # a month is the 30-day run rate (llmcost.report.run_rate)
 SIZINGS = ("peak", "average")
 
 
@@ -520,6 +521,7 @@ class BreakevenResult:
     assumptions: list[Assumption]
     notes: list[str] = field(default_factory=list)
     filters: str = ""  # the scope's filters in words (for "no calls in scope")
+    run_rate: RunRate | None = None  # the main period (stray calls far outside it are left out)
 
     @property
     def days(self) -> float:
@@ -528,8 +530,8 @@ class BreakevenResult:
         return (self.end - self.start).total_seconds() / 86400
 
     def monthly(self, amount: Decimal | int) -> Decimal | None:
-        """amount × 30 / days (None when the calls span no time)."""
-        if self.start is None or self.end is None or self.end <= self.start:
+        """amount × 30 / days: the 30-day run rate (None when the calls span less than a day)."""
+        if self.start is None or self.end is None or self.days < MIN_DAYS:
             return None
         seconds = Decimal(repr((self.end - self.start).total_seconds()))
         return Decimal(amount) * DAYS_PER_MONTH * Decimal(86400) / seconds
@@ -588,16 +590,21 @@ def breakeven(store: Store, book: PriceBook, relation: str, defaults: BreakevenD
               options: BreakevenOptions, filters: str = "") -> BreakevenResult:
     """Fine-tuning and self-hosting against the API, per task type of the priced calls in scope."""
     p, assumptions = resolve_parameters(defaults, book, options)
+    # the 30-day run rate's main period: calls far outside it would stretch every monthly figure
+    rate = find_run_rate(store.con, call_days_sql(relation))
+    if rate.strays:
+        relation = f"(SELECT * FROM {relation} WHERE NOT ({rate.stray_sql()}))"
     traffic, start, end = gather_traffic(store, book, relation, p.ft.fine_tuned_model)
     result = BreakevenResult(start, end, sum(t.calls + t.errored_calls + t.unpriced_calls for t in traffic),
-                             sum(t.unpriced_calls for t in traffic), [], assumptions, filters=filters)
+                             sum(t.unpriced_calls for t in traffic), [], assumptions, filters=filters,
+                             run_rate=rate)
     seconds = Decimal(repr((end - start).total_seconds())) if start and end and end > start else None
-    if seconds is None and traffic:
-        result.notes.append("the calls in scope span no time (one call, or no call times): break-even needs a "
-                            "rate, so no monthly figure is given")
-    elif result.days < 1 and traffic:
-        result.notes.append(f"the calls in scope span {result.days * 24:.1f} hours: monthly figures extrapolate "
-                            "from less than a day, and the busiest hour may not be a typical one")
+    if rate.strays:
+        result.notes.append(f"{rate.stray_note()}. Every figure here is over that main period")
+    if result.days < MIN_DAYS and traffic:
+        why = rate.reason or f"calls span {span_text(result.days * 86400)}: too short for a run rate"
+        result.notes.append(f"no {RUN_RATE_LABEL} ({why}): break-even needs a rate, so no monthly figure is "
+                            "given")
     for t in traffic:
         # a task whose every call is on a model the book does not know has an unknown cost, not $0
         known = bool(t.calls or t.errored_calls)

@@ -174,8 +174,11 @@ def simulate_options(store: Store, book: PriceBook, priced_scope: str, cfg: Conf
     is told each step as it starts)."""
     if not o.any():
         raise lever_checks.no_lever()
+    from llmcost.report.run_rate import plan_run_rate
+
     step = on_step or (lambda _text: None)
     step("totalling the baseline…")
+    rate, share, rate_notes = plan_run_rate(store.con, priced_scope)  # the 30-day run rate's main period
     calls, unpriced, days, baseline = prepare_base(store, book, priced_scope)
     step(f"setting up the levers for {calls:,} calls…")
     plans, notes = build_plans(store, book, cfg, o)
@@ -185,6 +188,6 @@ def simulate_options(store: Store, book: PriceBook, priced_scope: str, cfg: Conf
     if unpriced:
         sim.notes.append(f"{unpriced:,} unpriced calls (models not in the price book) are in neither the "
                          "baseline nor the savings")
-    if 0 < days < 1:
-        sim.notes.append(f"the calls span {days * 24:.1f} hours: monthly figures extrapolate from less than a day")
+    sim.run_rate, sim.main_share = rate, share
+    sim.notes += rate_notes
     return sim

@@ -473,8 +473,11 @@ def _merge_routes(units: list[L.LeverPlan], book: PriceBook, present: set[str]) 
 def recommend(store: Store, book: PriceBook, priced_scope: str, cfg: Config,
               on_step: Callable[[str], None] | None = None) -> RecommendResult:
     """`on_step`, when given, is told each step as it starts (the CLI shows it while it works)."""
+    from llmcost.report.run_rate import plan_run_rate
+
     step = on_step or (lambda _text: None)
     step("totalling the baseline…")
+    rate, share, rate_notes = plan_run_rate(store.con, priced_scope)  # the 30-day run rate's main period
     calls, unpriced, days, baseline = prepare_base(store, book, priced_scope)
     step(f"judging routes and levers for {calls:,} calls…")
     plans, rules, skipped = derive_plans(store, book, cfg)
@@ -504,14 +507,15 @@ def recommend(store: Store, book: PriceBook, priced_scope: str, cfg: Config,
         ranking += [r for p, r in zip(plans, alone, strict=True) if p is routes[0]]
     elif routes:
         ranking += run_stack(store, _merge_routes(routes, book, present), baseline, tag="rr_")[1]
-    sim_stub = Simulation(baseline, baseline, [], days, calls, unpriced)
+    sim_stub = Simulation(baseline, baseline, [], days, calls, unpriced, run_rate=rate, main_share=share)
     ranking.sort(key=lambda r: -r.savings_usd)
     recs = [Recommendation(i + 1, r, sim_stub.monthly(r.savings_usd),
                            float(100 * r.savings_usd / baseline) if baseline else 0.0)
             for i, r in enumerate(ranking)]
-    sim = Simulation(baseline, scenario, steps, days, calls, unpriced)
+    sim = Simulation(baseline, scenario, steps, days, calls, unpriced, run_rate=rate, main_share=share)
     if unpriced:
         sim.notes.append(f"{unpriced:,} unpriced calls are in neither the baseline nor the savings")
+    sim.notes += rate_notes
     args = [a for u in sorted(final, key=lambda p: L.STACK_ORDER.index(p.lever)) for a in u.args]
     if cfg.quality_eval and cfg.quality_eval_origin == "--eval" and any(u.lever in ("route", "cascade")
                                                                          for u in final):

@@ -19,6 +19,7 @@ from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
 
 if TYPE_CHECKING:
+    from llmcost.report.run_rate import RunRate
     from llmcost.simulate.quality import Quality
 
 BASE = "llmcost_sim_base"
@@ -55,6 +56,8 @@ class Simulation:
     calls: int
     unpriced_calls: int
     notes: list[str] = field(default_factory=list)
+    run_rate: RunRate | None = None  # the main period (llmcost.report.run_rate.plan_run_rate)
+    main_share: Decimal = Decimal(1)  # of each period figure, the main period's (stray calls left out)
 
     @property
     def savings_usd(self) -> Decimal:
@@ -65,7 +68,10 @@ class Simulation:
         return float(100 * self.savings_usd / self.baseline_usd) if self.baseline_usd else 0.0
 
     def monthly(self, amount: Decimal) -> Decimal | None:
-        if self.days <= 0:
+        """A period figure's 30-day run rate; None when the calls span less than a day."""
+        if self.run_rate is not None:
+            return self.run_rate.monthly(amount * self.main_share)
+        if self.days < 1:
             return None
         return amount * Decimal(30) / Decimal(repr(self.days))
 

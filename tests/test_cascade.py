@@ -125,7 +125,7 @@ def test_without_evidence_or_rate_it_is_a_usage_error(cli, log: str):
 
 def test_an_unknown_cheap_model_is_a_usage_error(cli, log: str):
     r = cli("simulate", log, "--cascade", "draft=acme-tiny")
-    assert r.exit_code == 2 and "acme-tiny is not a model of the price book" in r.stderr
+    assert r.exit_code == 2 and "acme-tiny is not a model in the price book" in r.stderr
 
 
 def test_cascade_stacks_after_route_and_before_batch(cli, log: str):

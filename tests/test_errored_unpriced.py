@@ -128,7 +128,8 @@ def test_nothing_priced_is_not_zero(cli, tmp_path):
     assert (t["calls"], t["priced_calls"], t["unpriced_calls"]) == (9, 0, 9)
     assert t["nothing_priced"] is True
     assert t["cost_usd"] is None and t["monthly_usd"] is None and t["cost_per_call_usd"] is None
-    assert doc["unpriced_models"] == [{"model": "qwen3.5:27b", "calls": 9, "reason": "model not in the price book"}]
+    assert doc["unpriced_models"] == [{"model": "qwen3.5:27b", "calls": 9, "reason": "model not in the price book",
+                                     "suggestion": None}]
     assert doc["by_model"][0]["cost_usd"] is None
     # tokens are known: 500 … 508 in (average 504), 50 … 58 out (average 54)
     assert (t["avg_input_tokens"], t["avg_output_tokens"]) == (504, 54)

@@ -368,7 +368,8 @@ def test_a_log_that_names_no_model_says_so_and_model_prices_it(cli):
     doc = cli("analyze", path, "--format", "json").json()
     assert doc["totals"]["cost_usd"] is None
     assert doc["unpriced_models"] == [{"model": None, "calls": 1, "reason":
-                                       "the log names no model (name it with --model NAME)"}]
+                                       "the log names no model (name it with --model NAME)",
+                                       "suggestion": None}]
     # a new store: --model names the model of the calls that name none, which are then priced
     # 4 in × $0.10/M + 2 out × $0.40/M = 0.0000004 + 0.0000008 = 0.0000012
     doc = cli("analyze", path, "--model", "gemini-2.0-flash", "--db", ":memory:", "--format", "json").json()

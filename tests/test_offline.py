@@ -88,7 +88,7 @@ def test_urls_are_never_fetched(cli, no_network):
     r = cli("analyze", str(G / "tracker.csv"), "--pricing", "https://example.com/prices.yaml")
     assert r.exit_code == 1 and "no such file" in r.stderr
     r = cli("simulate", "--cache", "auto", "--config", "https://example.com/llmcost.yaml")
-    assert r.exit_code == 1 and "no such file" in r.stderr
+    assert r.exit_code == 2 and "no such file" in r.stderr  # a configuration error
     assert no_network == []
 
 

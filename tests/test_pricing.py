@@ -204,4 +204,5 @@ def test_unpriced_model_rows_have_no_cost_in_json(cli):
     doc = cli("analyze", str(CASES), "--format", "json").json()
     row = next(r for r in doc["by_model"] if r["model"] == "acme-llm-7b")
     assert row["cost_usd"] is None and row["unpriced_calls"] == 1
-    assert doc["unpriced_models"] == [{"model": "acme-llm-7b", "calls": 1, "reason": "model not in the price book"}]
+    assert doc["unpriced_models"] == [{"model": "acme-llm-7b", "calls": 1, "reason": "model not in the price book",
+                                     "suggestion": None}]

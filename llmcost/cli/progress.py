@@ -96,8 +96,8 @@ class Steps:
         if self.status is None:
             self.status = _console().status(text, spinner="dots")
             self.status.start()
-        else:
-            self.status.update(text)
+        else:  # naming the spinner makes rich redraw now: a short step is still shown
+            self.status.update(text, spinner="dots")
 
     def stop(self) -> None:
         if self.status is not None:

@@ -409,3 +409,15 @@ def test_book_dir_copy_checks_clean(tmp_path):
                                   ("pricing", "check", "--format", "json")])
 def test_json_documents_name_their_command(cli, args):
     assert cli(*args).json()["command"] == " ".join(args[:2])
+
+
+def test_a_disagreement_with_litellm_is_not_printed_as_a_warning(cli):
+    """The summary counts 0 warnings when the only findings are disagreements with --against's
+    table: each such line is marked as a difference, never as a warning the summary denies."""
+    r = cli("pricing", "check", "--against", str(Path(__file__).parent / "data" / "litellm_excerpt.json"))
+    doc = cli("pricing", "check", "--against", str(Path(__file__).parent / "data" / "litellm_excerpt.json"),
+              "--format", "json").json()
+    litellm = [f for f in doc["findings"] if f["code"] == "litellm"]
+    own = [f for f in doc["findings"] if f["code"] != "litellm" and f["severity"] == "warning"]
+    assert litellm and r.stdout.count("≠ differs") == len(litellm)
+    assert r.stdout.count("⚠ warning") == len(own) == doc["warnings"]

@@ -165,7 +165,8 @@ def pricing_check_markdown(r: CheckReport, strict: bool = False) -> str:
     lines = ["## Price book check", ""]
     if r.findings:
         lines += [_row(["severity", "model", "finding"]), _rule("lll")]
-        lines += [_row(["error" if f.severity == ERROR else "warning", md_escape(f.model or ""),
+        lines += [_row(["error" if f.severity == ERROR else "differs from the table" if f.code == "litellm"
+                        else "warning", md_escape(f.model or ""),
                         md_escape(f.message)]) for f in r.findings]
         lines.append("")
     ok, summary = check_summary(r, strict)

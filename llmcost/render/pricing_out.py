@@ -406,10 +406,12 @@ def diff_doc(changes: list[PriceChange], start: datetime, end: datetime) -> dict
 # ---------------------------------------------------------------- check
 
 def _finding_text(f: Finding) -> RenderableType:
-    """` ⚠ warning model: message`, the message wrapping under its own start."""
+    """` ⚠ warning model: message`, the message wrapping under its own start; a disagreement with
+    the table of `--against` is marked `≠ differs` (reported, not counted as a warning)."""
     from rich.table import Table as Grid
 
-    mark, style = ("✗ error  ", "red") if f.severity == ERROR else ("⚠ warning", "yellow")
+    mark, style = (("✗ error  ", "red") if f.severity == ERROR else ("≠ differs", "yellow")
+                   if f.code == "litellm" else ("⚠ warning", "yellow"))
     text = plain(f"{f.model}: " if f.model else "", style="bold")
     text.append_text(plain(f.message))
     grid = Grid.grid(padding=0)

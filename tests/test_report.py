@@ -412,3 +412,16 @@ def test_focus_list_and_contracted_prices_under_a_negotiated_discount(cli, tmp_p
             Decimal(r["ContractedCost"]))
     mini = [r for r in rows if r["SkuId"] == "gpt-4o-mini"]
     assert mini and all(r["ListCost"] == r["BilledCost"] for r in mini)
+
+
+def test_html_money_under_a_cent_is_not_zero():
+    """$0.0045 (one Sonnet 4.5 call of 1,000 in / 100 out: 1,000 × $3 + 100 × $15 per million =
+    $0.0045) reads $0.0045 in the report, never $0.00; a cent and more keeps two decimals."""
+    from decimal import Decimal
+
+    from llmcost.render.html import usd
+
+    assert usd(Decimal("0.0045")) == "$0.0045"
+    assert usd(Decimal("-0.0045")) == "-$0.0045"
+    assert usd(Decimal("0")) == "$0.00"
+    assert usd(Decimal("1234.567")) == "$1,234.57"

@@ -51,7 +51,8 @@ def usd(v: Decimal | float | None) -> str:
     if v is None:
         return "–"
     d = Decimal(str(v)) if isinstance(v, float) else v
-    return f"-${-d:,.2f}" if d < 0 else f"${d:,.2f}"
+    places = 4 if 0 < abs(d) < Decimal("0.01") else 2  # a figure under a cent never reads $0.00
+    return f"-${-d:,.{places}f}" if d < 0 else f"${d:,.{places}f}"
 
 
 def pct(v: float | None) -> str:

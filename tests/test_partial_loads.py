@@ -128,7 +128,16 @@ def test_analyze_recommend_simulate_report_print_what_loaded_and_exit_1(cli, tmp
     out = tmp_path / "r.json"
     rep = cli("report", str(folder), "-o", str(out))
     assert rep.exit_code == 1 and rep.stdout.startswith(f"Wrote {out}")
-    assert json.loads(out.read_text())["headline"]["calls"] == 5
+    doc = json.loads(out.read_text())
+    assert doc["headline"]["calls"] == 5
+    # the report itself names the files it could not load, with why (not only the terminal)
+    assert {Path(x["file"]).name for x in doc["files_failed"]} == {"calls-07.csv.gz", "calls-08.csv"}
+    md = tmp_path / "r.md"
+    assert cli("report", str(folder), "-o", str(md)).exit_code == 1
+    assert "2 files this run could not load" in md.read_text() and "calls-08.csv — holds binary data" in md.read_text()
+    html = tmp_path / "r.html"
+    assert cli("report", str(folder), "-o", str(html)).exit_code == 1
+    assert "2 files this run could not load" in html.read_text() and "calls-07.csv.gz" in html.read_text()
 
 
 def test_an_unreadable_file_fails_alone(tmp_path, store, monkeypatch):

@@ -460,6 +460,12 @@ def _quality(page: Page) -> str:
         parts.append(_table(["Files", "Why"], rows, caption=esc(
             f"{count:,} file{'s' if count != 1 else ''} found by this run and left alone (not read as call logs)"
             + (f", in {folder}" if folder else ""))))
+    if r.files_failed:
+        count = len(r.files_failed)
+        parts.append(_table(["File", "Why it was not loaded"],
+                            [[esc(x.file), esc(x.reason)] for x in r.files_failed], caption=esc(
+            f"{count:,} file{'s' if count != 1 else ''} this run could not load: their calls are not in "
+            "these figures")))
     rej = r.rows_rejected
     calls = esc(words.calls_phrase(t.calls, t.errored_calls))
     parts.append(f"<p>{n(rej)} rows rejected" + (" (see <code>llmcost rejects</code> for line and reason)"

@@ -301,6 +301,7 @@ def report_dict(r: Report) -> dict[str, Any]:
     doc["recommend"] = recommend_dict(r.recommend)
     doc["files"] = [f.__dict__ for f in r.files]
     doc["files_left_alone"] = [{"file": x.file, "reason": x.reason} for x in r.files_left_alone]
+    doc["files_failed"] = [{"file": x.file, "reason": x.reason} for x in r.files_failed]
     doc["spend_lines"] = [
         {"day": ln.day, "provider": ln.provider, "model": ln.model, "token_class": ln.token_class,
          "priced": ln.priced, "calls": ln.calls, "quantity": ln.quantity, "unit": ln.consumed_unit.lower(),

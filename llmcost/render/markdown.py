@@ -246,6 +246,11 @@ def report_markdown(r: Report) -> str:
                   f"{md_escape(f.adapter)} | {f.rows_read:,} | {f.rows_loaded:,} | "
                   f"{f.rows_rejected:,} | {f.rows_duplicate:,} | {f.rows_skipped:,} |" for f in r.files]
         lines.append("")
+    if r.files_failed:
+        lines += [f"{len(r.files_failed):,} file{'s' if len(r.files_failed) != 1 else ''} this run could not "
+                  "load (their calls are not in these figures):", ""]
+        lines += [f"- {md_escape(x.file)} — {md_escape(x.reason)}" for x in r.files_failed]
+        lines.append("")
     lines += not_logs_markdown(r.files_left_alone)
     lines.append(f"- {r.rows_rejected:,} rows rejected; {a.totals.unpriced_calls:,} calls unpriced "
                  f"(in no total); {a.totals.errored_calls:,} calls errored (counted, not billed)")

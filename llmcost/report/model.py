@@ -27,7 +27,7 @@ from llmcost import __version__
 from llmcost.config import Config
 from llmcost.errors import UsageError
 from llmcost.ingest import IngestResult
-from llmcost.ingest.load import NotCallLog
+from llmcost.ingest.load import FailedFile, NotCallLog
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import PERIODS
 from llmcost.report.analysis import Analysis, analyze_calls
@@ -160,6 +160,7 @@ class Report:
     files: list[SourceFile]
     files_from_this_run: bool  # False: the store's record of the files (no FILES given)
     files_left_alone: list[NotCallLog] = field(default_factory=list)  # found by this run, not call logs
+    files_failed: list[FailedFile] = field(default_factory=list)  # this run could not load them (exit 1)
 
     # --- headline figures: the same objects the analyze / recommend JSON print -----------------
     @property
@@ -236,7 +237,8 @@ def build_report(store: Store, book: PriceBook, relation: str, cfg: Config, inge
         price_book_checked=checked,
         currency=cur, scope_description=scope.describe(), analysis=analysis, recommend=rec,
         spend_lines=lines, daily_by_model=_daily_by_model(lines), files=files, files_from_this_run=from_run,
-        files_left_alone=list(ingest.not_logs) if ingest is not None else [])
+        files_left_alone=list(ingest.not_logs) if ingest is not None else [],
+        files_failed=list(ingest.failed) if ingest is not None else [])
 
 
 def _class_sql() -> dict[str, tuple[str, str, str, str]]:
@@ -360,7 +362,9 @@ def _shown_ingest(store: Store, ingest: IngestResult | None) -> IngestResult | N
         files=[replace(f, file=shared_path(f.file), notes=[shown_in_text(n, known) for n in f.notes])
                for f in ingest.files],
         not_logs=[replace(x, file=shared_path(x.file), reason=shown_in_text(x.reason, known))
-                  for x in ingest.not_logs])
+                  for x in ingest.not_logs],
+        failed=[replace(x, file=shared_path(x.file), reason=shown_in_text(x.reason, known))
+                for x in ingest.failed])
 
 
 def default_title(files: list[str] | None) -> str:

@@ -392,9 +392,9 @@ def confirm_in_scope(store: Store, relation: str, checked: CheckedScope) -> None
                          "provider:NAME) of the calls in scope.")
 
 
-def forget_target(store: Store, file_or_hash: str) -> None:
-    """`forget` of a file the store does not hold is a `UsageError` naming the stored files nearest
-    to it (by name, then by path)."""
+def forget_target(store: Store, file_or_hash: str, command: str = "forget") -> None:
+    """`forget` (or `rejects`) of a file the store does not hold is a `UsageError` naming the
+    stored files nearest to it (by name, then by path)."""
     from pathlib import Path
 
     if store.find_sources(file_or_hash):
@@ -409,5 +409,5 @@ def forget_target(store: Store, file_or_hash: str) -> None:
     close = [f for name in nearest(Path(file_or_hash).name, set(by_name)) for f in by_name[name]]
     close = close or nearest(file_or_hash, set(stored))
     raise UsageError(f"{file_or_hash} is not in the store{did_you_mean(close[:3])}",
-                     "llmcost sources lists the stored files; forget takes a stored path (as listed) or "
+                     f"llmcost sources lists the stored files; {command} takes a stored path (as listed) or "
                      "a content-hash prefix of 8 characters or more.")

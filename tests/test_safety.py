@@ -171,7 +171,7 @@ def test_filter_values_are_literals(cli, tmp_path: Path, value: str):
         assert r.json()["levers"][0]["calls_affected"] == 1, args
     # forget / rejects with hostile names match nothing and drop nothing (forget: a usage error)
     assert cli("forget", value).exit_code == 2
-    assert cli("rejects", value).exit_code == 0
+    assert cli("rejects", value).exit_code == 2
     assert _tables(tmp_path) >= STORE_TABLES
     assert cli("analyze", "--format", "json").json()["totals"]["calls"] == 2
 

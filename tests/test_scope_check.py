@@ -221,5 +221,12 @@ def test_forget_of_a_file_not_stored(loaded):
                 "llmcost sources")
 
 
+def test_rejects_of_a_file_not_stored(loaded):
+    usage_error(loaded("rejects", "mixd.csv"), "mixd.csv is not in the store; did you mean", "mixed.csv?",
+                "rejects takes a stored path")
+    r = loaded("rejects", MIXED, "--format", "json")  # the stored file: its rejects (none)
+    assert r.exit_code == 0 and r.json()["total"] == 0
+
+
 def test_forget_on_an_empty_store(cli):
     usage_error(cli("forget", "mixed.csv"), "mixed.csv is not in the store: the store holds no files.")

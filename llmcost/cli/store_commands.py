@@ -46,11 +46,14 @@ def rejects(
     from llmcost.render import json_out, markdown_tables, terminal
     from llmcost.store import open_store
 
+    common.check_format(fmt, "rejects", *OutputFormat)
+    from llmcost.scope_check import forget_target
+
     with open_store(db) as store:
         wanted = None
-        if file:
-            found = store.find_sources(file)
-            wanted = found[0][0] if found else file
+        if file:  # a file the store does not hold is a usage error with the nearest stored names
+            forget_target(store, file, "rejects")
+            wanted = store.find_sources(file)[0][0]
         total = len(store.rejects(wanted))
         rows = store.rejects(wanted, None if fmt is OutputFormat.json or limit <= 0 else limit)
     common.emit(fmt, table=lambda: terminal.render_rejects(rows, total),

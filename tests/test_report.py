@@ -75,8 +75,10 @@ def resolve(doc: Any, path: str) -> Any:
 
 
 def money(v: float) -> str:
+    """Two decimals; four under a cent (a non-zero figure never reads $0.00)."""
     d = Decimal(repr(v))
-    return f"-${-d:,.2f}" if d < 0 else f"${d:,.2f}"
+    places = 4 if 0 < abs(d) < Decimal("0.01") else 2
+    return f"-${-d:,.{places}f}" if d < 0 else f"${d:,.{places}f}"
 
 
 def test_html_figures_match_analyze_and_recommend_json_to_the_cent(outputs):

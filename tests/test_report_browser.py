@@ -210,7 +210,7 @@ def test_without_javascript_every_chart_shows_its_figures(browser, reports):
     # the waterfall: before, each of the 5 steps and after, as the chain under it prints them
     assert len(got["chain"]) == 7, got["chain"]
     for figure in got["chain"]:
-        assert figure.replace(" / mo", "") in got["waterfall"], (figure, got["waterfall"])
+        assert figure.replace(" / 30 days", "") in got["waterfall"], (figure, got["waterfall"])
     # 3 task types, 1 model: each bar's figure is the table's cost
     assert len(got["taskCosts"]) == 3 and len(got["modelCosts"]) == 1
     for cost in got["taskCosts"]:

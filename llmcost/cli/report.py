@@ -140,7 +140,7 @@ def summary_line(report: Report, output: str, kind: str, nbytes: int) -> str:
     line = f"Wrote {output} ({KINDS[kind]}, {_size(nbytes)}): {usd(report.spend_usd)} in period"
     monthly = report.savings_monthly_usd
     if report.recommend.recommendations:
-        saving = f"{usd(monthly)} / month" if monthly is not None else f"{usd(report.savings_usd)} in period"
+        saving = f"{usd(monthly)} / 30 days" if monthly is not None else f"{usd(report.savings_usd)} in period"
         line += f" · {saving} savings available (−{pct(report.savings_pct)})"
     if t.errored_calls:
         line += f" · {words.calls_phrase(t.calls, t.errored_calls)}"

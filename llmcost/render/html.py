@@ -55,6 +55,12 @@ def usd(v: Decimal | float | None) -> str:
     return f"-${-d:,.{places}f}" if d < 0 else f"${d:,.{places}f}"
 
 
+def _whole_words(text: str) -> str:
+    """Escaped text that wraps only between words: a model id (`claude-haiku-4-5`) is never split
+    at its hyphens."""
+    return " ".join(f'<span class="nw">{esc(w)}</span>' if "-" in w else esc(w) for w in text.split(" "))
+
+
 def pct(v: float | None) -> str:
     return "–" if v is None else f"{v:.1f} %"
 
@@ -73,7 +79,8 @@ class Page:
         """USD with two decimals (tagged with the JSON path of the figure), and the other
         currency beside it when asked for."""
         attr = f' data-figure="{esc(figure)}"' if figure else ""
-        out = f'<span class="usd"{attr}>{usd(v)}</span>{per}'
+        unit = f'<span class="per">{per}</span>' if per else ""
+        out = f'<span class="usd"{attr}>{usd(v)}</span>{unit}'
         cur = self.r.currency
         if cur is not None and v is not None:
             conv = cur.convert(v)
@@ -150,7 +157,7 @@ def _waterfall(page: Page) -> str:
     for i, s in enumerate(sim.levers, 1):
         saving = conv(s.savings_usd)
         lever = LEVER_LABELS.get(s.lever, s.lever)
-        bars.append(Bar(f'{i}. {esc(lever)} <span class="sub">· {esc(s.scope)}</span>', _f(level - saving),
+        bars.append(Bar(f'{i}. {esc(lever)} <span class="sub">· {_whole_words(s.scope)}</span>', _f(level - saving),
                         _f(level), f"−{usd(saving)}", "#10b981",
                         f"{i}. {lever} ({visible(s.scope)}): −{usd(saving)}{per}", "step"))
         level -= saving
@@ -585,6 +592,9 @@ h3 { font-size: 1.05rem; margin: 20px 0 6px; }
 .card { border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; background: #fff; }
 .card .label { color: var(--muted); font-size: .85rem; font-weight: 600; }
 .card .big { font-size: 1.6rem; font-weight: 700; line-height: 1.3; font-variant-numeric: tabular-nums; }
+.nw { white-space: nowrap; }
+.card .big .per { display: inline-block; font-size: .95rem; font-weight: 500; color: var(--muted); }
+.card .big .per { white-space: nowrap; }
 .card .big .alt { display: block; font-size: .9rem; font-weight: 500; color: var(--muted); }
 .card .sub { color: var(--muted); font-size: .85rem; }
 .alt { color: var(--muted); font-size: .9em; white-space: nowrap; }

@@ -318,15 +318,23 @@ def _check_levers(o: LeverOptions, v: StoredValues, book: PriceBook,
             assert isinstance(specs, list)
             specs[i] = f"{fixed}={specs[i].rpartition('=')[2]}"
         scopes.append((f"{option} {fixed if name == 'batch' else changed[name][i]}", L.parse_scope(fixed)))
+    check_models(o, book, problems)
+    batch = changed.pop("batch")
+    assert isinstance(batch, str)
+    return replace(o, batch=batch or o.batch, **changed), scopes  # type: ignore[arg-type]
+
+
+def check_models(o: LeverOptions, book: PriceBook, problems: Problems) -> None:
+    """Every model a lever names (route targets, cascade models, the summary model): one the
+    price book knows, else a problem with the nearest book ids."""
+    from llmcost.simulate import levers as L
+
     for spec in o.route:
         check_model("--route", spec, L.split_scoped(spec)[1], book, problems, families=True)
     for spec in o.cascade:
         check_model("--cascade", spec, L.split_scoped(spec)[1], book, problems, families=False)
     if o.summary_model:
         check_model("--summary-model", o.summary_model, o.summary_model, book, problems, families=False)
-    batch = changed.pop("batch")
-    assert isinstance(batch, str)
-    return replace(o, batch=batch or o.batch, **changed), scopes  # type: ignore[arg-type]
 
 
 def check_model(option: str, spec: str, target: str, book: PriceBook, problems: Problems, families: bool) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from llmcost import __version__
 from llmcost.render.json_out import iso, money
 from llmcost.render.markdown import md_escape
-from llmcost.report.run_rate import span_text
+from llmcost.run_rate import span_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

@@ -26,7 +26,7 @@ from llmcost.render.safe_text import visible
 from llmcost.render.svg_charts import CHART_CSS, Bar, Series, area_chart, bar_chart
 from llmcost.report.analysis import BREAKDOWN_KEYS, BreakdownRow
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
-from llmcost.report.run_rate import RULE, RUN_RATE_LABEL, span_text
+from llmcost.run_rate import RULE, RUN_RATE_LABEL, span_text
 from llmcost.simulate.run import LeverResult
 
 MAX_BARS = 15

@@ -12,7 +12,7 @@ from llmcost.render.safe_text import visible
 from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow, Rest
 from llmcost.report.model import CONFIDENCE_WORDS, LEVER_LABELS, Report
 from llmcost.report.paths import shared_path
-from llmcost.report.run_rate import RUN_RATE_LABEL, span_text
+from llmcost.run_rate import RUN_RATE_LABEL, span_text
 from llmcost.simulate.recommend import RecommendResult
 
 if TYPE_CHECKING:

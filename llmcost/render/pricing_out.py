@@ -15,12 +15,11 @@ from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.table import Table
-from rich.text import Text
 
 from llmcost import __version__
 from llmcost.pricing.book import TOKEN_PRICES, Discount, Model, OffPeak, Period
 from llmcost.pricing.check import ERROR, CheckReport, Finding, ModelRow, ModelView, PriceChange
-from llmcost.render.rich_safe import add_row, plain
+from llmcost.render.rich_safe import add_row, hang, plain
 from llmcost.render.safe_text import visible
 
 UNIT = "USD per million tokens"
@@ -192,18 +191,6 @@ def render_list(rows: list[ModelRow], at: datetime) -> RenderableType:
 
 def _hang(text: str, style: str = "dim") -> RenderableType:
     return hang(text.lstrip(" "), indent=len(text) - len(text.lstrip(" ")), style=style)
-
-
-def hang(text: str | Text, indent: int = 2, marker: str = "", style: str = "") -> RenderableType:
-    """Text after `indent` spaces and a marker, wrapping under its own start (as terminal.hang,
-    which imports the analysis and simulation modules a `pricing` command does not need)."""
-    body = text if isinstance(text, Text) else plain(text, style=style)
-    head = " " * indent + marker
-    grid = Table.grid(padding=0)
-    grid.add_column(width=len(head), no_wrap=True)
-    grid.add_column()
-    grid.add_row(plain(head, style=style), body)
-    return grid
 
 
 def list_doc(rows: list[ModelRow], at: datetime) -> dict[str, Any]:

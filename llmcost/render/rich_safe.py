@@ -27,6 +27,18 @@ def plain(text: object, style: str = "") -> Text:
     return Text(visible(text), style=style)
 
 
+def hang(text: str | Text, indent: int = 2, marker: str = "", style: str = "") -> RenderableType:
+    """One line of text after `indent` spaces and a marker (`⚠ `, `· `); where it wraps, it wraps
+    under its own start rather than at the left edge."""
+    body = text if isinstance(text, Text) else plain(text, style=style)
+    head = " " * indent + marker
+    grid = Table.grid(padding=0)
+    grid.add_column(width=len(head), no_wrap=True)
+    grid.add_column()
+    grid.add_row(plain(head, style=style), body)
+    return grid
+
+
 def cell(value: object) -> RenderableType:
     """A table cell: a string as plain text (never markup); a renderable as it is."""
     if isinstance(value, str):

@@ -15,10 +15,10 @@ from llmcost.ingest import FileResult, IngestResult
 from llmcost.ingest.load import NotCallLog
 from llmcost.render import words
 from llmcost.render.paths import fit_path, shown_path
-from llmcost.render.rich_safe import add_row, plain
+from llmcost.render.rich_safe import add_row, hang, plain
 from llmcost.render.safe_text import visible
 from llmcost.report.analysis import BREAKDOWN_KEYS, Analysis, BreakdownRow, Rest, sum_rows
-from llmcost.report.run_rate import RUN_RATE_LABEL, span_text
+from llmcost.run_rate import RUN_RATE_LABEL, span_text
 from llmcost.simulate.recommend import RecommendResult
 from llmcost.simulate.run import LeverResult, Simulation
 from llmcost.store import ForgetResult, RejectRow, SourceRow, StoreTotals
@@ -58,18 +58,6 @@ class Flow:
                     line.append(" " * self.sep)
                 line.append_text(item)
             yield line
-
-
-def hang(text: str | Text, indent: int = 2, marker: str = "", style: str = "") -> RenderableType:
-    """One line of text after `indent` spaces and a marker (`⚠ `, `· `); where it wraps, it wraps
-    under its own start rather than at the left edge."""
-    body = text if isinstance(text, Text) else plain(text, style=style)
-    head = " " * indent + marker
-    grid = Table.grid(padding=0)
-    grid.add_column(width=len(head), no_wrap=True)
-    grid.add_column()
-    grid.add_row(plain(head, style=style), body)
-    return grid
 
 
 class FileLine:

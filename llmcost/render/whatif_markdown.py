@@ -12,7 +12,7 @@ from decimal import Decimal
 from llmcost.render import words
 from llmcost.render.markdown import md_escape, usd
 from llmcost.report.model import LEVER_LABELS
-from llmcost.report.run_rate import span_text
+from llmcost.run_rate import span_text
 from llmcost.simulate.recommend import RecommendResult
 from llmcost.simulate.run import LeverResult, Simulation
 

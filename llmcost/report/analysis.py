@@ -3,7 +3,7 @@
 Calls are priced in DuckDB (`llmcost.pricing.engine`) and aggregated there in one grouped pass
 (`GROUPING SETS`); only aggregated rows come back to Python. `period.days` is the elapsed time
 between the first and last call in scope; every monthly figure is the 30-day run rate of
-`llmcost.report.run_rate` (the main period's figure × 30 / its days, only from a day's span, stray
+`llmcost.run_rate` (the main period's figure × 30 / its days, only from a day's span, stray
 calls far outside the main period named and left out of it).
 Unpriced calls (model not in the book) are counted and listed, never in the dollar totals.
 """
@@ -25,7 +25,7 @@ from llmcost.pricing.stored import (
     refresh_priced_calls,
     rollup_serves,
 )
-from llmcost.report.run_rate import RunRate, find_run_rate
+from llmcost.run_rate import RunRate, find_run_rate
 from llmcost.scope import Scope
 from llmcost.store import Store
 

@@ -30,14 +30,14 @@ from llmcost.errors import PricingError, UsageError
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.breakeven_defaults import BreakevenDefaults, Figure, FineTunable
 from llmcost.pricing.engine import MODEL_MAP, load_model_map, priced_sql
-from llmcost.report.run_rate import MIN_DAYS, RUN_RATE_LABEL, RunRate, call_days_sql, find_run_rate, span_text
+from llmcost.run_rate import MIN_DAYS, RUN_RATE_LABEL, RunRate, call_days_sql, find_run_rate, span_text
 from llmcost.schema import COLUMN_NAMES
 from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
 
 ZERO = Decimal(0)
 MILLION = Decimal(1_000_000)
-DAYS_PER_MONTH = Decimal(30)  # a month is the 30-day run rate (llmcost.report.run_rate)
+DAYS_PER_MONTH = Decimal(30)  # a month is the 30-day run rate (llmcost.run_rate)
 SIZINGS = ("peak", "average")
 
 

@@ -67,6 +67,16 @@ def no_lever() -> UsageError:
                       "(see llmcost simulate --help), or llmcost recommend for every lever.")
 
 
+def check_summary(o: LeverOptions) -> None:
+    """--summarize goes with --history-window, and its options with --summarize."""
+    if (o.summary_tokens is not None or o.summary_model) and not o.summarize:
+        raise UsageError("--summary-tokens and --summary-model apply with --summarize.",
+                         "For example --history-window 2000 --summarize --summary-model gpt-4o-mini.")
+    if o.summarize and not o.history_window:
+        raise UsageError("--summarize applies with --history-window.",
+                         "For example --history-window 2000 --summarize.")
+
+
 def check_lever_options(o: LeverOptions, book: PriceBook | None = None) -> None:
     """Raise the UsageError the lever would raise, before the store is opened. With `book`, the
     route, cascade and summary models are looked up too."""
@@ -93,12 +103,7 @@ def check_lever_options(o: LeverOptions, book: PriceBook | None = None) -> None:
     check_cache(o.cache, o.cache_ttl)
     for spec in o.cap_output:
         output_cap(spec, L.split_scoped(spec)[1])
-    if (o.summary_tokens is not None or o.summary_model) and not o.summarize:
-        raise UsageError("--summary-tokens and --summary-model apply with --summarize.",
-                         "For example --history-window 2000 --summarize --summary-model gpt-4o-mini.")
-    if o.summarize and not o.history_window:
-        raise UsageError("--summarize applies with --history-window.",
-                         "For example --history-window 2000 --summarize.")
+    check_summary(o)
     if o.history_window:
         context.parse_token_specs(o.history_window, "--history-window", "2000")
     if o.summarize and o.summary_tokens is not None and not 1 <= o.summary_tokens <= MAX_TOKENS:
@@ -114,15 +119,10 @@ def check_lever_options(o: LeverOptions, book: PriceBook | None = None) -> None:
                          "For example --escalate-rate 0.3: 30 % of the calls in scope escalate.")
     if book is None:
         return
-    from llmcost.scope_check import Problems, check_model
+    from llmcost.scope_check import Problems, check_models
 
     problems = Problems()  # every unknown model at once, each with the nearest book ids
-    for spec in o.route:
-        check_model("--route", spec, L.split_scoped(spec)[1], book, problems, families=True)
-    for spec in o.cascade:
-        check_model("--cascade", spec, L.split_scoped(spec)[1], book, problems, families=False)
-    if o.summary_model:
-        check_model("--summary-model", o.summary_model, o.summary_model, book, problems, families=False)
+    check_models(o, book, problems)
     problems.raise_any()
     if o.cascade:
         from llmcost.simulate.cascade import parse_targets

@@ -133,12 +133,7 @@ def context_plans(store: Store, book: PriceBook, o: LeverOptions) -> list[L.Leve
     from llmcost.simulate import context as C
 
     plans = []
-    if (o.summary_tokens is not None or o.summary_model) and not o.summarize:
-        raise UsageError("--summary-tokens and --summary-model apply with --summarize.",
-                         "For example --history-window 2000 --summarize --summary-model gpt-4o-mini.")
-    if o.summarize and not o.history_window:
-        raise UsageError("--summarize applies with --history-window.",
-                         "For example --history-window 2000 --summarize.")
+    lever_checks.check_summary(o)
     if o.history_window:
         specs = C.parse_token_specs(o.history_window, "--history-window", "2000")
         summary_model = None
@@ -174,7 +169,7 @@ def simulate_options(store: Store, book: PriceBook, priced_scope: str, cfg: Conf
     is told each step as it starts)."""
     if not o.any():
         raise lever_checks.no_lever()
-    from llmcost.report.run_rate import plan_run_rate
+    from llmcost.run_rate import plan_run_rate
 
     step = on_step or (lambda _text: None)
     step("totalling the baseline…")

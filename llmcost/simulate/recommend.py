@@ -473,7 +473,7 @@ def _merge_routes(units: list[L.LeverPlan], book: PriceBook, present: set[str]) 
 def recommend(store: Store, book: PriceBook, priced_scope: str, cfg: Config,
               on_step: Callable[[str], None] | None = None) -> RecommendResult:
     """`on_step`, when given, is told each step as it starts (the CLI shows it while it works)."""
-    from llmcost.report.run_rate import plan_run_rate
+    from llmcost.run_rate import plan_run_rate
 
     step = on_step or (lambda _text: None)
     step("totalling the baseline…")

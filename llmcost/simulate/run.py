@@ -19,7 +19,7 @@ from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
 
 if TYPE_CHECKING:
-    from llmcost.report.run_rate import RunRate
+    from llmcost.run_rate import RunRate
     from llmcost.simulate.quality import Quality
 
 BASE = "llmcost_sim_base"
@@ -56,7 +56,7 @@ class Simulation:
     calls: int
     unpriced_calls: int
     notes: list[str] = field(default_factory=list)
-    run_rate: RunRate | None = None  # the main period (llmcost.report.run_rate.plan_run_rate)
+    run_rate: RunRate | None = None  # the main period (llmcost.run_rate.plan_run_rate)
     main_share: Decimal = Decimal(1)  # of each period figure, the main period's (stray calls left out)
 
     @property

@@ -4,13 +4,12 @@ handed to DuckDB as an Arrow table registered on the store's connection (no copy
 DuckDB's `read_csv` + `row_number()`. It keeps no CSV-reject accounting (polars has no rejects
 table): it is only for timing well-formed files.
 
+    pip install polars   # not a dependency of llmcost (bench/RESULTS.md says why)
     python bench/polars_csv.py analyze FILE --db :memory: --format json
     python bench/compare_csv_readers.py FILE   # runs both readers 3 times each, interleaved
 """
 import sys
 import time
-
-import duckdb
 
 import llmcost.ingest.base as base
 import llmcost.ingest.load as load

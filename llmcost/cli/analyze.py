@@ -35,7 +35,6 @@ from llmcost.errors import UsageError
     "llmcost analyze logs/",
     "llmcost analyze --by task_type,model --since 2026-10-01",
     "llmcost analyze calls.csv --db :memory: --format json",
-    "llmcost analyze trace.csv --db :memory: --model gpt-4o",
     "llmcost analyze --by week,model --tz Europe/Paris",
 ))
 def analyze(

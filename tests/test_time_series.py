@@ -112,6 +112,10 @@ def test_top_sums_the_other_items_per_period():
     assert [(i["model"], i["other"], µ(i["cost_usd"])) for i in third] == [
         ("gpt-4o-mini", False, 210), (None, True, None)]
     assert third[1]["unpriced_calls"] == 1
+    for r in days:  # with the other item, the split still adds up to the day
+        assert sum(i["calls"] for i in r["by_model"]) == r["calls"]
+        if r["cost_usd"] is not None:
+            assert sum(i["cost_usd"] or 0 for i in r["by_model"]) == pytest.approx(r["cost_usd"], abs=1e-12)
     out = cli("--by", "day,model", "--top", "1").stdout
     assert "1 other model $0.0021" in out and "top 1 model per period" in out
 

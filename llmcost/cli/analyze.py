@@ -35,7 +35,7 @@ from llmcost.errors import UsageError
     "llmcost analyze logs/",
     "llmcost analyze --by task_type,model --since 2026-10-01",
     "llmcost analyze calls.csv --db :memory: --format json",
-    "llmcost analyze trace.csv --db :memory: --model gpt-4o",
+    "llmcost analyze --by week,model --tz Europe/Paris",
 ))
 def analyze(
     files: FilesArg = None,
@@ -57,8 +57,12 @@ def analyze(
     quiet: QuietOpt = False,
     top: Annotated[int | None, typer.Option(
         "--top", metavar="N", help="Rows per breakdown, the rest summed in one row (default: 10 "
-        "conversations and tenants, every model, task type, feature, day and provider; 0: every key).",
+        "conversations and tenants, every model, task type, feature, day and provider; 0: every key). "
+        "In a time series: split items per period (default 5).",
         show_default=False)] = None,
+    tz: Annotated[str | None, typer.Option(
+        "--tz", metavar="ZONE", help="Time zone of the day, week and month boundaries of a time series "
+        "(IANA name, e.g. Europe/Paris; default UTC).", show_default=False)] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Where the money goes: load FILES (if any) and price and summarise their calls, or the
@@ -67,17 +71,25 @@ def analyze(
     progress.set_quiet(quiet)
     common.check_format(fmt, "analyze", *OutputFormat)
     from llmcost.report.analysis import analyze_calls
+    from llmcost.report.time_series import DEFAULT_TOP, check_zone, series_from_by, time_series
 
     dims = common.parse_by(by)
+    ask = series_from_by(dims)
+    if tz is not None and ask is None:
+        raise UsageError(f"--tz {tz}: the time zone sets the boundaries of a time series.",
+                         "Add --by day, --by week or --by month (e.g. --by day,model).")
+    zone = check_zone(tz) if tz is not None else "UTC"
     limits = breakdown_limits(top)
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
                              mapping, start, input_excludes_cache, pricing, None, needs_config=False,
                              needs_calls=False) as ctx:
         result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=ctx.relation,
                                limits=limits)
-    common.emit(fmt, table=lambda: _render("terminal").render_analysis(result, dims),
-                json=lambda: _render("json_out").analysis_dict(result),
-                markdown=lambda: _render("markdown").analysis_markdown(result, by=dims))
+        series = None if ask is None else time_series(
+            ctx.store, ctx.relation, ask, zone, DEFAULT_TOP if top is None else top or None)
+    common.emit(fmt, table=lambda: _render("terminal").render_analysis(result, dims, series=series),
+                json=lambda: _render("json_out").analysis_dict(result, series=series),
+                markdown=lambda: _render("markdown").analysis_markdown(result, by=dims, series=series))
 
 
 def breakdown_limits(top: int | None) -> dict[str, int | None]:

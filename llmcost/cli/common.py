@@ -103,7 +103,9 @@ PricingOpt = Annotated[
 ByOpt = Annotated[
     list[str] | None,
     typer.Option("--by", metavar="DIMENSION", help="Breakdowns to show: model, task_type, feature, tenant, day, "
-                 "conversation, provider (comma list or repeated).", show_default=False),
+                 "conversation, provider (comma list or repeated). A list starting with day, week or month is a "
+                 "time series split by its second item: --by day,model (weeks start on Monday, ISO 8601).",
+                 show_default=False),
 ]
 BY_CHOICES = ("model", "task_type", "feature", "tenant", "day", "conversation", "provider")
 
@@ -115,8 +117,9 @@ def parse_by(values: list[str] | None) -> list[str] | None:
     aliases = {"task": "task_type", "conversation_id": "conversation", "customer": "tenant"}
     dims = [aliases.get(d, d) for d in dims]
     for d in dims:
-        if d not in BY_CHOICES:
-            raise UsageError(f"--by {d}: not a breakdown.", "Choose from: " + ", ".join(BY_CHOICES) + ".")
+        if d not in BY_CHOICES and d not in ("week", "month"):  # week, month: a time series
+            raise UsageError(f"--by {d}: not a breakdown.", "Choose from: " + ", ".join(BY_CHOICES)
+                             + "; or a time series: week, month.")
     return dims or None
 
 

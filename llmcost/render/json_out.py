@@ -18,6 +18,7 @@ from llmcost.report.analysis import BREAKDOWN_KEYS, DIMENSIONS, Analysis, Breakd
 if TYPE_CHECKING:  # types only: importing them would load every log adapter and the levers
     from llmcost.ingest import IngestResult
     from llmcost.report.model import Report
+    from llmcost.report.time_series import TimeSeries
     from llmcost.simulate.recommend import RecommendResult
     from llmcost.simulate.run import LeverResult, Simulation
     from llmcost.store import RejectRow, SourceRow, StoreTotals
@@ -72,7 +73,7 @@ def money(v: Decimal | None) -> float | None:
     return None if v is None else float(v)
 
 
-def analysis_dict(a: Analysis) -> dict[str, Any]:
+def analysis_dict(a: Analysis, series: TimeSeries | None = None) -> dict[str, Any]:
     t = a.totals
     # calls in scope but none priced: the spend is unknown (null), not $0
     known = not t.nothing_priced
@@ -131,6 +132,12 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
         rest = a.rest.get(key)
         doc[f"{key}_rest"] = None if rest is None else {"keys": rest.keys} | {
             k: v for k, v in row(name, rest.row).items() if k != name}
+    if series is not None:  # a time series (--by day|week|month[,SPLIT]): llmcost.report.time_series
+        from llmcost.render.time_series_out import series_meta, series_rows
+
+        doc["time_series"] = series_meta(series)
+        doc[series.key] = series_rows(series, row)
+        doc[f"{series.key}_rest"] = None
     doc["unpriced_models"] = [{"model": u.model, "calls": u.calls, "reason": u.reason, "suggestion": u.suggestion}
                               for u in a.unpriced_models]
     doc["unpriced_components"] = a.unpriced_components

@@ -18,6 +18,7 @@ from llmcost.simulate.recommend import RecommendResult
 if TYPE_CHECKING:
     from llmcost.ingest import IngestResult
     from llmcost.ingest.load import NotCallLog
+    from llmcost.report.time_series import TimeSeries
 
 
 def md_escape(text: object) -> str:
@@ -114,7 +115,8 @@ BY_TITLES = {"model": ("By model", "model"), "task_type": ("By task type", "task
              "provider": ("By provider", "provider")}
 
 
-def analysis_markdown(a: Analysis, with_ingest: bool = True, by: list[str] | None = None) -> str:
+def analysis_markdown(a: Analysis, with_ingest: bool = True, by: list[str] | None = None,
+                      series: TimeSeries | None = None) -> str:
     """The analysis; `by`: the breakdowns asked for (--by), else model, task type, feature and
     tenant (those the log labels)."""
     t = a.totals
@@ -147,7 +149,11 @@ def analysis_markdown(a: Analysis, with_ingest: bool = True, by: list[str] | Non
                      f"{usd(t.costs.output)}, other {usd(t.costs.other)}")
     lines += [f"- Input tokens: {t.input_tokens:,} (cache reads {t.cache_read_tokens:,}, "
               f"cache writes {t.cache_write_tokens:,}); output tokens: {t.output_tokens:,}", ""]
-    for dim in by or ("model", "task_type", "feature", "tenant"):
+    if series is not None:  # a time series (--by day|week|month[,SPLIT]) in place of the breakdowns
+        from llmcost.render.time_series_out import time_series_markdown
+
+        lines += time_series_markdown(series, md_escape)
+    for dim in () if series is not None else by or ("model", "task_type", "feature", "tenant"):
         key, (title, name) = BREAKDOWN_KEYS[dim], BY_TITLES[dim]
         rows = a.breakdowns[key]
         if by or key == "by_model" or any(r.key is not None for r in rows):

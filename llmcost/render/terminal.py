@@ -4,6 +4,7 @@ assumption. Renderers only format; every figure comes from the result objects.""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
@@ -22,6 +23,9 @@ from llmcost.run_rate import RUN_RATE_LABEL, span_text
 from llmcost.simulate.recommend import RecommendResult
 from llmcost.simulate.run import LeverResult, Simulation
 from llmcost.store import ForgetResult, RejectRow, SourceRow, StoreTotals
+
+if TYPE_CHECKING:
+    from llmcost.report.time_series import TimeSeries
 
 
 def n(value: int | float) -> str:
@@ -243,7 +247,7 @@ def headline(a: Analysis) -> list[list[Text]]:
     return [items, unpriced, [plain(f"⚠ {stray}", style="yellow")] if stray else []]
 
 
-def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
+def render_analysis(a: Analysis, by: list[str] | None = None, series: TimeSeries | None = None) -> RenderableType:
     parts: list[RenderableType] = []
     if a.ingest and (a.ingest.files or a.ingest.not_logs or a.ingest.failed):
         parts.append(render_ingest(a.ingest))
@@ -263,7 +267,11 @@ def render_analysis(a: Analysis, by: list[str] | None = None) -> RenderableType:
     title = (f"LLM spend · {start} → {end} ({span})" if a.period.start
              else "LLM spend · no call times logged")
     parts.append(Panel(Flow(headline(a)), title=plain(title), title_align="left", expand=False))
-    for dim in by or default_dims(a):
+    if series is not None:  # a time series (--by day|week|month[,SPLIT]) in place of the breakdowns
+        from llmcost.render.time_series_out import render_time_series
+
+        parts += [render_time_series(series, errored=t.errored_calls > 0), plain("")]
+    for dim in [] if series is not None else by or default_dims(a):
         rows = a.breakdowns[BREAKDOWN_KEYS[dim]]
         if rows:
             parts.append(_breakdown_table(dim, rows, errored=t.errored_calls > 0,

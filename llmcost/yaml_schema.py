@@ -312,26 +312,26 @@ class _Ctx:
     lines: Mapping[str, int] | None = None  # key path -> line (`read_yaml`'s `lines`)
 
     def _line(self, path: str) -> str:
-        """`line N: ` for the key path (or its nearest enclosing key) when lines are known."""
+        """` (line N)` for the key path (or its nearest enclosing key) when lines are known."""
         if not self.lines:
             return ""
         p = path
         while p:
             if p in self.lines:
-                return f"line {self.lines[p]}: "
+                return f" (line {self.lines[p]})"
             p = re.sub(r"(\.[^.\[\]]*|\[[^\]]*\])$", "", p) if re.search(r"[.\[]", p) else ""
         return ""
 
     def fail(self, path: str, expected: str, found: Any, hint: str | None = None) -> NoReturn:
-        where = f"{self.file}: {self._line(path)}{path or 'the top level'}"
-        raise SchemaViolation(f"{where}: expected {expected}, found {describe_value(found)}.",
+        where = f"{self.file}: {path or 'the top level'}"
+        raise SchemaViolation(f"{where}: expected {expected}, found {describe_value(found)}{self._line(path)}.",
                               (hint + " " if hint else "") + f"See {self.docs}.")
 
     def unknown(self, path: str, key: Any, known: tuple[str, ...]) -> NoReturn:
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-        where = f"{self.file}: {self._line(_join(path, str(key)))}{_join(path, str(key)) if path else str(key)}"
+        where = f"{self.file}: {_join(path, str(key)) if path else str(key)}"
         hint = f"Did you mean `{close[0]}`? " if close else ""
-        raise SchemaViolation(f"{where}: unknown key `{key}`.",
+        raise SchemaViolation(f"{where}: unknown key `{key}`{self._line(_join(path, str(key)))}.",
                               hint + "Known keys here: " + ", ".join(known) + f" (see {self.docs}).")
 
     def check(self, spec: Spec, value: Any, path: str) -> None:

@@ -30,16 +30,15 @@ from llmcost.cli.common import (
 from llmcost.cli.progress import QuietOpt
 from llmcost.errors import UsageError
 
-NO_RULES_HINT = ("Add a check: block to llmcost.yaml, e.g.\n"
-                 "check:\n  budgets:\n    - {scope: total, per: day, usd: 100}\n"
-                 "  spikes:\n    - {metric: input_tokens_per_call, scope: \"task:*\", above_pct: 50, baseline_days: 7}\n"
-                 "(docs/config.md).")
+NO_RULES_HINT = ("Add a check: block to llmcost.yaml (docs/config.md), e.g.\n"
+                 "check:\n  budgets:\n    - {scope: total, per: day, usd: 100}\n  spikes:\n"
+                 "    - {metric: input_tokens_per_call, scope: \"task:*\", above_pct: 50, baseline_days: 7}")
 
 
 @app.command(short_help="Budgets and spike alerts from llmcost.yaml: exit 1 on a breach.", epilog=common.examples(
-    "llmcost check",
-    "llmcost check --since yesterday --format json",
-    "llmcost check logs/ --db :memory: --config llmcost.yaml --format markdown",
+    "llmcost check --config budgets.yaml",
+    "llmcost check --config budgets.yaml --since yesterday --format json",
+    "llmcost check logs/ --db :memory: --config budgets.yaml --format markdown",
 ))
 def check(
     files: FilesArg = None,

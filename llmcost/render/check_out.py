@@ -56,7 +56,8 @@ def check_table(r: CheckResult) -> RenderableType:
 
 def breach_dict(b: Breach) -> dict[str, Any]:
     return {"rule": b.rule, "scope": b.scope, "day": b.day.isoformat(), "value": float(b.value),
-            "limit": float(b.limit), "unit": b.unit, "detail": b.detail}
+            "limit": float(b.limit), "unit": b.unit, "detail": b.detail,
+            "baseline": None if b.baseline is None else float(b.baseline)}
 
 
 def check_dict(r: CheckResult) -> dict[str, Any]:

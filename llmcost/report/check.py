@@ -7,7 +7,7 @@ model); `evaluate` is pure given those rows: it compares them to the rules.
 
 - a budget per day: each day's priced spend in the scope against `usd`; per month: each
   calendar month's spend (month to date for the last month) against `usd`, reported on the day
-  the month went over;
+  the month went over (or on the month's first day checked, when it went over before it);
 - a spike: the day's figure (spend, or prompt tokens per call: input + cache read + cache write
   tokens over the calls) at least `above_pct` % above the median of the same figure over the
   `baseline_days` days before it, counting the days with calls in the scope; a day is only
@@ -66,6 +66,7 @@ class Breach:
     limit: Decimal
     unit: str  # usd | tokens | share
     detail: str  # how the limit was reached, in words
+    baseline: Decimal | None = None  # a spike's median of the days before
 
 
 @dataclass
@@ -127,7 +128,9 @@ def _targets(scope: RuleScope, series: dict[tuple[str | None, str | None], dict[
 
 
 def _median_text(n: int, days: int) -> str:
-    return f"median of {n} day{'s' * (n != 1)} of the {days} before"
+    if n == days:
+        return f"median of the {days} days before"
+    return f"median of the {n} days with calls of the {days} before"
 
 
 def evaluate(rules: CheckRules, rows: list[DayRow], since: date | None = None,
@@ -163,8 +166,10 @@ def evaluate(rules: CheckRules, rows: list[DayRow], since: date | None = None,
                         over = r.day
                         break
                 to_date = " to date" if last is not None and (y, m) == (last.year, last.month) else ""
-                breaches.append(Breach(rule, shown, over, spent, b.usd, "usd",
-                                       f"{y}-{m:02d} spend{to_date}; over from this day"))
+                # reported on the day it went over, or the first day checked when that is before it
+                shown_day = over if over in checked else min(r.day for r in month_rows if r.day in checked)
+                breaches.append(Breach(rule, shown, shown_day, spent, b.usd, "usd",
+                                       f"{y}-{m:02d} spend{to_date}; over the budget from {over}"))
     for s in rules.spikes:
         rule = RULE_NAMES[("spike", s.metric)]
         factor = 1 + s.above_pct / 100
@@ -184,9 +189,10 @@ def evaluate(rules: CheckRules, rows: list[DayRow], since: date | None = None,
                 limit = baseline * factor
                 if baseline > 0 and figure(r) >= limit:
                     unit = "usd" if s.metric == "cost" else "tokens"
+                    base = f"${baseline:,.4f}" if unit == "usd" else f"{baseline:,.0f} tokens per call"
                     breaches.append(Breach(rule, shown, d, figure(r), limit, unit,
-                                           f"+{s.above_pct}% over the {_median_text(len(before), s.baseline_days)}"
-                                           f" ({baseline})"))
+                                           f"+{s.above_pct} % over {base}, the "
+                                           f"{_median_text(len(before), s.baseline_days)}", baseline))
     if rules.max_unpriced_share is not None:
         for d in days:
             r = total[d]

@@ -268,8 +268,8 @@ def run_check(store: Store, book: PriceBook, relation: str, rules: CheckRules, *
     days = sorted(r.day for r in rows if r.kind is None)
     since_day = None
     if since and days:
-        last = max(r[0] for r in store.query(f"SELECT max(ts) FROM {relation}"))
-        since_day = parse_bound(since, "--since", False, last).date()
+        # counted back from the last call in the files or the store, as the filters' dates are
+        since_day = parse_bound(since, "--since", False, stored.last).date()
         if since_day > days[-1]:
             raise UsageError(f"--since {since} matches no call: the calls in scope run from {days[0]} to "
                              f"{days[-1]}.", DATES_HINT)

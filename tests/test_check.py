@@ -193,3 +193,35 @@ def test_a_month_over_before_since_is_reported_on_the_first_day_checked(cli, tmp
     # over from Oct 6 ($0.108 > $0.10, as above); --since 3d checks Oct 7-9: the month, still over, on Oct 7
     assert [(b["day"], b["value"]) for b in doc["breaches"]] == [("2026-10-07", pytest.approx(0.168, abs=1e-12))]
     assert "over the budget from 2026-10-06" in doc["breaches"][0]["detail"]
+
+
+def test_scopes_by_model_and_task_in_any_case(cli, tmp_path):
+    cfg = write_config(tmp_path, """check:
+  budgets:
+    - {scope: "model:claude-sonnet-4-5", per: day, usd: 0.02}
+    - {scope: "task:Classify", per: day, usd: 0.01}
+""")
+    doc = check(cli, write_log(tmp_path), cfg).json()
+    # the model carries every call: $0.018 a day Oct 1-8 ≤ $0.02, Oct 9 $0.024 > $0.02;
+    # classify (written Classify) Oct 9: $0.015 > $0.01
+    assert [(b["rule"], b["scope"], b["day"]) for b in doc["breaches"]] == [
+        ("budget_per_day", "model:claude-sonnet-4-5", "2026-10-09"),
+        ("budget_per_day", "task:classify", "2026-10-09")]
+
+
+def test_the_table_fits_80_columns(tmp_path):
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    log = write_log(tmp_path)
+    cfg = write_config(tmp_path, SPIKE + "  budgets:\n    - {scope: total, per: month, usd: 0.1}\n")
+    r = CliRunner().invoke(app, ["check", str(log), "--config", str(cfg), "--db", ":memory:"],
+                           env={"COLUMNS": "80"})
+    assert r.exit_code == 1
+    lines = r.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), r.stdout
+    # one line per breach, each value whole: the spike (2,000 tokens, limit 1,500) and the month ($0.168 -> $0.17)
+    assert any("spike_input_tokens_per_call" in x and "2026-10-09" in x and "2,000 tok" in x and "1,500 tok" in x
+               for x in lines), r.stdout
+    assert any("budget_per_month" in x and "2026-10-06" in x and "$0.17" in x and "$0.10" in x for x in lines)

@@ -82,13 +82,17 @@ class CheckRules:
         return (len(self.budgets) + len(self.spikes) + (self.max_unpriced_share is not None)
                 + (self.max_rejected_share is not None))
 
-    def named_scopes(self) -> list[RuleScope]:
-        """The scopes that name one value (to check against the calls)."""
+    def scopes(self) -> list[RuleScope]:
+        """The scopes of the budgets and spikes, each once."""
         seen: list[RuleScope] = []
         for s in [b.scope for b in self.budgets] + [s.scope for s in self.spikes]:
-            if s.kind is not None and s.name is not None and s not in seen:
+            if s not in seen:
                 seen.append(s)
         return seen
+
+    def named_scopes(self) -> list[RuleScope]:
+        """The scopes that name one value (to check against the calls)."""
+        return [s for s in self.scopes() if s.kind is not None and s.name is not None]
 
 
 def parse_scope(text: str) -> RuleScope:

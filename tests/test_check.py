@@ -225,3 +225,34 @@ def test_the_table_fits_80_columns(tmp_path):
     assert any("spike_input_tokens_per_call" in x and "2026-10-09" in x and "2,000 tok" in x and "1,500 tok" in x
                for x in lines), r.stdout
     assert any("budget_per_month" in x and "2026-10-06" in x and "$0.17" in x and "$0.10" in x for x in lines)
+
+
+def test_a_narrow_console_groups_the_breaches_by_rule(tmp_path):
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    # a task name long enough that rule, scope, day, value and limit no longer fit in 80 columns
+    # (27 + 36 + 10 + 9 + 9 characters and 4 gaps of 2: 99)
+    log = tmp_path / "calls.csv"
+    rows = [HEADER] + [f"2026-10-{d:02d}T00:00:00Z,claude-sonnet-4-5,summarize_the_quarterly_reports,"
+                       f"{2000 if d == 9 else 1000},100" for d in range(1, 10)]
+    log.write_text("\n".join(rows) + "\n")
+    cfg = write_config(tmp_path, SPIKE)
+    r = CliRunner().invoke(app, ["check", str(log), "--config", str(cfg), "--db", ":memory:"], env={"COLUMNS": "80"})
+    assert r.exit_code == 1
+    lines = r.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), r.stdout
+    # the rule on a line of its own, then the breach whole on one line: 2,000 tokens against 1,500
+    assert "spike_input_tokens_per_call" in lines
+    assert any("task:summarize_the_quarterly_reports" in x and "2026-10-09" in x and "2,000 tok" in x
+               and "1,500 tok" in x for x in lines), r.stdout
+
+
+def test_a_value_above_its_limit_never_reads_as_equal():
+    from llmcost.render.check_out import figures
+    from llmcost.report.check import Breach
+
+    # $0.0312 against $0.0305: both "$0.03" at two decimals; four decimals tell them apart
+    b = Breach("spike_cost", "tenant:a", date(2026, 10, 5), Decimal("0.0312"), Decimal("0.0305"), "usd", "")
+    assert figures(b) == ("$0.0312", "$0.0305")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -12,13 +13,25 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
 
-def figure(v: Decimal, unit: str) -> str:
-    """A value or limit as read: dollars (four decimals under a cent), tokens, or a share in %."""
+def figure(v: Decimal, unit: str, extra: int = 0) -> str:
+    """A value or limit as read: dollars (four decimals under a cent), tokens, or a share in %;
+    `extra` decimals more (`figures`)."""
     if unit == "usd":
-        return f"${v:,.4f}" if 0 < abs(v) < Decimal("0.01") else f"${v:,.2f}"
+        places = (4 if 0 < abs(v) < Decimal("0.01") else 2) + extra
+        return f"${v:,.{places}f}"
     if unit == "tokens":
-        return f"{v:,.0f} tok"
-    return f"{v * 100:,.2f} %"
+        return f"{v:,.{extra}f} tok"
+    return f"{v * 100:,.{2 + extra}f} %"
+
+
+def figures(b: Breach) -> tuple[str, str]:
+    """The value and the limit, with as many decimals as it takes for a value above its limit
+    never to read as equal to it ($0.0312 against $0.0305, not $0.03 against $0.03)."""
+    for extra in (0, 2, 4, 6):
+        value, limit = figure(b.value, b.unit, extra), figure(b.limit, b.unit, extra)
+        if value != limit:
+            break
+    return value, limit
 
 
 def headline(r: CheckResult) -> str:
@@ -33,25 +46,52 @@ def headline(r: CheckResult) -> str:
 
 def check_table(r: CheckResult) -> RenderableType:
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     from llmcost.render.safe_text import visible
 
     parts: list[Any] = [Text(headline(r), style="bold green" if r.ok else "bold red")]
     if r.breaches:
-        t = Table(box=None, pad_edge=False, header_style="bold")
-        t.add_column("Rule", overflow="fold")
-        t.add_column("Scope", overflow="fold")
-        t.add_column("Day", no_wrap=True)
-        t.add_column("Value", justify="right", no_wrap=True)
-        t.add_column("Limit", justify="right", no_wrap=True)
-        for b in r.breaches:
-            t.add_row(b.rule, visible(b.scope), b.day.isoformat(), figure(b.value, b.unit), figure(b.limit, b.unit))
-        parts.append(t)
+        parts.append(_BreachTable(r.breaches))
     for note in r.notes:
         parts.append(Text("Note: " + visible(note), style="dim"))
     return Group(*parts)
+
+
+class _BreachTable:
+    """One line per breach (rule, scope, day, value, limit); where that line is wider than the
+    console, the breaches of each rule under its name, one line each (scope, day, value, limit),
+    so no rule name or scope is split."""
+
+    def __init__(self, breaches: list[Breach]) -> None:
+        from llmcost.render.safe_text import visible
+
+        self.rows = [(b.rule, visible(b.scope), b.day.isoformat(), *figures(b)) for b in breaches]
+
+    @staticmethod
+    def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Any:
+        from rich.table import Table
+
+        t = Table(box=None, pad_edge=False, header_style="bold")
+        for h in headers:
+            t.add_column(h, justify="right" if h in ("Value", "Limit") else "left", overflow="fold")
+        for row in rows:
+            t.add_row(*row)
+        return t
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        widths = [max(len(h), *(len(row[i]) for row in self.rows))
+                  for i, h in enumerate(("Rule", "Scope", "Day", "Value", "Limit"))]
+        if sum(widths) + 2 * (len(widths) - 1) <= options.max_width:
+            yield self._table(("Rule", "Scope", "Day", "Value", "Limit"), self.rows)
+            return
+        from rich.text import Text
+
+        rules = list(dict.fromkeys(row[0] for row in self.rows))
+        for rule in rules:
+            yield Text(rule, style="bold")
+            yield self._table(("  Scope", "Day", "Value", "Limit"),
+                              [("  " + row[1], *row[2:]) for row in self.rows if row[0] == rule])
 
 
 def breach_dict(b: Breach) -> dict[str, Any]:
@@ -73,7 +113,7 @@ def check_markdown(r: CheckResult) -> str:
     lines = [f"**llmcost check**: {md_escape(headline(r))}"]
     if r.breaches:
         lines += ["", "| Rule | Scope | Day | Value | Limit | Why |", "|---|---|---|---:|---:|---|"]
-        lines += [f"| {b.rule} | {md_escape(b.scope)} | {b.day} | {figure(b.value, b.unit)} | "
-                  f"{figure(b.limit, b.unit)} | {md_escape(b.detail)} |" for b in r.breaches]
+        lines += [f"| {b.rule} | {md_escape(b.scope)} | {b.day} | {' | '.join(figures(b))} | "
+                  f"{md_escape(b.detail)} |" for b in r.breaches]
     lines += [f"\n_{md_escape(n)}_" for n in r.notes]
     return "\n".join(lines) + "\n"

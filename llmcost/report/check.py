@@ -82,12 +82,14 @@ class CheckResult:
         return not self.breaches
 
 
-def day_rows(store: Store, relation: str) -> list[DayRow]:
-    """The figures per day for the total and per task, feature, tenant and model (one grouped
-    pass over the priced calls; the calls without a time are left out)."""
-    keys = list(_KEYS.items())
-    kind = "CASE " + " ".join(f"WHEN grouping({col}) = 0 THEN '{k}'" for k, col in keys) + " END"
-    key = "CASE " + " ".join(f"WHEN grouping({col}) = 0 THEN CAST({col} AS VARCHAR)" for k, col in keys) + " END"
+def day_rows(store: Store, relation: str, kinds: set[str] | None = None) -> list[DayRow]:
+    """The figures per day for the total and per task, feature, tenant or model (`kinds`: those
+    the rules name; all when None), in one grouped pass over the priced calls; the calls without
+    a time are left out."""
+    keys = [(k, col) for k, col in _KEYS.items() if kinds is None or k in kinds]
+    kind = "CASE " + " ".join(f"WHEN grouping({col}) = 0 THEN '{k}'" for k, col in keys) + " END" if keys else "NULL"
+    key = ("CASE " + " ".join(f"WHEN grouping({col}) = 0 THEN CAST({col} AS VARCHAR)" for k, col in keys) + " END"
+           if keys else "NULL")
     sets = ", ".join(["(_day)"] + [f"(_day, {col})" for _, col in keys])
     rows = store.query(f"""
         SELECT _day, {kind}, {key}, count(*), coalesce(sum(cost_usd), 0),
@@ -261,7 +263,7 @@ def run_check(store: Store, book: PriceBook, relation: str, rules: CheckRules, *
     from llmcost.scope import parse_bound
     from llmcost.scope_check import DATES_HINT, stored_values
 
-    rows = day_rows(store, relation)
+    rows = day_rows(store, relation, {sc.kind for sc in rules.scopes() if sc.kind is not None})
     stored = stored_values(store, list(source_hashes) if source_hashes is not None else None,
                            {"tasks", "features", "tenants", "models"})
     rules, notes = resolve_scopes(rules, rows, stored.values, stored.where, book, config_name)

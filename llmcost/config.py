@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from llmcost import check_rules
 from llmcost.errors import ConfigError
 from llmcost.yaml_schema import Bool, Dict, List, Map, Num, Str, as_number, read_yaml, validate
 
@@ -45,8 +46,9 @@ _TASK = Map({"batchable": Bool(), "interactive": Bool(),
              "deflect": Num("a share of the calls", 0, 1, above_low=True)},
             what="a mapping of settings (" + ", ".join(sorted(TASK_KEYS)) + ")")
 SCHEMA = Map({"tasks": Dict(_TASK, what="a mapping of task types to their settings", nullable=True),
-              "quality_eval": Str("the path of an eval file (CSV or JSON Lines of scores)")},
-             what="a mapping with tasks: (and quality_eval:)")
+              "quality_eval": Str("the path of an eval file (CSV or JSON Lines of scores)"),
+              "check": check_rules.SCHEMA},
+             what="a mapping with tasks: (and quality_eval:, check:)")
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Config:
     path: str | None = None
     quality_eval: str | None = None  # the eval file (llmcost.simulate.quality reads it)
     quality_eval_origin: str = "quality_eval"  # how messages name where it was given
+    check: check_rules.CheckRules | None = None  # the `check:` block (llmcost check)
 
     def batchable_tasks(self) -> list[str]:
         return sorted(t for t, p in self.tasks.items() if p.batchable and not p.interactive)
@@ -85,12 +88,13 @@ def load_config(path: str | None) -> Config:
     p = Path(path).expanduser()
     if not p.is_file():
         raise ConfigError(f"--config {path}: no such file.", "Write one like docs/config.md, or leave --config out.")
+    lines: dict[str, int] = {}
     doc = read_yaml(p, str(path), ConfigError, DOCS, "Check the file's permissions, or leave --config out.",
-                    SCHEMA)
+                    SCHEMA, lines)
     if doc is None:
         doc = {}
-    validate(doc, SCHEMA, str(path), ConfigError, DOCS)
-    cfg = Config(path=str(p))
+    validate(doc, SCHEMA, str(path), ConfigError, DOCS, lines)
+    cfg = Config(path=str(p), check=check_rules.parse_rules(doc.get("check")))
     for task, raw in (doc.get("tasks") or {}).items():
         raw = raw or {}
         cfg.tasks[str(task)] = TaskPolicy(

@@ -309,28 +309,42 @@ def describe_value(value: Any) -> str:
 class _Ctx:
     file: str
     docs: str
+    lines: Mapping[str, int] | None = None  # key path -> line (`read_yaml`'s `lines`)
+
+    def _line(self, path: str) -> str:
+        """` (line N)` for the key path (or its nearest enclosing key) when lines are known."""
+        if not self.lines:
+            return ""
+        p = path
+        while p:
+            if p in self.lines:
+                return f" (line {self.lines[p]})"
+            p = re.sub(r"(\.[^.\[\]]*|\[[^\]]*\])$", "", p) if re.search(r"[.\[]", p) else ""
+        return ""
 
     def fail(self, path: str, expected: str, found: Any, hint: str | None = None) -> NoReturn:
         where = f"{self.file}: {path or 'the top level'}"
-        raise SchemaViolation(f"{where}: expected {expected}, found {describe_value(found)}.",
+        raise SchemaViolation(f"{where}: expected {expected}, found {describe_value(found)}{self._line(path)}.",
                               (hint + " " if hint else "") + f"See {self.docs}.")
 
     def unknown(self, path: str, key: Any, known: tuple[str, ...]) -> NoReturn:
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
         where = f"{self.file}: {_join(path, str(key)) if path else str(key)}"
         hint = f"Did you mean `{close[0]}`? " if close else ""
-        raise SchemaViolation(f"{where}: unknown key `{key}`.",
+        raise SchemaViolation(f"{where}: unknown key `{key}`{self._line(_join(path, str(key)))}.",
                               hint + "Known keys here: " + ", ".join(known) + f" (see {self.docs}).")
 
     def check(self, spec: Spec, value: Any, path: str) -> None:
         spec.check(value, path, self)
 
 
-def validate(doc: Any, spec: Spec, file: str, error: ErrorType, docs: str) -> None:
+def validate(doc: Any, spec: Spec, file: str, error: ErrorType, docs: str,
+             lines: Mapping[str, int] | None = None) -> None:
     """Check `doc` against `spec`; the first problem raises `error(message, hint)`: the file, the
-    key path, what was expected and what was found (or the unknown key and the closest known)."""
+    key path, what was expected and what was found (or the unknown key and the closest known);
+    with `lines` (filled by `read_yaml`) the line of the key as well."""
     try:
-        spec.check(doc, "", _Ctx(file, docs))
+        spec.check(doc, "", _Ctx(file, docs, lines))
     except SchemaViolation as e:
         raise error(e.message, e.hint) from None
     except RecursionError:
@@ -385,11 +399,12 @@ def decode_text(data: bytes, name: str, error: ErrorType, hint: str) -> str:
 
 
 def read_yaml(path: Path, shown: str, error: ErrorType, docs: str, read_hint: str,
-              spec: Spec | None = None) -> Any:
+              spec: Spec | None = None, lines: dict[str, int] | None = None) -> Any:
     """The YAML document in `path` (`shown` is how messages name it), read safely. A key twice
     in one mapping (which YAML readers resolve silently, the last one winning) and a tagged value
     the loader cannot make (`!!int x`) are errors naming the line and the key path (`spec`, the
-    file's schema, names list items as `validate` does: `models[gpt-4o]`)."""
+    file's schema, names list items as `validate` does: `models[gpt-4o]`); `lines`, when given,
+    is filled with each key path's line, for `validate`."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -400,7 +415,7 @@ def read_yaml(path: Path, shown: str, error: ErrorType, docs: str, read_hint: st
         node = loader.get_single_node()
         if node is None:
             return None
-        duplicate = _key_paths(node, spec, loader.paths)
+        duplicate = _key_paths(node, spec, loader.paths, lines)
         if duplicate is not None:
             key, where, first, again = duplicate
             place = f"in {where}" if where else "at the top level"
@@ -424,8 +439,8 @@ def read_yaml(path: Path, shown: str, error: ErrorType, docs: str, read_hint: st
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-def _key_paths(root: yaml.Node, spec: Spec | None, paths: dict[int, str]
-               ) -> tuple[str, str, int, int] | None:
+def _key_paths(root: yaml.Node, spec: Spec | None, paths: dict[int, str],
+               lines: dict[str, int] | None = None) -> tuple[str, str, int, int] | None:
     """Walk the composed document (no recursion: nesting may be deep), recording each node's key
     path in `paths` (by node id) the way `validate` names it; the first key found twice in one
     mapping as (key, the mapping's path, first line, second line), or None."""
@@ -433,6 +448,8 @@ def _key_paths(root: yaml.Node, spec: Spec | None, paths: dict[int, str]
     while stack:
         node, sp, path = stack.pop()
         paths[id(node)] = path
+        if lines is not None and path:
+            lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             seen: dict[tuple[str, str], int] = {}
             for key, value in node.value:

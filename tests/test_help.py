@@ -68,7 +68,8 @@ def test_every_command_has_two_to_four_examples():
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What the examples name: logs/app.csv (the generic tracker fixture), calls.csv (10 gpt-4o
     classify calls), trace.csv (three rows of Azure's public trace, which names no model),
-    team.yaml (task policies), LiteLLM's price file (an excerpt), in a folder of their own."""
+    team.yaml (task policies), budgets.yaml (check rules), LiteLLM's price file (an excerpt), in a
+    folder of their own."""
     d = tmp_path_factory.mktemp("examples")
     (d / "logs").mkdir()
     shutil.copy(DATA / "generic" / "tracker.csv", d / "logs" / "app.csv")
@@ -76,6 +77,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(DATA / "generic" / "azure_trace_head.csv", d / "trace.csv")
     shutil.copy(DATA / "litellm_excerpt.json", d / "model_prices_and_context_window.json")
     (d / "team.yaml").write_text("tasks:\n  classify:\n    routes: [haiku, mini]\n", encoding="utf-8")
+    (d / "budgets.yaml").write_text("check:\n  budgets:\n    - {scope: total, per: day, usd: 100}\n"
+                                    "  max_unpriced_share: 0.01\n", encoding="utf-8")  # llmcost check
     return d
 
 

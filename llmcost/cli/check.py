@@ -1,0 +1,91 @@
+"""`llmcost check [FILES]`: hold the calls to llmcost.yaml's `check:` rules; exit 1 on a breach."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import typer
+
+from llmcost.cli import app, common, progress
+from llmcost.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    DebugOpt,
+    ExcludesOpt,
+    FeatureOpt,
+    FilesArg,
+    FormatOpt,
+    MapOpt,
+    ModelOpt,
+    OutputFormat,
+    PricingOpt,
+    ProviderOpt,
+    SinceOpt,
+    SourceOpt,
+    StartOpt,
+    TaskOpt,
+    TenantOpt,
+    UntilOpt,
+)
+from llmcost.cli.progress import QuietOpt
+from llmcost.errors import UsageError
+
+NO_RULES_HINT = ("Add a check: block to llmcost.yaml (docs/config.md), e.g.\n"
+                 "check:\n  budgets:\n    - {scope: total, per: day, usd: 100}\n  spikes:\n"
+                 "    - {metric: input_tokens_per_call, scope: \"task:*\", above_pct: 50, baseline_days: 7}")
+
+
+@app.command(short_help="Budgets and spike alerts from llmcost.yaml: exit 1 on a breach.", epilog=common.examples(
+    "llmcost check --config budgets.yaml",
+    "llmcost check --config budgets.yaml --since yesterday --format json",
+    "llmcost check logs/ --db :memory: --config budgets.yaml --format markdown",
+))
+def check(
+    files: FilesArg = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    model: ModelOpt = None,
+    provider: ProviderOpt = None,
+    feature: FeatureOpt = None,
+    task: TaskOpt = None,
+    tenant: TenantOpt = None,
+    source: SourceOpt = None,
+    mapping: MapOpt = None,
+    start: StartOpt = None,
+    input_excludes_cache: ExcludesOpt = None,
+    pricing: PricingOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check the calls (FILES, or the whole store) against the rules of llmcost.yaml's check:
+    block: budgets per day or month, spikes over a trailing median, the unpriced and rejected
+    shares. Exit 0 when every rule holds, 1 with every breach listed, 2 for a usage or
+    configuration error. --since checks only the days from then on (the days before still make
+    the baselines and the month's spend)."""
+    common.set_debug(debug)
+    progress.set_quiet(quiet)
+    common.check_format(fmt, "check", *OutputFormat)
+    from llmcost.config import load_config
+    from llmcost.report.check import run_check
+    from llmcost.scope import parse_bound
+
+    if since:  # checked before the store opens; a relative date counts back from the last call later
+        parse_bound(since, "--since", False, datetime(2000, 1, 1))
+    cfg = load_config(config)
+    if cfg.check is None or not cfg.check.count():
+        where = cfg.path or "./llmcost.yaml (none found)"
+        raise UsageError(f"{where}: no check rules to hold the calls to.", NO_RULES_HINT)
+    rules = cfg.check
+    with common.priced_scope(files, db, fmt, None, until, model, provider, feature, task, tenant, source,
+                             mapping, start, input_excludes_cache, pricing, config) as ctx:
+        result = run_check(ctx.store, ctx.book, ctx.relation, rules, source_hashes=ctx.scope.source_hashes,
+                           since=since, config_name=cfg.path or "llmcost.yaml")
+    from llmcost.render import check_out
+
+    common.emit(fmt, table=lambda: check_out.check_table(result), json=lambda: check_out.check_dict(result),
+                markdown=lambda: check_out.check_markdown(result))
+    if not result.ok:
+        raise typer.Exit(1)

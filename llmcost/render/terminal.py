@@ -268,7 +268,6 @@ def render_analysis(a: Analysis, by: list[str] | None = None, series: TimeSeries
              else "LLM spend · no call times logged")
     parts.append(Panel(Flow(headline(a)), title=plain(title), title_align="left", expand=False))
     if series is not None:  # a time series (--by day|week|month[,SPLIT]) in place of the breakdowns
-        from llmcost.render.time_series_out import render_time_series
 
         parts += [render_time_series(series, errored=t.errored_calls > 0), plain("")]
     for dim in [] if series is not None else by or default_dims(a):
@@ -720,3 +719,35 @@ def render_recommend(res: RecommendResult) -> RenderableType:
         parts.append(hang(note, marker="⚠ ", style="yellow"))
     parts.append(plain("  Report for finance: llmcost report -o savings.html", style="dim"))
     return Group(*parts)
+
+
+def render_time_series(ts: TimeSeries, errored: bool = False) -> RenderableType:
+    """A table while it fits (a period per row, its split items one per line); a block per period
+    on a narrow terminal. Nothing is cut."""
+    from rich.console import Group
+    from rich.padding import Padding
+
+    from llmcost.render.fit_width import Col, TableOrBlocks, WrappedItems
+    from llmcost.render.time_series_out import HEADS, LABELS, about, cost_text, item_texts
+
+    head = HEADS[ts.period]
+    split_head = f"By {LABELS[ts.split]}" if ts.split else ""
+    columns = [Col(head), Col("calls", "right"), *([Col("errored", "right")] if errored else []),
+               Col("cost", "right"), *([Col(split_head, floor=16, most=48)] if ts.split else [])]
+    rows: list[list[str]] = []
+    blocks: list[RenderableType] = []
+    for p in ts.periods:
+        r = p.row
+        items = item_texts(ts, p)
+        rows.append([ts.label(p), f"{r.calls:,}", *([f"{r.errored_calls:,}" if r.errored_calls else ""]
+                                                     if errored else []),
+                     cost_text(r), *([items[0] if items else ""] if ts.split else [])])
+        # the period's other split items on lines of their own below it
+        rows.extend(["", "", *([""] if errored else []), "", i] for i in items[1:])
+        figures = [f"{r.calls:,} call{'s' if r.calls != 1 else ''}",
+                   f"{r.errored_calls:,} errored" if errored and r.errored_calls else "", cost_text(r)]
+        blocks.append(WrappedItems(figures, lead=f"{ts.label(p)}: ", indent=2))
+        blocks.extend(WrappedItems([i], lead="    ", indent=6) for i in items)
+    title = plain(f"Spend by {ts.period}" + (f" and {LABELS[ts.split]}" if ts.split else ""), style="bold")
+    return Group(Padding(Group(title, TableOrBlocks(columns, rows, blocks)), (0, 0, 0, 2), expand=False),
+                 WrappedItems([about(ts)], lead="  ", indent=4, style="dim"))

@@ -102,22 +102,51 @@ def test_tz_moves_calls_across_the_day_boundary():
     assert [(r["day"], r["calls"], µ(r["cost_usd"])) for r in ny][:1] == [("2026-09-30", 5, 19800)]
 
 
-def test_top_sums_the_other_items_per_period():
+def test_top_shows_a_single_leftover_item_as_itself():
+    """--top 1 on days of two models each: the second is shown by name, never as "1 other"."""
     days = doc("--by", "day,model", "--top", "1")["by_day"]
-    first, second, third = days[0]["by_model"], days[1]["by_model"], days[2]["by_model"]
+    first, third = days[0]["by_model"], days[2]["by_model"]
     assert [(i["model"], i["other"], µ(i["cost_usd"])) for i in first] == [
-        ("claude-sonnet-4-5", False, 4500), (None, True, 2100)]
-    assert first[1]["keys"] == 1 and second[1]["calls"] == 1 and µ(second[1]["cost_usd"]) == 4200
-    # 10-05: the priced mini call ranks first; the other item is the unpriced model: null, not 0
+        ("claude-sonnet-4-5", False, 4500), ("gpt-4o-mini", False, 2100)]
+    # 10-05: the priced mini call ranks first; the unpriced model is shown with a null cost, not 0
     assert [(i["model"], i["other"], µ(i["cost_usd"])) for i in third] == [
-        ("gpt-4o-mini", False, 210), (None, True, None)]
-    assert third[1]["unpriced_calls"] == 1
-    for r in days:  # with the other item, the split still adds up to the day
-        assert sum(i["calls"] for i in r["by_model"]) == r["calls"]
-        if r["cost_usd"] is not None:
-            assert sum(i["cost_usd"] or 0 for i in r["by_model"]) == pytest.approx(r["cost_usd"], abs=1e-12)
+        ("gpt-4o-mini", False, 210), ("my-llm-x", False, None)]
     out = cli("--by", "day,model", "--top", "1").stdout
-    assert "1 other model $0.0021" in out and "top 1 model per period" in out
+    assert "1 other" not in out and "gpt-4o-mini $0.0021" in out
+
+
+def test_top_sums_the_other_items_per_period(tmp_path: Path):
+    """Two days of three models each, --top 1:
+      10-01: sonnet 1,000 / 100 = 4,500 µ$; gpt-4o ($2.50 / $10 per MTok) 1,000 / 100 = 2,500 +
+             1,000 = 3,500 µ$; mini 10,000 / 1,000 = 2,100 µ$ -> sonnet, then 2 others 5,600 µ$
+      10-02: mini 1,000 / 100 = 210 µ$; my-llm-x and my-llm-y unpriced -> mini, then 2 others
+             whose cost is unknown (null, not 0)"""
+    log = tmp_path / "three.csv"
+    log.write_text("call_id,ts,model,input_tokens,output_tokens\n"
+                   "b1,2026-10-01T10:00:00Z,claude-sonnet-4-5,1000,100\n"
+                   "b2,2026-10-01T11:00:00Z,gpt-4o,1000,100\n"
+                   "b3,2026-10-01T12:00:00Z,gpt-4o-mini,10000,1000\n"
+                   "b4,2026-10-02T10:00:00Z,gpt-4o-mini,1000,100\n"
+                   "b5,2026-10-02T11:00:00Z,my-llm-x,1000,100\n"
+                   "b6,2026-10-02T12:00:00Z,my-llm-y,1000,100\n", encoding="utf-8")
+    from llmcost.cli import app
+
+    r = CliRunner().invoke(app, ["analyze", str(log), "--db", ":memory:", "--by", "day,model", "--top", "1",
+                                 "--format", "json"], env={"COLUMNS": "100"})
+    assert r.exit_code == 0, r.stdout + r.stderr
+    days = json.loads(r.stdout)["by_day"]
+    first, second = days[0]["by_model"], days[1]["by_model"]
+    assert [(i["model"], i["other"], µ(i["cost_usd"])) for i in first] == [
+        ("claude-sonnet-4-5", False, 4500), (None, True, 5600)]
+    assert first[1]["keys"] == 2 and first[1]["calls"] == 2
+    assert [(i["model"], i["other"], µ(i["cost_usd"])) for i in second] == [
+        ("gpt-4o-mini", False, 210), (None, True, None)]
+    assert second[1]["unpriced_calls"] == 2
+    for d in days:  # with the other item, the split still adds up to the day
+        assert sum(i["calls"] for i in d["by_model"]) == d["calls"]
+    out = CliRunner().invoke(app, ["analyze", str(log), "--db", ":memory:", "--by", "day,model", "--top", "1"],
+                             env={"COLUMNS": "100"}).stdout
+    assert "2 other models $0.0056" in out and "top 1 model per period" in out
 
 
 @pytest.mark.parametrize(("args", "words"), [

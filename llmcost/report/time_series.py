@@ -141,8 +141,10 @@ def time_series(store: Store, relation: str, ask: SeriesAsk, tz: str = "UTC",
     split = DIMENSIONS[ask.split] if ask.split else "NULL"
     figures = ", ".join(f"{'coalesce(sum(cost_usd), 0)' if k == 'cost' else ROLLUP_FIGURES[k]} AS {k}"
                         for k in _FIGURES)
-    keep = "true" if top is None else f"row_number() OVER (PARTITION BY p ORDER BY cost DESC, calls DESC, " \
-                                      f"k ASC NULLS LAST) <= {int(top)}"
+    # a single key left over is shown as itself, never as "1 other"
+    keep = "true" if top is None else (
+        f"(row_number() OVER (PARTITION BY p ORDER BY cost DESC, calls DESC, k ASC NULLS LAST) <= {int(top)} "
+        f"OR count(*) OVER (PARTITION BY p) <= {int(top) + 1})")
     sums = ", ".join(f"sum({k})" for k in _FIGURES)
     rows = store.query(f"""
         WITH g AS (SELECT {period} AS p, {split} AS k, {figures} FROM {relation}

@@ -119,6 +119,9 @@ def test_analyze_recommend_simulate_report_print_what_loaded_and_exit_1(cli, tmp
     assert doc["totals"]["cost_usd"] == pytest.approx(0.03751, abs=1e-12)
     assert {Path(x["file"]).name for x in doc["ingest"]["failed"]} == {"calls-07.csv.gz", "calls-08.csv"}
     assert "Warning: 2 files loaded, 2 failed in " in r.stderr and "calls-07.csv.gz —" in r.stderr
+    # as a table, analyze lists the failed files in its output: named once, not again on stderr
+    table = cli("analyze", str(folder))
+    assert table.exit_code == 1 and "calls-07.csv.gz —" in table.stdout and "calls-07.csv.gz" not in table.stderr
 
     rec = cli("recommend", str(folder), "--format", "json")
     assert rec.exit_code == 1 and "calls-08.csv — holds binary data" in rec.stderr

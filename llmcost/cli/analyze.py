@@ -82,7 +82,7 @@ def analyze(
     limits = breakdown_limits(top)
     with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
                              mapping, start, input_excludes_cache, pricing, None, needs_config=False,
-                             needs_calls=False) as ctx:
+                             needs_calls=False, lists_files=True) as ctx:
         result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=ctx.relation,
                                limits=limits)
         series = None if ask is None else time_series(

@@ -152,14 +152,17 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
                  config: str | None, needs_config: bool = True, needs_calls: bool = True,
                  levers: LeverOptions | None = None,
                  on_step: Callable[[str], None] | None = None,
-                 before_store: Callable[[PriceBook], None] | None = None) -> Iterator[ScopeContext]:
+                 before_store: Callable[[PriceBook], None] | None = None,
+                 lists_files: bool = False) -> Iterator[ScopeContext]:
     """Open the store, load FILES, and price the calls in scope (DESIGN §1 scope and filters).
     A command that uses no task policies (`needs_config=False`) runs with a broken llmcost.yaml,
     saying so in one warning line. Every option is checked before the store is opened: the
     filters' dates here, the command's own options in `before_store` (given the price book).
     Then every filter value, date and lever scope (`levers`) is checked against the calls
     (`llmcost.scope_check`): no call at all is an error unless the command can say so itself
-    (`needs_calls=False`). `on_step` is told the pricing step (a progress display)."""
+    (`needs_calls=False`). `on_step` is told the pricing step (a progress display). A command whose
+    table lists the files it read, failed ones included (`lists_files`), gets no warning about
+    them on stderr too."""
     from llmcost.config import config_warning, load_config, try_load_config
     from llmcost.pricing.book import load_book
     from llmcost.report.analysis import prepare_priced_scope
@@ -180,7 +183,9 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
         if problem is not None:
             print_warning(config_warning(problem))
     with open_store(db) as store:
-        ingest = load_files(store, files, options, quiet=fmt is not OutputFormat.table) if files else None
+        table = fmt is OutputFormat.table
+        ingest = load_files(store, files, options, quiet=not table,
+                            warn_failed=not (lists_files and table)) if files else None
         request = ScopeRequest(ingest.hashes if ingest else None, since, until, model, provider, feature, task,
                                tenant)
         checked = check_request(store, book, request, config=cfg if needs_config else None, ingest=ingest,

@@ -81,4 +81,4 @@ def test_table_and_markdown_rest_row():
     assert rest[3:] == ["4", "1", "$0.0045", "8.6", "%", "333", "/", "33"]
     md = run("--by", "conversation", "--top", "2", "-f", "markdown")
     assert "### By conversation" in md and "### By model" not in md  # --by honoured
-    assert "| … 3 more | 4 | 1 | $0.0045 | 8.6 % | 1,000 | 100 | 333 / 33 |" in md
+    assert "| 3 other conversations | 4 | 1 | $0.0045 | 8.6 % | 1,000 | 100 | 333 / 33 |" in md

@@ -62,7 +62,8 @@ def _table(title: str, key: str, rows: list[BreakdownRow], errored: bool = False
         cost = usd(r.cost_usd) if r.priced else "unpriced"
         share = f"{r.share_pct:.1f} %" if r.priced else "–"
         err = f" {r.errored_calls:,} |" if errored else ""
-        label = f"… {rest.keys:,} more" if rest and r is rest.row else md_escape(r.key)
+        label = (f"{rest.keys:,} other {key}{'s' if rest.keys != 1 else ''}" if rest and r is rest.row
+                 else md_escape(r.key))
         out.append(f"| {label} | {r.calls:,} |{err} {cost} | {share} | "
                    f"{r.input_tokens:,} | {r.output_tokens:,} | {_avg(r)} |")
     return [*out, ""]

@@ -80,9 +80,9 @@ def analyze(
                          "Add --by day, --by week or --by month (e.g. --by day,model).")
     zone = check_zone(tz) if tz is not None else "UTC"
     limits = breakdown_limits(top)
-    with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                             mapping, start, input_excludes_cache, pricing, None, needs_config=False,
-                             needs_calls=False, lists_files=True) as ctx:
+    options = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
+                                  mapping, start, input_excludes_cache, pricing)
+    with common.priced_scope(options, needs_config=False, needs_calls=False, lists_files=True) as ctx:
         result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=ctx.relation,
                                limits=limits)
         series = None if ask is None else time_series(

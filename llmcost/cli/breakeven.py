@@ -111,8 +111,9 @@ def breakeven(
                                selfhost_setup, horizon_months)
     defaults = load_breakeven_defaults()
     check_options(defaults, options)  # a bad figure stops before any file is read
-    with common.priced_scope(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                             mapping, start, input_excludes_cache, pricing, None, needs_config=False) as ctx:
+    scope = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
+                                mapping, start, input_excludes_cache, pricing)
+    with common.priced_scope(scope, needs_config=False) as ctx:
         result = run_breakeven(ctx.store, ctx.book, ctx.relation, defaults, options, ctx.scope.describe())
     common.emit(fmt, table=lambda: render.breakeven_table(result),
                 json=lambda: render.breakeven_dict(result),

@@ -79,8 +79,9 @@ def check(
         where = cfg.path or "./llmcost.yaml (none found)"
         raise UsageError(f"{where}: no check rules to hold the calls to.", NO_RULES_HINT)
     rules = cfg.check
-    with common.priced_scope(files, db, fmt, None, until, model, provider, feature, task, tenant, source,
-                             mapping, start, input_excludes_cache, pricing, config) as ctx:
+    options = common.ScopeOptions(files, db, fmt, None, until, model, provider, feature, task, tenant, source,
+                                  mapping, start, input_excludes_cache, pricing, config)
+    with common.priced_scope(options) as ctx:
         result = run_check(ctx.store, ctx.book, ctx.relation, rules, source_hashes=ctx.scope.source_hashes,
                            since=since, config_name=cfg.path or "llmcost.yaml")
     from llmcost.render import check_out

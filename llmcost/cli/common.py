@@ -143,13 +143,33 @@ class ScopeContext:
 
 
 
+@dataclass
+class ScopeOptions:
+    """The options every command that prices calls shares, as given on its command line: where the
+    calls are (FILES, --db), how to read new files (--source, --map, --start, --input-…-cache),
+    which calls (--since … --tenant), which prices (--pricing) and task policies (--config), and
+    the output format. One object instead of sixteen parameters."""
+
+    files: list[str] | None = None
+    db: str | None = None
+    fmt: OutputFormat = OutputFormat.table
+    since: str | None = None
+    until: str | None = None
+    model: list[str] | None = None
+    provider: list[str] | None = None
+    feature: list[str] | None = None
+    task: list[str] | None = None
+    tenant: list[str] | None = None
+    source: str | None = None
+    mapping: list[str] | None = None
+    start: str | None = None
+    excludes: bool | None = None
+    pricing: list[str] | None = None
+    config: str | None = None
+
+
 @contextmanager
-def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, since: str | None,
-                 until: str | None, model: list[str] | None, provider: list[str] | None,
-                 feature: list[str] | None, task: list[str] | None, tenant: list[str] | None,
-                 source: str | None, mapping: list[str] | None, start: str | None,
-                 excludes: bool | None, pricing: list[str] | None,
-                 config: str | None, needs_config: bool = True, needs_calls: bool = True,
+def priced_scope(o: ScopeOptions, needs_config: bool = True, needs_calls: bool = True,
                  levers: LeverOptions | None = None,
                  on_step: Callable[[str], None] | None = None,
                  before_store: Callable[[PriceBook], None] | None = None,
@@ -170,24 +190,25 @@ def priced_scope(files: list[str] | None, db: str | None, fmt: OutputFormat, sin
     from llmcost.scope_check import ScopeRequest, check_request, confirm_in_scope
     from llmcost.store import open_store
 
-    options = ingest_options(source, mapping, model, start, excludes)
+    options = ingest_options(o.source, o.mapping, o.model, o.start, o.excludes)
     # a bad date stops here (a relative one is only parsed: it counts back from the last call, below)
-    make_scope(None, since, until, model, provider, feature, task, tenant, last_call=datetime(2000, 1, 1))
-    book = load_book(pricing)
+    make_scope(None, o.since, o.until, o.model, o.provider, o.feature, o.task, o.tenant,
+               last_call=datetime(2000, 1, 1))
+    book = load_book(o.pricing)
     if before_store is not None:
         before_store(book)
     if needs_config:
-        cfg = load_config(config)
+        cfg = load_config(o.config)
     else:
-        cfg, problem = try_load_config(config)
+        cfg, problem = try_load_config(o.config)
         if problem is not None:
             print_warning(config_warning(problem))
-    with open_store(db) as store:
-        table = fmt is OutputFormat.table
-        ingest = load_files(store, files, options, quiet=not table,
-                            warn_failed=not (lists_files and table)) if files else None
-        request = ScopeRequest(ingest.hashes if ingest else None, since, until, model, provider, feature, task,
-                               tenant)
+    with open_store(o.db) as store:
+        table = o.fmt is OutputFormat.table
+        ingest = load_files(store, o.files, options, quiet=not table,
+                            warn_failed=not (lists_files and table)) if o.files else None
+        request = ScopeRequest(ingest.hashes if ingest else None, o.since, o.until, o.model, o.provider, o.feature,
+                               o.task, o.tenant)
         checked = check_request(store, book, request, config=cfg if needs_config else None, ingest=ingest,
                                 needs_calls=needs_calls, levers=levers)
         for note in checked.notes:

@@ -56,8 +56,9 @@ def init(
         raise UsageError(f"-o {output} is a folder.", "Give a file name, e.g. -o llmcost.yaml.")
     from llmcost.report.starter_config import draft_config
 
-    with common.priced_scope(files, db, OutputFormat.table, since, until, None, None, None, None, None,
-                             source, mapping, None, None, pricing, None, needs_config=False) as ctx:
+    options = common.ScopeOptions(files, db, OutputFormat.table, since, until, source=source, mapping=mapping,
+                                  pricing=pricing)
+    with common.priced_scope(options, needs_config=False) as ctx:
         draft = draft_config(ctx.store, ctx.relation, _scope_words(files, db, ctx.scope.describe()))
     if to_stdout:
         common.print_text(draft.text)

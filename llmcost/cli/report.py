@@ -208,9 +208,9 @@ def report(
         input_includes_cache=input_excludes_cache is False, pricing=pricing, config=config, db=db)
     title = title or default_title(files)
     with progress.steps() as on_step:
-        with common.priced_scope(files, db, OutputFormat.table, since, until, model, provider, feature, task,
-                                 tenant, source, mapping, start, input_excludes_cache, pricing, config,
-                                 on_step=on_step) as ctx:
+        options = common.ScopeOptions(files, db, OutputFormat.table, since, until, model, provider, feature, task,
+                                      tenant, source, mapping, start, input_excludes_cache, pricing, config)
+        with common.priced_scope(options, on_step=on_step) as ctx:
             result = build_report(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.ingest, title, line,
                                   currency=currency, rate=rate, scope=ctx.scope, on_step=on_step)
         if on_step:

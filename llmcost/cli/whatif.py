@@ -138,10 +138,10 @@ def simulate(
                           pass_score=pass_score, escalate_rate=escalate_rate, eval_file=eval_file,
                           similar_cache=similar_cache, similar_window=similar_window, deflect=deflect or [])
     check_lever_options(levers)  # before the price book is even read; the models in it below
+    scope = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
+                                mapping, start, input_excludes_cache, pricing, config)
     with progress.steps(fmt is OutputFormat.table) as on_step, common.priced_scope(
-            files, db, fmt, since, until, model, provider, feature, task, tenant, source, mapping, start,
-            input_excludes_cache, pricing, config, levers=levers, on_step=on_step,
-            before_store=lambda book: check_lever_options(levers, book)) as ctx:
+            scope, levers=levers, on_step=on_step, before_store=lambda book: check_lever_options(levers, book)) as ctx:
         result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.levers or levers,
                                   on_step=on_step)
     common.emit(fmt, table=lambda: terminal.render_simulation(result),
@@ -183,9 +183,9 @@ def recommend(
     from llmcost.render import json_out, terminal
     from llmcost.simulate.recommend import recommend as run_recommend
 
-    with progress.steps(fmt is OutputFormat.table) as on_step, common.priced_scope(
-            files, db, fmt, since, until, model, provider, feature, task, tenant, source, mapping, start,
-            input_excludes_cache, pricing, config, on_step=on_step) as ctx:
+    scope = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
+                                mapping, start, input_excludes_cache, pricing, config)
+    with progress.steps(fmt is OutputFormat.table) as on_step, common.priced_scope(scope, on_step=on_step) as ctx:
         if eval_file:
             ctx.config.quality_eval, ctx.config.quality_eval_origin = eval_file, "--eval"
         result = run_recommend(ctx.store, ctx.book, ctx.relation, ctx.config, on_step=on_step)

@@ -53,8 +53,10 @@ def _providers(values: list[str] | None) -> list[str]:
 ))
 def list_models(
     provider: ProviderOpt = None,
-    at: Annotated[str | None, typer.Option("--at", metavar="DATE", help="Prices in force at this date/time (UTC); "
-                                           "default now.", show_default=False)] = None,
+    at: Annotated[str | None, typer.Option("--at", "--as-of", metavar="DATE",
+                                           help="Prices in force at this date/time (UTC); default now. "
+                                           "--as-of is the same option (as in analyze --as-of).",
+                                           show_default=False)] = None,
     pricing: PricingOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     debug: DebugOpt = False,

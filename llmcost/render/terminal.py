@@ -266,7 +266,13 @@ def render_analysis(a: Analysis, by: list[str] | None = None, series: TimeSeries
     span = span_text((a.period.end - a.period.start).total_seconds()) if a.period.start and a.period.end else ""
     title = (f"LLM spend · {start} → {end} ({span})" if a.period.start
              else "LLM spend · no call times logged")
+    if a.repriced is not None:  # analyze --as-of DATE
+        from llmcost.render.reprice_out import as_of_text, terminal_lines
+
+        title += f" · prices as of {as_of_text(a)}"
     parts.append(Panel(Flow(headline(a)), title=plain(title), title_align="left", expand=False))
+    if a.repriced is not None:
+        parts += terminal_lines(a)
     if series is not None:  # a time series (--by day|week|month[,SPLIT]) in place of the breakdowns
 
         parts += [render_time_series(series, errored=t.errored_calls > 0), plain("")]

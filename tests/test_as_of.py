@@ -90,3 +90,10 @@ def test_pricing_list_takes_as_of_like_at(cli):
     assert a.exit_code == 0, a.stderr
     assert a.json() == b.json()
     assert "2025-07-01" in a.stdout
+
+
+def test_markdown_says_the_date_and_the_call_time_cost(cli, tmp_path):
+    r = cli("analyze", str(write_log(tmp_path)), "--db", ":memory:", "--as-of", "2025-07-01", "--format", "markdown")
+    assert r.exit_code == 0, r.stderr
+    assert "**$3.60**" in r.stdout
+    assert "Prices as of 2025-07-01; at call-time prices $18.00 (difference −$14.40, −80.0 %)" in r.stdout

@@ -44,6 +44,25 @@ def _signed(v: Decimal) -> str:
     return ("+" if v > 0 else "−" if v < 0 else "±") + usd(abs(v))
 
 
+def _difference(a: Analysis) -> str:
+    r = a.repriced
+    assert r is not None
+    diff = a.totals.cost_usd - r.call_time_cost_usd
+    pct = f", {'−' if diff < 0 else '+'}{abs(100 * diff / r.call_time_cost_usd):.1f} %" \
+        if r.call_time_cost_usd else ""
+    return f"difference {_signed(diff)}{pct}"
+
+
+def markdown_line(a: Analysis) -> str:
+    """The Markdown headline's repricing line (the spend above is at DATE's prices)."""
+    from llmcost.render.terminal import usd
+
+    r = a.repriced
+    assert r is not None
+    return (f"- Prices as of {as_of_text(a)}; at call-time prices {usd(r.call_time_cost_usd)} "
+            f"({_difference(a)})")
+
+
 def terminal_lines(a: Analysis) -> list[RenderableType]:
     """Under the headline: the call-time cost and the difference, and each model whose cost differs."""
     r = a.repriced
@@ -56,12 +75,9 @@ def terminal_lines(a: Analysis) -> list[RenderableType]:
     from llmcost.render.terminal import usd
 
     now = a.totals.cost_usd
-    diff = now - r.call_time_cost_usd
-    pct = f", {'−' if diff < 0 else '+'}{abs(100 * diff / r.call_time_cost_usd):.1f} %" \
-        if r.call_time_cost_usd else ""
     lines: list[RenderableType] = [WrappedItems(
         [f"{usd(now)} at the prices in force on {as_of_text(a)}",
-         f"{usd(r.call_time_cost_usd)} at call-time prices", f"difference {_signed(diff)}{pct}"],
+         f"{usd(r.call_time_cost_usd)} at call-time prices", _difference(a)],
         lead="  Repriced: ", indent=4)]
     if r.call_time_unpriced_calls != a.totals.unpriced_calls:
         lines.append(plain(f"  Unpriced calls: {r.call_time_unpriced_calls:,} at call time, "

@@ -97,3 +97,14 @@ def test_markdown_says_the_date_and_the_call_time_cost(cli, tmp_path):
     assert r.exit_code == 0, r.stderr
     assert "**$3.60**" in r.stdout
     assert "Prices as of 2025-07-01; at call-time prices $18.00 (difference −$14.40, −80.0 %)" in r.stdout
+
+
+def test_pricing_show_names_the_period_in_force(cli):
+    # o3's periods: 1 from 2025-04-16 ($10 / $40), 2 from 2025-06-10 ($2 / $8); none before launch
+    for flag, day, period in (("--as-of", "2025-07-01", 2), ("--at", "2025-06-09T23:59:59Z", 1),
+                              ("--as-of", "2025-01-01", None)):
+        r = cli("pricing", "show", "o3", flag, day, "--format", "json")
+        assert r.exit_code == 0, r.stderr
+        assert r.json()["in_force_period"] == period
+    r = cli("pricing", "show", "o3", "--as-of", "2025-07-01")
+    assert "In force on 2025-07-01: period 2." in r.stdout

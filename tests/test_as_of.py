@@ -108,3 +108,13 @@ def test_pricing_show_names_the_period_in_force(cli):
         assert r.json()["in_force_period"] == period
     r = cli("pricing", "show", "o3", "--as-of", "2025-07-01")
     assert "In force on 2025-07-01: period 2." in r.stdout
+
+
+def test_no_price_on_the_date_is_not_a_saving(cli, tmp_path):
+    # on 2025-01-01 o3 has no price: the repriced spend is unknown, not $0, and no difference is
+    # claimed against the $18.00 call-time cost
+    r = cli("analyze", str(write_log(tmp_path)), "--db", ":memory:", "--as-of", "2025-01-01")
+    assert r.exit_code == 0, r.stderr
+    out = " ".join(r.stdout.split())
+    assert "no call has a price on 2025-01-01" in out and "$18.00 at call-time prices" in out
+    assert "−$18.00" not in out and "$0.00" not in out

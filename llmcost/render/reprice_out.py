@@ -47,6 +47,9 @@ def _signed(v: Decimal) -> str:
 def _difference(a: Analysis) -> str:
     r = a.repriced
     assert r is not None
+    if r.call_time_unpriced_calls != a.totals.unpriced_calls:
+        # not the same calls priced both ways: a difference would compare different sets
+        return "no difference: different calls have a price each way (see the unpriced calls)"
     diff = a.totals.cost_usd - r.call_time_cost_usd
     pct = f", {'−' if diff < 0 else '+'}{abs(100 * diff / r.call_time_cost_usd):.1f} %" \
         if r.call_time_cost_usd else ""
@@ -76,7 +79,8 @@ def terminal_lines(a: Analysis) -> list[RenderableType]:
 
     now = a.totals.cost_usd
     lines: list[RenderableType] = [WrappedItems(
-        [f"{usd(now)} at the prices in force on {as_of_text(a)}",
+        [f"{usd(now)} at the prices in force on {as_of_text(a)}" if not a.totals.nothing_priced
+         else f"no call has a price on {as_of_text(a)}",
          f"{usd(r.call_time_cost_usd)} at call-time prices", _difference(a)],
         lead="  Repriced: ", indent=4)]
     if r.call_time_unpriced_calls != a.totals.unpriced_calls:

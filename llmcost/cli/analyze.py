@@ -34,8 +34,8 @@ from llmcost.errors import UsageError
 @app.command(short_help="Where the money goes: cost by model, task, feature, day…", epilog=common.examples(
     "llmcost analyze logs/",
     "llmcost analyze --by task_type,model --since 2026-10-01",
-    "llmcost analyze calls.csv --db :memory: --format json",
     "llmcost analyze --by week,model --tz Europe/Paris",
+    "llmcost analyze calls.csv --db :memory: --as-of 2026-01-01 --format json",
 ))
 def analyze(
     files: FilesArg = None,
@@ -63,6 +63,10 @@ def analyze(
     tz: Annotated[str | None, typer.Option(
         "--tz", metavar="ZONE", help="Time zone of the day, week and month boundaries of a time series "
         "(IANA name, e.g. Europe/Paris; default UTC).", show_default=False)] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="DATE", help="Price every call at the prices in force on DATE (UTC date or "
+        "date and time), beside its call-time cost: what the period would cost at DATE's prices.",
+        show_default=False)] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Where the money goes: load FILES (if any) and price and summarise their calls, or the
@@ -80,13 +84,19 @@ def analyze(
                          "Add --by day, --by week or --by month (e.g. --by day,model).")
     zone = check_zone(tz) if tz is not None else "UTC"
     limits = breakdown_limits(top)
+    from llmcost.report.reprice import parse_as_of, reprice_scope
+
+    at = parse_as_of(as_of) if as_of is not None else None
     options = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
                                   mapping, start, input_excludes_cache, pricing)
     with common.priced_scope(options, needs_config=False, needs_calls=False, lists_files=True) as ctx:
-        result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=ctx.relation,
+        relation, repriced = (ctx.relation, None) if at is None else reprice_scope(
+            ctx.store, ctx.book, ctx.scope, ctx.relation, at)
+        result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=relation,
                                limits=limits)
+        result.repriced = repriced
         series = None if ask is None else time_series(
-            ctx.store, ctx.relation, ask, zone, DEFAULT_TOP if top is None else top or None)
+            ctx.store, relation, ask, zone, DEFAULT_TOP if top is None else top or None)
     common.emit(fmt, table=lambda: _render("terminal").render_analysis(result, dims, series=series),
                 json=lambda: _render("json_out").analysis_dict(result, series=series),
                 markdown=lambda: _render("markdown").analysis_markdown(result, by=dims, series=series))

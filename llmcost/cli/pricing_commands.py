@@ -53,8 +53,10 @@ def _providers(values: list[str] | None) -> list[str]:
 ))
 def list_models(
     provider: ProviderOpt = None,
-    at: Annotated[str | None, typer.Option("--at", metavar="DATE", help="Prices in force at this date/time (UTC); "
-                                           "default now.", show_default=False)] = None,
+    at: Annotated[str | None, typer.Option("--at", "--as-of", metavar="DATE",
+                                           help="Prices in force at this date/time (UTC); default now. "
+                                           "--as-of is the same option (as in analyze --as-of).",
+                                           show_default=False)] = None,
     pricing: PricingOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     debug: DebugOpt = False,
@@ -76,12 +78,16 @@ def list_models(
                      epilog=common.examples(
     "llmcost pricing show claude-sonnet-4-5",
     "llmcost pricing show openai/gpt-4o --format json",
+    "llmcost pricing show o3 --as-of 2025-07-01",
 ))
 def show_model(
     model: Annotated[str, typer.Argument(metavar="MODEL", help="A model id or any alias (claude-sonnet-4-5@20250929, "
                                          "openai/gpt-4o, a Bedrock id …).")],
     pricing: PricingOpt = None,
     fmt: FormatOpt = OutputFormat.table,
+    at: Annotated[str | None, typer.Option("--at", "--as-of", metavar="DATE",
+                                           help="Also say which period is in force at this date/time (UTC).",
+                                           show_default=False)] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Every price period of a model: all components, long context, tiers, off-peak, sources."""
@@ -90,9 +96,20 @@ def show_model(
     from llmcost.pricing.check import find_model
     from llmcost.render import pricing_out
 
+    when = _when(at, "--at") if at is not None else None
     view = find_model(load_book(pricing), model)
-    common.emit(fmt, table=lambda: pricing_out.render_show(view), json=lambda: pricing_out.show_doc(view),
-                markdown=lambda: _markdown().pricing_show_markdown(view))
+    if when is None:
+        common.emit(fmt, table=lambda: pricing_out.render_show(view), json=lambda: pricing_out.show_doc(view),
+                    markdown=lambda: _markdown().pricing_show_markdown(view))
+        return
+    from rich.console import Group
+
+    from llmcost.render.rich_safe import plain
+
+    line = pricing_out.in_force_line(view, when)
+    common.emit(fmt, table=lambda: Group(pricing_out.render_show(view), plain(f" {line}", style="bold")),
+                json=lambda: pricing_out.show_doc(view) | pricing_out.in_force_keys(view, when),
+                markdown=lambda: _markdown().pricing_show_markdown(view) + f"\n{line}\n")
 
 
 @pricing_app.command("diff", short_help="Models whose prices differ between two dates.",

@@ -231,11 +231,20 @@ def _in_windows(ts: str) -> str:
             f"THEN {m} >= w.s AND {m} < w.e ELSE {m} >= w.s OR {m} < w.e END))")
 
 
-def priced_sql(source: str) -> str:
+def priced_sql(source: str, as_of: datetime | None = None) -> str:
     """SELECT every column of `source` (a relation with the canonical call columns), the resolved
     `model_id`, the prices used, the cost of each component in USD (DECIMAL(38,21)) and their sum
-    `cost_usd`; cost columns are NULL for unpriced calls, with `unpriced_reason` saying why."""
+    `cost_usd`; cost columns are NULL for unpriced calls, with `unpriced_reason` saying why.
+    `as_of`: every call takes the period in force at that instant instead of at its own time
+    (repricing; off-peak windows still follow the call's time of day)."""
     ts = "c.ts"
+    at = sql_literal(as_of) if as_of is not None else "c.ts"
+    in_force = (f"({at} >= per.effective_from AND (per.effective_to IS NULL OR {at} < per.effective_to))"
+                if as_of is not None else
+                "((c.ts IS NULL AND per.is_latest) OR (c.ts >= per.effective_from "
+                "AND (per.effective_to IS NULL OR c.ts < per.effective_to)))")
+    no_price = (f"'no price in force on {as_of.isoformat(sep=' ')}'" if as_of is not None
+                else "'no price in force at the call''s time'")
     off_peak = (
         f"CASE WHEN per.op_mode IS NULL OR {ts} IS NULL THEN false "
         f"WHEN per.op_mode = 'offpeak' THEN coalesce({_in_windows(ts)}, false) "
@@ -270,8 +279,7 @@ def priced_sql(source: str) -> str:
         FROM c
         LEFT JOIN {MODEL_MAP} mm ON mm.model = c.model
         LEFT JOIN {PERIODS} per ON per.model_id = mm.model_id
-             AND ((c.ts IS NULL AND per.is_latest)
-                  OR (c.ts >= per.effective_from AND (per.effective_to IS NULL OR c.ts < per.effective_to)))
+             AND {in_force}
         LEFT JOIN {MULTS} g ON g.model_id = mm.model_id AND g.kind = 'inference_geo'
              AND g.value = lower(c.inference_geo)
         LEFT JOIN {MULTS} s ON s.model_id = mm.model_id AND s.kind = 'speed' AND s.value = lower(c.speed)
@@ -281,7 +289,7 @@ def priced_sql(source: str) -> str:
            r.tier_priced,
            CASE WHEN f.model IS NULL THEN 'the log names no model (name it with --model NAME)'
                 WHEN f.model_id IS NULL THEN 'model not in the price book'
-                WHEN f.period_key IS NULL THEN 'no price in force at the call''s time'
+                WHEN f.period_key IS NULL THEN {no_price}
            END AS unpriced_reason,
            {cost(uncached, 'r.p_input')} AS cost_input,
            {cost('f.cache_read_tokens', 'r.p_cache_read')} AS cost_cache_read,

@@ -112,6 +112,10 @@ def analysis_dict(a: Analysis, series: TimeSeries | None = None) -> dict[str, An
         },
         "ingest": ingest_dict(a.ingest),
     }
+    if a.repriced is not None:  # analyze --as-of DATE: the costs above at DATE's prices
+        from llmcost.render import reprice_out
+
+        doc["totals"] |= reprice_out.totals_keys(a)
     def row(name: str, r: BreakdownRow) -> dict[str, Any]:
         # a row whose calls are all unpriced has no cost (null), never $0
         return {name: r.key, "calls": r.calls, "cost_usd": money(r.cost_usd) if r.priced else None,
@@ -128,6 +132,9 @@ def analysis_dict(a: Analysis, series: TimeSeries | None = None) -> dict[str, An
     for name in DIMENSIONS:
         key = BREAKDOWN_KEYS[name]
         doc[key] = [row(name, r) for r in a.breakdowns[key]]
+        if name == "model" and a.repriced is not None:
+            for model_row, d in zip(a.breakdowns[key], doc[key], strict=True):
+                d |= reprice_out.model_row_keys(a, model_row.key)
         # the keys beyond the rows above, summed (`keys`: how many); null when every key is listed
         rest = a.rest.get(key)
         doc[f"{key}_rest"] = None if rest is None else {"keys": rest.keys} | {

@@ -135,6 +135,10 @@ def analysis_markdown(a: Analysis, with_ingest: bool = True, by: list[str] | Non
         lines.append(f"- Spend in period: **{usd(t.cost_usd)}**; {RUN_RATE_LABEL}: {rate}" + beside)
         if a.run_rate.strays:
             lines.append(f"- ⚠ {md_escape(a.run_rate.stray_note())}")
+        if a.repriced is not None:  # analyze --as-of DATE
+            from llmcost.render.reprice_out import markdown_line
+
+            lines.append(markdown_line(a))
     lines.append(f"- Calls: {words.calls_phrase(t.calls, t.errored_calls)}; {t.priced_calls:,} priced, "
                  f"{t.unpriced_calls:,} unpriced")
     per_call = []

@@ -343,6 +343,25 @@ def show_doc(v: ModelView) -> dict[str, Any]:
     }
 
 
+def _in_force(v: ModelView, at: datetime) -> int | None:
+    """The 1-based number of the period in force at `at`; None before the first or in a gap."""
+    for i, p in enumerate(v.model.periods):
+        if p.effective_from <= at and (p.effective_to is None or at < p.effective_to):
+            return i + 1
+    return None
+
+
+def in_force_keys(v: ModelView, at: datetime) -> dict[str, Any]:
+    """`pricing show --at DATE`: `at` and `in_force_period` (1-based index into `periods`, null: none)."""
+    return {"at": iso(at), "in_force_period": _in_force(v, at)}
+
+
+def in_force_line(v: ModelView, at: datetime) -> str:
+    n = _in_force(v, at)
+    day = at.strftime("%Y-%m-%d %H:%M:%S UTC") if at.time() != at.min.time() else at.strftime("%Y-%m-%d")
+    return f"In force on {day}: period {n}." if n is not None else f"No price in force on {day}."
+
+
 # ---------------------------------------------------------------- diff
 
 def _pct(a: Decimal | None, b: Decimal | None) -> str:

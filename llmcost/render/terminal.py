@@ -266,7 +266,13 @@ def render_analysis(a: Analysis, by: list[str] | None = None, series: TimeSeries
     span = span_text((a.period.end - a.period.start).total_seconds()) if a.period.start and a.period.end else ""
     title = (f"LLM spend · {start} → {end} ({span})" if a.period.start
              else "LLM spend · no call times logged")
+    if a.repriced is not None:  # analyze --as-of DATE
+        from llmcost.render.reprice_out import as_of_text
+
+        title += f" · prices as of {as_of_text(a)}"
     parts.append(Panel(Flow(headline(a)), title=plain(title), title_align="left", expand=False))
+    if a.repriced is not None:
+        parts += repricing_lines(a)
     if series is not None:  # a time series (--by day|week|month[,SPLIT]) in place of the breakdowns
 
         parts += [render_time_series(series, errored=t.errored_calls > 0), plain("")]
@@ -751,3 +757,40 @@ def render_time_series(ts: TimeSeries, errored: bool = False) -> RenderableType:
     title = plain(f"Spend by {ts.period}" + (f" and {LABELS[ts.split]}" if ts.split else ""), style="bold")
     return Group(Padding(Group(title, TableOrBlocks(columns, rows, blocks)), (0, 0, 0, 2), expand=False),
                  WrappedItems([about(ts)], lead="  ", indent=4, style="dim"))
+
+
+def repricing_lines(a: Analysis) -> list[RenderableType]:
+    """Under the headline: the call-time cost and the difference, and each model whose cost differs."""
+    r = a.repriced
+    if r is None:
+        return []
+    from rich.table import Table
+
+    from llmcost.render.fit_width import WrappedItems
+    from llmcost.render.reprice_out import _difference, _signed, as_of_text
+
+    now = a.totals.cost_usd
+    lines: list[RenderableType] = [WrappedItems(
+        [f"{usd(now)} at the prices in force on {as_of_text(a)}" if not a.totals.nothing_priced
+         else f"no call has a price on {as_of_text(a)}",
+         f"{usd(r.call_time_cost_usd)} at call-time prices", _difference(a)],
+        lead="  Repriced: ", indent=4)]
+    if r.call_time_unpriced_calls != a.totals.unpriced_calls:
+        lines.append(plain(f"  Unpriced calls: {r.call_time_unpriced_calls:,} at call time, "
+                           f"{a.totals.unpriced_calls:,} on {as_of_text(a)} (neither in the costs).",
+                           style="yellow"))
+    table = Table()
+    for col in ("model", "call time", as_of_text(a), "difference"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for row in a.breakdowns["by_model"]:
+        before = r.call_time_by_model.get(row.key)
+        after = row.cost_usd if row.priced else None
+        if before == after:
+            continue
+        add_row(table, str(row.key), usd(before) if before is not None else "unpriced",
+                      usd(after) if after is not None else "unpriced",
+                      _signed(after - before) if before is not None and after is not None else "—")
+    if table.row_count:
+        lines += [plain(f"  Models whose cost differs (call time → {as_of_text(a)}):"), table]
+    lines.append(plain(""))
+    return lines

@@ -31,6 +31,7 @@ from llmcost.store import Store
 
 if TYPE_CHECKING:
     from llmcost.ingest import IngestResult
+    from llmcost.report.reprice import Repricing
 
 PRICED = "llmcost_priced_scope"
 
@@ -288,6 +289,8 @@ class Analysis:
     # every key is shown
     rest: dict[str, Rest] = field(default_factory=dict)
     run_rate: RunRate = field(default_factory=lambda: RunRate(None, None))
+    # `analyze --as-of DATE`: the costs above are at DATE's prices; the call-time ones here
+    repriced: Repricing | None = None
 
     @property
     def monthly_usd(self) -> Decimal | None:

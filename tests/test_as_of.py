@@ -57,6 +57,9 @@ def test_as_of_inside_the_old_period_keeps_the_old_price(cli, tmp_path):
     assert r.exit_code == 0, r.stderr
     totals = r.json()["totals"]
     assert totals["cost_usd"] == pytest.approx(18.00) == totals["call_time_cost_usd"]
+    # the same prices both ways: said as no difference, not "±$0.00, +0.0 %"
+    out = cli("analyze", str(write_log(tmp_path)), "--db", ":memory:", "--as-of", "2025-06-09T23:00:00Z").stdout
+    assert "no difference" in out and "±" not in out
 
 
 def test_as_of_before_the_model_existed_leaves_calls_unpriced(cli, tmp_path):

@@ -49,6 +49,8 @@ def _difference(a: Analysis) -> str:
         # not the same calls priced both ways: a difference would compare different sets
         return "no difference: different calls have a price each way (see the unpriced calls)"
     diff = a.totals.cost_usd - r.call_time_cost_usd
+    if not diff:
+        return "no difference"
     pct = f", {'−' if diff < 0 else '+'}{abs(100 * diff / r.call_time_cost_usd):.1f} %" \
         if r.call_time_cost_usd else ""
     return f"difference {_signed(diff)}{pct}"

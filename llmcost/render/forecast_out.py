@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from llmcost.render.json_out import iso
+from llmcost.render.json_out import iso, money
 from llmcost.render.markdown import md_escape, usd
 from llmcost.report.forecast import Forecast, PriceChange
 
@@ -40,6 +40,11 @@ def so_far_text(f: Forecast) -> str:
     return f"{f.month:%b} 1 – {last.day}" if last.day > 1 else f"{f.month:%b} 1"
 
 
+def so_far_calls_text(f: Forecast) -> str:
+    unpriced = f" ({f.so_far_unpriced_calls:,} unpriced, left out)" if f.so_far_unpriced_calls else ""
+    return f"{f.so_far_calls:,} calls{unpriced}, call-time prices"
+
+
 def range_text(low: Decimal, high: Decimal) -> str:
     return f"{usd(low)} – {usd(high)}"
 
@@ -54,9 +59,14 @@ def change_text(c: PriceChange) -> str:
     """What changes: the standard $/MTok either side, or the price ending."""
     if c.kind == "price_ends":
         return f"{_prices(c.input_before, c.output_before)} per MTok → no price (its calls left out)"
-    what = "discount " if c.kind == "discount" else ""
+    what = "discount: " if c.kind == "discount" else ""
     return (f"{what}{_prices(c.input_before, c.output_before)} → "
             f"{_prices(c.input_after, c.output_after)} per MTok")
+
+
+def cell(v: Decimal | None) -> str:
+    """A model's figure, or `unpriced` when none of its calls has a price."""
+    return "unpriced" if v is None else usd(v)
 
 
 def headline(f: Forecast) -> str:
@@ -75,7 +85,8 @@ def change_dict(c: PriceChange) -> dict[str, Any]:
 
     return {"model": c.model, "effective_from": c.effective_from.date().isoformat()
             if c.effective_from.time() == datetime.min.time() else iso(c.effective_from),
-            "kind": c.kind, "input_per_mtok_before": opt(c.input_before), "output_per_mtok_before": opt(c.output_before),
+            "kind": c.kind, "input_per_mtok_before": opt(c.input_before),
+            "output_per_mtok_before": opt(c.output_before),
             "input_per_mtok_after": opt(c.input_after), "output_per_mtok_after": opt(c.output_after),
             "daily_usd_before": _money(c.daily_usd_before), "daily_usd_after": _money(c.daily_usd_after)}
 
@@ -97,6 +108,7 @@ def forecast_dict(f: Forecast) -> dict[str, Any]:
         "history_end": iso(f.history_end),
         "spent_so_far_usd": _money(f.spent_so_far_usd),
         "so_far_calls": f.so_far_calls,
+        "so_far_unpriced_calls": f.so_far_unpriced_calls,
         "rest_of_month_usd": _money(f.rest_of_month_usd),
         "rest_of_month_days": float(f.rest_of_month_days),
         "next_month_days": f.next_month_days,
@@ -107,8 +119,8 @@ def forecast_dict(f: Forecast) -> dict[str, Any]:
         "regimes": [{"start": iso(r.start), "end": iso(r.end), "days": float(r.days),
                      "month": f"{(f.next_month if r.next_month else f.month):%Y-%m}",
                      "prices_as_of": iso(r.priced_at), "daily_usd": _money(r.daily_usd)} for r in f.regimes],
-        "by_model": [{"model": m.model, "spent_so_far_usd": _money(m.spent_so_far_usd), "daily_usd": _money(m.daily_usd),
-                      "rest_of_month_usd": _money(m.rest_of_month_usd), "next_month_usd": _money(m.next_month_usd),
+        "by_model": [{"model": m.model, "spent_so_far_usd": money(m.spent_so_far_usd), "daily_usd": money(m.daily_usd),
+                      "rest_of_month_usd": money(m.rest_of_month_usd), "next_month_usd": money(m.next_month_usd),
                       "window_calls": m.window_calls} for m in f.models],
         "unpriced": [{"model": u.model, "calls": u.calls, "where": u.where, "reason": u.reason,
                       "from": None if u.since is None else iso(u.since)} for u in f.unpriced],
@@ -120,15 +132,14 @@ def forecast_markdown(f: Forecast) -> str:
     nm = month_name(f, "next")
     lines = [f"**llmcost forecast** ({md_escape(history_text(f))}): {md_escape(headline(f))}", "",
              "| | USD | |", "|---|---:|---|",
-             f"| Spent so far ({so_far_text(f)}) | {usd(f.spent_so_far_usd)} | {f.so_far_calls:,} calls, "
-             "call-time prices |",
+             f"| Spent so far ({so_far_text(f)}) | {usd(f.spent_so_far_usd)} | {so_far_calls_text(f)} |",
              f"| Rest of {f.month:%B} ({days_text(f.rest_of_month_days)}) | {usd(f.rest_of_month_usd)} | projected |",
              f"| **{month_name(f)} at month end** | **{usd(f.month_end_usd)}** | 80 % range "
              f"{range_text(f.low_usd, f.high_usd)} |",
              f"| **{nm}** ({f.next_month_days} days) | **{usd(f.next_month_usd)}** | 80 % range "
              f"{range_text(f.next_month_low_usd, f.next_month_high_usd)} |",
-             f"| A day now | {usd(f.daily_usd)} | σ {usd(f.daily_sd_usd)}; mean of {f.window_days} full days "
-             f"{f.window_start} – {f.window_end} |"]
+             f"| A day now | {usd(f.daily_usd)} | mean of {f.window_days} full days {f.window_start} – "
+             f"{f.window_end}; σ {usd(f.daily_sd_usd)} |"]
     if f.price_changes:
         lines += ["", "Price changes applied:", "", "| Model | From | Change | A day before | A day after |",
                   "|---|---|---|---:|---:|"]
@@ -136,8 +147,8 @@ def forecast_markdown(f: Forecast) -> str:
                   f"{usd(c.daily_usd_before)} | {usd(c.daily_usd_after)} |" for c in f.price_changes]
     if len(f.models) > 1:
         lines += ["", f"| Model | So far | A day now | Rest of {f.month:%B} | {nm} |", "|---|---:|---:|---:|---:|"]
-        lines += [f"| {md_escape(m.model)} | {usd(m.spent_so_far_usd)} | {usd(m.daily_usd)} | "
-                  f"{usd(m.rest_of_month_usd)} | {usd(m.next_month_usd)} |" for m in f.models]
+        lines += [f"| {md_escape(m.model)} | {cell(m.spent_so_far_usd)} | {cell(m.daily_usd)} | "
+                  f"{cell(m.rest_of_month_usd)} | {cell(m.next_month_usd)} |" for m in f.models]
     lines += ["", f"_Method: {md_escape(f.method)}_"]
     lines += [f"\n_{md_escape(n)}_" for n in f.notes]
     return "\n".join(lines) + "\n"

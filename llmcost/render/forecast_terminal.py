@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from llmcost.render.forecast_out import (
+    cell,
     change_text,
     days_text,
     history_text,
     month_name,
     range_text,
+    so_far_calls_text,
     so_far_text,
     when,
 )
@@ -33,14 +35,14 @@ def forecast_table(f: Forecast) -> RenderableType:
     t.add_column("what", overflow="fold")
     t.add_column("usd", justify="right", no_wrap=True)
     t.add_column("how", overflow="fold", style="dim")
-    t.add_row(f"Spent so far ({so_far_text(f)})", usd(f.spent_so_far_usd), f"{f.so_far_calls:,} calls, call-time prices")
+    t.add_row(f"Spent so far ({so_far_text(f)})", usd(f.spent_so_far_usd), so_far_calls_text(f))
     t.add_row(f"Rest of {f.month:%B} ({days_text(f.rest_of_month_days)})", usd(f.rest_of_month_usd), "projected")
     t.add_row(Text(f"{month_name(f)} at month end", style="bold"), Text(usd(f.month_end_usd), style="bold"),
               f"80 % range {range_text(f.low_usd, f.high_usd)}")
     t.add_row(Text(f"{month_name(f, 'next')} ({f.next_month_days} days)", style="bold"),
               Text(usd(f.next_month_usd), style="bold"),
               f"80 % range {range_text(f.next_month_low_usd, f.next_month_high_usd)}")
-    t.add_row("A day now", usd(f.daily_usd), f"mean of {f.window_days} full days to {f.window_end}; σ {usd(f.daily_sd_usd)}")
+    t.add_row("A day now", usd(f.daily_usd), f"{f.window_days} full days to {f.window_end}; σ {usd(f.daily_sd_usd)}")
     parts.append(t)
     if f.price_changes:
         parts.append(Text("\nPrice changes applied", style="bold"))
@@ -48,7 +50,7 @@ def forecast_table(f: Forecast) -> RenderableType:
         g.add_column(no_wrap=True)
         g.add_column(overflow="fold")
         for ch in f.price_changes:
-            g.add_row(f"  {visible(ch.model)} from {when(ch.effective_from)}",
+            g.add_row(f"  {visible(ch.model)} from {when(ch.effective_from)}:",
                       f"{change_text(ch)}; a day {usd(ch.daily_usd_before)} → {usd(ch.daily_usd_after)}")
         parts.append(g)
     if len(f.models) > 1:
@@ -57,8 +59,8 @@ def forecast_table(f: Forecast) -> RenderableType:
             m.add_column(h, justify="left" if h == "Model" else "right", overflow="fold",
                          no_wrap=h != "Model")
         for row in f.models:
-            m.add_row(visible(row.model), usd(row.spent_so_far_usd), usd(row.daily_usd),
-                      usd(row.rest_of_month_usd), usd(row.next_month_usd))
+            m.add_row(visible(row.model), cell(row.spent_so_far_usd), cell(row.daily_usd),
+                      cell(row.rest_of_month_usd), cell(row.next_month_usd))
         parts += [Text(""), m]
     parts.append(Text("\nMethod: " + f.method, style="dim"))
     for note in f.notes:

@@ -28,7 +28,7 @@ them is plain Decimal.
 
 from __future__ import annotations
 
-import math
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -79,11 +79,13 @@ class PriceChange:
 
 @dataclass(frozen=True)
 class ModelForecast:
+    """A model's figures; None where none of its calls has a price (unknown, never $0)."""
+
     model: str
-    spent_so_far_usd: Decimal
-    daily_usd: Decimal  # a day at the prices in force at the history's end
-    rest_of_month_usd: Decimal
-    next_month_usd: Decimal
+    spent_so_far_usd: Decimal | None
+    daily_usd: Decimal | None  # a day at the prices in force at the history's end
+    rest_of_month_usd: Decimal | None
+    next_month_usd: Decimal | None
     window_calls: int
 
 
@@ -107,6 +109,7 @@ class Forecast:
     history_end: datetime  # the calls up to here are the history (exclusive with --as-of)
     spent_so_far_usd: Decimal
     so_far_calls: int
+    so_far_unpriced_calls: int
     window_start: date
     window_end: date  # inclusive
     window_days: int
@@ -357,7 +360,7 @@ def run_forecast(store: Store, book: PriceBook, relation: str, as_of: date | Non
     # the regimes: cut at every change and at the month's end
     cuts = sorted({h.history_end, month_end, horizon, *instants[1:]})
     regimes: list[Regime] = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         at = max(i for i in instants if i <= a)
         daily = sum(per_day[at].values(), Decimal(0)) / n_days
         regimes.append(Regime(a, b, _days(a, b), a >= month_end, at, daily))
@@ -372,14 +375,23 @@ def run_forecast(store: Store, book: PriceBook, relation: str, as_of: date | Non
     window_calls: dict[str, int] = {}
     for _, m, n, _, _, _ in priced[h.history_end]:
         window_calls[m] = window_calls.get(m, 0) + n
+    # the instants at which none of a model's window calls has a price
+    no_price = {(at, m) for at, rows in priced.items() for m in window_calls
+                if sum(n for _, mm, n, _, _, _ in rows if mm == m) == sum(u for _, mm, _, u, _, _ in rows if mm == m)}
     for m in sorted(set(window_calls) | set(so_far)):
-        def part(rs: list[Regime], model: str = m) -> Decimal:
+        def part(rs: list[Regime], model: str = m) -> Decimal | None:
+            if model not in window_calls or (rs and all((r.priced_at, model) in no_price for r in rs)):
+                return None if model in window_calls else Decimal(0)
             return sum((r.days * per_model[r.priced_at].get(model, Decimal(0)) / n_days for r in rs), Decimal(0))
 
-        models.append(ModelForecast(m, so_far.get(m, (0, 0, Decimal(0), None))[2],
-                                    per_model[h.history_end].get(m, Decimal(0)) / n_days,
+        calls, unpriced_calls, cost, _ = so_far.get(m, (0, 0, Decimal(0), None))
+        model_daily = (None if (h.history_end, m) in no_price
+                       else per_model[h.history_end].get(m, Decimal(0)) / n_days)
+        models.append(ModelForecast(m, None if calls and calls == unpriced_calls else cost,
+                                    model_daily if m in window_calls else Decimal(0),
                                     part(this_part), part(next_part), window_calls.get(m, 0)))
-    models.sort(key=lambda x: (-(x.rest_of_month_usd + x.next_month_usd + x.spent_so_far_usd), x.model))
+    models.sort(key=lambda x: (-sum(v for v in (x.spent_so_far_usd, x.rest_of_month_usd, x.next_month_usd)
+                                    if v is not None), x.model))
 
     # the price changes, with the model's day either side
     price_changes: list[PriceChange] = []
@@ -392,8 +404,8 @@ def run_forecast(store: Store, book: PriceBook, relation: str, as_of: date | Non
             per_model[before_at].get(m, Decimal(0)) / n_days, per_model[when].get(m, Decimal(0)) / n_days))
 
     # unpriced: so far, and ahead (the first instant a model's window calls have no price)
-    unpriced: list[Unpriced] = [Unpriced(m, u, "so_far", why or "no price") for m, (_, u, _, why) in sorted(so_far.items())
-                                if u]
+    unpriced: list[Unpriced] = [Unpriced(m, u, "so_far", why or "no price")
+                                for m, (_, u, _, why) in sorted(so_far.items()) if u]
     seen: set[str] = set()
     for at in instants:
         counts: dict[str, tuple[int, str | None]] = {}
@@ -419,6 +431,7 @@ def run_forecast(store: Store, book: PriceBook, relation: str, as_of: date | Non
     f = Forecast(
         month=month, next_month=next_month, as_of=as_of, last_call=last, history_end=h.history_end,
         spent_so_far_usd=spent, so_far_calls=sum(v[0] for v in so_far.values()),
+        so_far_unpriced_calls=sum(v[1] for v in so_far.values()),
         window_start=h.window_start, window_end=h.window_end - _DAY, window_days=len(window_days),
         window_calls=total_calls, days_without_calls=len(window_days) - days_with_calls,
         daily_usd=sum(per_day[h.history_end].values(), Decimal(0)) / n_days, daily_sd_usd=sd,
@@ -438,22 +451,22 @@ def _usd(v: Decimal) -> str:
 
 def method_text(f: Forecast, short: bool) -> str:
     """How the figures were made, in plain words."""
-    end = "the end of " + str(f.as_of) if f.as_of is not None else \
-        f"the last call ({f.last_call:%Y-%m-%d %H:%M} UTC; that day may be partial, so it is not in the window)"
-    window = (f"the {f.window_days} full days {f.window_start} to {f.window_end} (UTC)"
-              + (f", only {f.window_days} of the {WINDOW_DAYS} it reads when the calls go back that far"
-                 if short else ""))
+    end = f"the end of {f.as_of}" if f.as_of is not None else \
+        f"the last call, {f.last_call:%Y-%m-%d %H:%M} UTC (that day may be partial: not in the window)"
+    short_text = (f"; the calls in scope give only {f.window_days} full days, not {WINDOW_DAYS}: a rough guide"
+                  if short else "")
     zero = (f"; {f.days_without_calls} of them had no call and count as $0" if f.days_without_calls else "")
-    changes = (f" {len(f.price_changes)} price change{'s' * (len(f.price_changes) != 1)} ahead applied from "
-               "its date." if f.price_changes else " No price change ahead in the book.")
+    n = len(f.price_changes)
+    changes = (f"{n} price change{'s' * (n != 1)} ahead {'is' if n == 1 else 'are'} applied from "
+               f"{'its' if n == 1 else 'their'} date{'s' * (n != 1)}" if n else "the book has no price change ahead")
     rest_days = f"{f.rest_of_month_days:.2f}".rstrip("0").rstrip(".")
-    return (f"History up to {end}. A flat mean, no trend: the mean daily spend of {window}{zero}, "
-            f"each day's calls repriced at the prices in force on each day ahead, times the days left "
-            f"({rest_days} in {_month_name(f.month)}, all {f.next_month_days} of {_month_name(f.next_month)})."
-            f"{changes} Month end = the spend so far this month at call-time prices + that projection. "
-            f"Range (low to high): an 80 % interval, ±{Z80} standard deviations of the projected sum, "
-            f"taking the days ahead as independent draws like the window's days (a day's spread "
-            f"σ = {_usd(f.daily_sd_usd)}) plus the uncertainty of a {f.window_days}-day mean; never below "
+    return (f"History up to {end}. A flat mean, no trend: a day's spend is the mean of the {f.window_days} "
+            f"full days {f.window_start} to {f.window_end} (UTC){short_text}{zero}. Each day ahead is priced at "
+            f"the prices in force on it (the window's calls repriced at them); {changes}. Month end = the spend "
+            f"so far this month at call-time prices + the {rest_days} days left; next month = all "
+            f"{f.next_month_days} of its days. Range (low to high): an 80 % interval, ±{Z80} standard deviations "
+            f"of the projected sum, taking the days ahead as independent draws like the window's days (a day's "
+            f"spread σ = {_usd(f.daily_sd_usd)}) plus the uncertainty of a {f.window_days}-day mean; never below "
             f"the spend so far. Calls on models without a price are left out.")
 
 

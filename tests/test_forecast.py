@@ -109,6 +109,24 @@ def test_o3_store_ending_before_its_cut_uses_the_old_price_until_then(cli, tmp_p
     assert [(c["model"], c["effective_from"]) for c in doc["price_changes"]] == [("o3", "2025-06-10")]
 
 
+def test_a_discount_and_the_end_of_a_price_are_price_changes_too(cli, tmp_path):
+    # acme-7b's price ends on 2026-11-10 (effective_to), and a negotiated 50 % discount for
+    # the provider starts on 2026-10-25 (docs/pricing-format.md, discounts:); $1.00 a day to 10-10 12:00
+    prices = ("models:\n  - id: acme-7b\n    provider: acme\n    periods:\n"
+              "      - {effective_from: 2026-01-01, effective_to: 2026-11-10, input: 1.0, output: 2.0}\n"
+              "discounts: [{provider: acme, percent: 50, from: 2026-10-25}]\n")
+    log = daily_log(tmp_path, date(2026, 9, 1), date(2026, 10, 10))
+    doc = forecast(cli, str(log), "--pricing", overlay(tmp_path, prices))
+    # October: 10 × $1 so far; 10-10 12:00 → 10-25 = 14.5 days × $1 + 7 days × $0.50 = $18.00
+    assert doc["month_end_usd"] == pytest.approx(28.0, abs=1e-12)
+    # November: 9 days × $0.50 to 11-10 = $4.50; after that no price: left out, not $0 a day
+    assert doc["next_month_usd"] == pytest.approx(4.5, abs=1e-12)
+    assert [(c["model"], c["effective_from"], c["kind"], c["daily_usd_after"]) for c in doc["price_changes"]] == [
+        ("acme-7b", "2026-10-25", "discount", pytest.approx(0.5)), ("acme-7b", "2026-11-10", "price_ends", None)]
+    assert [(u["model"], u["where"], u["from"]) for u in doc["unpriced"]] == [
+        ("acme-7b", "ahead", "2026-11-10T00:00:00Z")]
+
+
 def test_as_of_selects_the_month_and_leaves_later_calls_out(cli, tmp_path):
     # the same $1.00 a day through 2026-10-10 with the cut of 2026-10-20; as of 2026-09-30:
     # September is the month, it is over (nothing left), October the next month.
@@ -124,6 +142,19 @@ def test_as_of_selects_the_month_and_leaves_later_calls_out(cli, tmp_path):
     assert doc["next_month_usd"] == pytest.approx(25.0, abs=1e-12)
     assert [(c["model"], c["effective_from"]) for c in doc["price_changes"]] == [("acme-7b", "2026-10-20")]
     assert any("10 calls after 2026-09-30 left out" in n for n in doc["notes"])
+    # the store does not reach October's last day: no back-test for it
+    assert doc["actual_month_usd"] == pytest.approx(30.0) and doc["actual_next_month_usd"] is None
+
+
+def test_as_of_mid_month_back_test_against_the_calls_after_it(cli, tmp_path):
+    # $1.00 a day through 2026-11-30, the cut to $0.50 on 2026-10-20; as of 2026-10-15:
+    # so far 15 × $1; left 10-16 .. 10-19 = 4 days × $1 + 12 days × $0.50 = $10; month end $25.
+    # The calls after it, at their own prices: 19 × $1 + 12 × $0.50 = $25 (flat spend: the same);
+    # November 30 × $0.50 = $15 both ways.
+    log = daily_log(tmp_path, date(2026, 9, 1), date(2026, 11, 30))
+    doc = forecast(cli, str(log), "--pricing", overlay(tmp_path, ACME_CUT), "--as-of", "2026-10-15")
+    assert doc["month_end_usd"] == pytest.approx(25.0) == doc["actual_month_usd"]
+    assert doc["next_month_usd"] == pytest.approx(15.0) == doc["actual_next_month_usd"]
 
 
 def test_band_is_the_stated_rule_and_contains_the_point(cli, tmp_path):

@@ -45,6 +45,15 @@ def so_far_calls_text(f: Forecast) -> str:
     return f"{f.so_far_calls:,} calls{unpriced}, call-time prices"
 
 
+def backtest_text(f: Forecast) -> str | None:
+    """With --as-of and the later calls in the store: what the months came to."""
+    parts = [f"{month_name(f, which)} came to {usd(v)}" for which, v in
+             (("month", f.actual_month_usd), ("next", f.actual_next_month_usd)) if v is not None]
+    if not parts:
+        return None
+    return "Back-test: by the calls after " + str(f.as_of) + ", " + " and ".join(parts) + " (call-time prices)."
+
+
 def range_text(low: Decimal, high: Decimal) -> str:
     return f"{usd(low)} – {usd(high)}"
 
@@ -88,7 +97,7 @@ def change_dict(c: PriceChange) -> dict[str, Any]:
             "kind": c.kind, "input_per_mtok_before": opt(c.input_before),
             "output_per_mtok_before": opt(c.output_before),
             "input_per_mtok_after": opt(c.input_after), "output_per_mtok_after": opt(c.output_after),
-            "daily_usd_before": _money(c.daily_usd_before), "daily_usd_after": _money(c.daily_usd_after)}
+            "daily_usd_before": money(c.daily_usd_before), "daily_usd_after": money(c.daily_usd_after)}
 
 
 def forecast_dict(f: Forecast) -> dict[str, Any]:
@@ -124,6 +133,8 @@ def forecast_dict(f: Forecast) -> dict[str, Any]:
                       "window_calls": m.window_calls} for m in f.models],
         "unpriced": [{"model": u.model, "calls": u.calls, "where": u.where, "reason": u.reason,
                       "from": None if u.since is None else iso(u.since)} for u in f.unpriced],
+        "actual_month_usd": money(f.actual_month_usd),
+        "actual_next_month_usd": money(f.actual_next_month_usd),
         "notes": f.notes,
     }
 
@@ -144,11 +155,13 @@ def forecast_markdown(f: Forecast) -> str:
         lines += ["", "Price changes applied:", "", "| Model | From | Change | A day before | A day after |",
                   "|---|---|---|---:|---:|"]
         lines += [f"| {md_escape(c.model)} | {when(c.effective_from)} | {md_escape(change_text(c))} | "
-                  f"{usd(c.daily_usd_before)} | {usd(c.daily_usd_after)} |" for c in f.price_changes]
+                  f"{cell(c.daily_usd_before)} | {cell(c.daily_usd_after)} |" for c in f.price_changes]
     if len(f.models) > 1:
         lines += ["", f"| Model | So far | A day now | Rest of {f.month:%B} | {nm} |", "|---|---:|---:|---:|---:|"]
         lines += [f"| {md_escape(m.model)} | {cell(m.spent_so_far_usd)} | {cell(m.daily_usd)} | "
                   f"{cell(m.rest_of_month_usd)} | {cell(m.next_month_usd)} |" for m in f.models]
+    if backtest_text(f):
+        lines += ["", md_escape(backtest_text(f))]
     lines += ["", f"_Method: {md_escape(f.method)}_"]
     lines += [f"\n_{md_escape(n)}_" for n in f.notes]
     return "\n".join(lines) + "\n"

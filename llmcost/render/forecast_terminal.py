@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from llmcost.render.forecast_out import (
+    backtest_text,
     cell,
     change_text,
     days_text,
@@ -51,7 +52,7 @@ def forecast_table(f: Forecast) -> RenderableType:
         g.add_column(overflow="fold")
         for ch in f.price_changes:
             g.add_row(f"  {visible(ch.model)} from {when(ch.effective_from)}:",
-                      f"{change_text(ch)}; a day {usd(ch.daily_usd_before)} → {usd(ch.daily_usd_after)}")
+                      f"{change_text(ch)}; a day {cell(ch.daily_usd_before)} → {cell(ch.daily_usd_after)}")
         parts.append(g)
     if len(f.models) > 1:
         m = Table(box=None, pad_edge=False, header_style="bold", title_justify="left")
@@ -62,6 +63,9 @@ def forecast_table(f: Forecast) -> RenderableType:
             m.add_row(visible(row.model), cell(row.spent_so_far_usd), cell(row.daily_usd),
                       cell(row.rest_of_month_usd), cell(row.next_month_usd))
         parts += [Text(""), m]
+    backtest = backtest_text(f)
+    if backtest:
+        parts.append(Text("\n" + backtest))
     parts.append(Text("\nMethod: " + f.method, style="dim"))
     for note in f.notes:
         parts.append(Text("Note: " + visible(note), style="yellow"))

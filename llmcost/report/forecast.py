@@ -73,8 +73,8 @@ class PriceChange:
     output_before: Decimal | None
     input_after: Decimal | None
     output_after: Decimal | None
-    daily_usd_before: Decimal
-    daily_usd_after: Decimal
+    daily_usd_before: Decimal | None  # None: no call of the model has a price then
+    daily_usd_after: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,10 @@ class Forecast:
     unpriced: list[Unpriced]
     method: str = ""
     notes: list[str] = field(default_factory=list)
+    # with --as-of and later calls in the store: what the month and the next one came to (a
+    # back-test), when the calls reach their last day; call-time prices, priced calls only
+    actual_month_usd: Decimal | None = None
+    actual_next_month_usd: Decimal | None = None
 
     @property
     def month_end_usd(self) -> Decimal:
@@ -401,7 +405,8 @@ def run_forecast(store: Store, book: PriceBook, relation: str, as_of: date | Non
         price_changes.append(PriceChange(
             m, when, kind, before.input if before else None, before.output if before else None,
             after.input if after else None, after.output if after else None,
-            per_model[before_at].get(m, Decimal(0)) / n_days, per_model[when].get(m, Decimal(0)) / n_days))
+            None if (before_at, m) in no_price else per_model[before_at].get(m, Decimal(0)) / n_days,
+            None if (when, m) in no_price else per_model[when].get(m, Decimal(0)) / n_days))
 
     # unpriced: so far, and ahead (the first instant a model's window calls have no price)
     unpriced: list[Unpriced] = [Unpriced(m, u, "so_far", why or "no price")
@@ -440,9 +445,24 @@ def run_forecast(store: Store, book: PriceBook, relation: str, as_of: date | Non
         low_usd=low, high_usd=high, next_month_low_usd=max(Decimal(0), nxt - Z80 * nxt_sd),
         next_month_high_usd=nxt + Z80 * nxt_sd,
         regimes=regimes, price_changes=price_changes, models=models, unpriced=unpriced)
+    if as_of is not None and later:
+        f.actual_month_usd, f.actual_next_month_usd = _actuals(store, relation, month)
     f.method = method_text(f, h.short)
     f.notes = _notes(f, undated, later)
     return f
+
+
+def _actuals(store: Store, relation: str, month: date) -> tuple[Decimal | None, Decimal | None]:
+    """The call-time spend of `month` and of the next, each when the calls reach its last day."""
+    nxt, after = add_month(month), add_month(add_month(month))
+    a, b, c = (_literal(_at(d)) for d in (month, nxt, after))
+    last, this_month, next_month = store.query(f"""
+        SELECT max(ts), coalesce(sum(cost_usd) FILTER (WHERE ts >= {a} AND ts < {b}), 0),
+               coalesce(sum(cost_usd) FILTER (WHERE ts >= {b} AND ts < {c}), 0)
+        FROM {relation}""")[0]
+    reached = last.date() if last is not None else date.min
+    return (Decimal(this_month) if reached >= nxt - _DAY else None,
+            Decimal(next_month) if reached >= after - _DAY else None)
 
 
 def _usd(v: Decimal) -> str:

@@ -51,7 +51,7 @@ def backtest_text(f: Forecast) -> str | None:
              (("month", f.actual_month_usd), ("next", f.actual_next_month_usd)) if v is not None]
     if not parts:
         return None
-    return "Back-test: by the calls after " + str(f.as_of) + ", " + " and ".join(parts) + " (call-time prices)."
+    return "Back-test: with the calls the store holds after " + str(f.as_of) + ", " + " and ".join(parts) + " (call-time prices)."
 
 
 def range_text(low: Decimal, high: Decimal) -> str:

@@ -189,6 +189,8 @@ def test_unpriced_model_is_listed_and_left_out(cli, tmp_path):
     # 14 calls in the window; 10 this month so far
     assert listed == {("mystery-llm-9", "ahead", 14), ("mystery-llm-9", "so_far", 10)}
     assert any("mystery-llm-9" in n and "Left out" in n for n in doc["notes"])
+    out = " ".join(cli("forecast", str(log), "--db", ":memory:", "--pricing", overlay(tmp_path)).stdout.split())
+    assert "projected; 1 model without a price left out" in out and "mystery-llm-9 unpriced unpriced" in out
     mystery = next(m for m in doc["by_model"] if m["model"] == "mystery-llm-9")
     # unknown, never $0
     assert (mystery["spent_so_far_usd"], mystery["daily_usd"], mystery["next_month_usd"]) == (None, None, None)
@@ -204,6 +206,12 @@ def test_short_store_says_so_and_too_short_a_store_is_a_usage_error(cli, tmp_pat
     r = cli("forecast", str(daily_log(tmp_path, date(2026, 10, 1), date(2026, 10, 2), name="two.csv")),
             "--db", ":memory:", "--pricing", overlay(tmp_path))
     assert r.exit_code == 2 and "at least 2 full days" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_window_with_no_priced_call_is_an_error_not_a_zero_forecast(cli, tmp_path):
+    log = daily_log(tmp_path, date(2026, 9, 1), date(2026, 10, 10), model="mystery-llm-9")
+    r = cli("forecast", str(log), "--db", ":memory:")
+    assert r.exit_code == 2 and "None of the 14 calls" in r.stderr and "not $0" in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize(("as_of", "says"), [

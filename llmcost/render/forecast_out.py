@@ -51,7 +51,15 @@ def backtest_text(f: Forecast) -> str | None:
              (("month", f.actual_month_usd), ("next", f.actual_next_month_usd)) if v is not None]
     if not parts:
         return None
-    return "Back-test: with the calls the store holds after " + str(f.as_of) + ", " + " and ".join(parts) + " (call-time prices)."
+    return (f"Back-test: with the calls the store holds after {f.as_of}, " + " and ".join(parts)
+            + " (call-time prices).")
+
+
+def projected_text(f: Forecast) -> str:
+    ahead = sorted({u.model for u in f.unpriced if u.where == "ahead"})
+    if not ahead:
+        return "projected"
+    return f"projected; {len(ahead)} model{'s' * (len(ahead) != 1)} without a price left out"
 
 
 def range_text(low: Decimal, high: Decimal) -> str:
@@ -144,7 +152,8 @@ def forecast_markdown(f: Forecast) -> str:
     lines = [f"**llmcost forecast** ({md_escape(history_text(f))}): {md_escape(headline(f))}", "",
              "| | USD | |", "|---|---:|---|",
              f"| Spent so far ({so_far_text(f)}) | {usd(f.spent_so_far_usd)} | {so_far_calls_text(f)} |",
-             f"| Rest of {f.month:%B} ({days_text(f.rest_of_month_days)}) | {usd(f.rest_of_month_usd)} | projected |",
+             f"| Rest of {f.month:%B} ({days_text(f.rest_of_month_days)}) | {usd(f.rest_of_month_usd)} | "
+             f"{projected_text(f)} |",
              f"| **{month_name(f)} at month end** | **{usd(f.month_end_usd)}** | 80 % range "
              f"{range_text(f.low_usd, f.high_usd)} |",
              f"| **{nm}** ({f.next_month_days} days) | **{usd(f.next_month_usd)}** | 80 % range "

@@ -12,6 +12,7 @@ from llmcost.render.forecast_out import (
     days_text,
     history_text,
     month_name,
+    projected_text,
     range_text,
     so_far_calls_text,
     so_far_text,
@@ -37,7 +38,7 @@ def forecast_table(f: Forecast) -> RenderableType:
     t.add_column("usd", justify="right", no_wrap=True)
     t.add_column("how", overflow="fold", style="dim")
     t.add_row(f"Spent so far ({so_far_text(f)})", usd(f.spent_so_far_usd), so_far_calls_text(f))
-    t.add_row(f"Rest of {f.month:%B} ({days_text(f.rest_of_month_days)})", usd(f.rest_of_month_usd), "projected")
+    t.add_row(f"Rest of {f.month:%B} ({days_text(f.rest_of_month_days)})", usd(f.rest_of_month_usd), projected_text(f))
     t.add_row(Text(f"{month_name(f)} at month end", style="bold"), Text(usd(f.month_end_usd), style="bold"),
               f"80 % range {range_text(f.low_usd, f.high_usd)}")
     t.add_row(Text(f"{month_name(f, 'next')} ({f.next_month_days} days)", style="bold"),

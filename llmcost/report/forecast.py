@@ -430,6 +430,12 @@ def run_forecast(store: Store, book: PriceBook, relation: str, as_of: date | Non
             "take a mean of.",
             "A forecast reads the full days before the last call; load the logs of those days, or "
             "name --as-of DATE to end the history on a day with calls before it.")
+    if all(u == n for _, _, n, u, _, _ in priced[h.history_end]):
+        names = ", ".join(sorted(window_calls))
+        raise UsageError(
+            f"None of the {total_calls:,} calls of the window ({h.window_start} to {h.window_end - _DAY}) has a "
+            f"price ({names}): a forecast of them would be unknown, not $0.",
+            "Add their prices with --pricing FILE (docs/pricing-format.md), or leave them out with --model.")
     sd = _sd([per_day[h.history_end].get(d, Decimal(0)) for d in window_days])
     low = spent + max(Decimal(0), rest - Z80 * rest_sd)
     high = spent + rest + Z80 * rest_sd

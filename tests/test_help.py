@@ -68,8 +68,8 @@ def test_every_command_has_two_to_four_examples():
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What the examples name: logs/app.csv (the generic tracker fixture), calls.csv (10 gpt-4o
     classify calls), trace.csv (three rows of Azure's public trace, which names no model),
-    team.yaml (task policies), budgets.yaml (check rules), LiteLLM's price file (an excerpt), in a
-    folder of their own."""
+    team.yaml (task policies), budgets.yaml (check rules), LiteLLM's price file (an excerpt),
+    daily.csv and price-cut.yaml (forecast), in a folder of their own."""
     d = tmp_path_factory.mktemp("examples")
     (d / "logs").mkdir()
     shutil.copy(DATA / "generic" / "tracker.csv", d / "logs" / "app.csv")
@@ -79,6 +79,13 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "team.yaml").write_text("tasks:\n  classify:\n    routes: [haiku, mini]\n", encoding="utf-8")
     (d / "budgets.yaml").write_text("check:\n  budgets:\n    - {scope: total, per: day, usd: 100}\n"
                                     "  max_unpriced_share: 0.01\n", encoding="utf-8")  # llmcost check
+    # llmcost forecast: a month of calls by hand (gpt-4o-mini at noon, 200,000 in / 2,000 out a
+    # day) and an overlay announcing a price cut
+    (d / "daily.csv").write_text("timestamp,model,task_type,input_tokens,output_tokens\n" + "".join(
+        f"2026-{m:02d}-{day:02d}T12:00:00Z,gpt-4o-mini,summarize,200000,2000\n"
+        for m, first, last in ((9, 15, 30), (10, 1, 14)) for day in range(first, last + 1)), encoding="utf-8")
+    (d / "price-cut.yaml").write_text("overrides:\n  - {model: gpt-4o-mini, effective_from: 2026-10-20, "
+                                      "input: 0.075, output: 0.30}\n", encoding="utf-8")
     return d
 
 

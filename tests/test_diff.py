@@ -155,7 +155,8 @@ def test_calls_moved_to_a_cheaper_model_and_to_batch_are_realised(cli, tmp_path)
                                                 "service_tier": 0}
     assert doc["realised"] == [
         {"lever": "route", "scope": "classify",
-         "evidence": "50 % of calls moved to claude-haiku-4-5 (0 % → 50 % of the calls)",
+         "evidence": "50 % of calls moved from claude-sonnet-4-5 (100 % → 50 %) to claude-haiku-4-5 "
+                     "(0 % → 50 %) (shares of the task's calls)",
          "saving_usd": pytest.approx(0.006, abs=1e-12), "confidence": "measured"},
         {"lever": "batch", "scope": "summarize", "evidence": "batch share 0 % → 100 % of the calls",
          "saving_usd": pytest.approx(0.0045, abs=1e-12), "confidence": "measured"}]

@@ -35,9 +35,9 @@ PeriodB = Annotated[str, typer.Argument(metavar="B", help="The period after, wri
 
 
 @app.command(short_help="What changed in the spend between two periods, and why.", epilog=common.examples(
-    "llmcost diff 2026-10-01 2026-10-05",
-    "llmcost diff 1d-1 1d --format markdown      # the day before the last call's, and that day",
-    "llmcost diff 2026-10-01..2026-10-02 2026-10-05 --task classify --format json",
+    "llmcost diff 2026-10-01 2026-10-02",
+    "llmcost diff 4d-1 4d --format markdown   # the last 4 days against the 4 before",
+    "llmcost diff 2026-10-01 2026-10-02..2026-10-05 --task classify --format json",
 ))
 def diff(
     a: PeriodA,

@@ -11,7 +11,7 @@ from typing import Any
 
 from llmcost.report.diff import DRIVERS, DiffResult, Driver, KeyChange, Period, span_text
 
-DRIVER_LABELS = {"volume": "volume (calls)", "mix": "mix (tasks, models, tiers)",
+DRIVER_LABELS = {"volume": "volume (calls)", "mix": "mix",
                  "input_tokens_per_call": "input tokens per call", "output_tokens_per_call": "output tokens per call",
                  "cache_hit_rate": "cache hit rate", "prices": "prices"}
 KEY_LABELS = {"task": "Task", "feature": "Feature", "tenant": "Tenant"}
@@ -93,15 +93,17 @@ def evidence(d: Driver, keys: dict[str | None, KeyChange]) -> str:
     k = keys.get(d.scope)
     if k is None:
         return ""
+    total_a = sum(x.a_calls for x in keys.values())
+    total_b = sum(x.b_calls for x in keys.values())
     if d.driver == "volume":
-        a = sum(x.a_calls for x in keys.values())
-        b = sum(x.b_calls for x in keys.values())
-        return f"all calls {a:,} → {b:,}: the task's A spend scaled by {b:,}/{a:,}" if a else ""
+        return f"all calls {total_a:,} → {total_b:,}: the task's A spend × {total_b:,}/{total_a:,}" if total_a else ""
     if d.driver == "mix":
         parts = [f"{name} {signed(v)}" for name, v in (("task share", k.mix_parts["key_share"]),
                                                         ("models", k.mix_parts["model"]),
                                                         ("tiers", k.mix_parts["service_tier"])) if v != 0]
-        return f"calls {k.a_calls:,} → {k.b_calls:,}" + (f"; {', '.join(parts)}" if parts else "")
+        shares = (f", {_rate(Decimal(k.a_calls) / total_a if total_a else None)} → "
+                  f"{_rate(Decimal(k.b_calls) / total_b if total_b else None)} of all")
+        return f"calls {k.a_calls:,} → {k.b_calls:,}{shares}" + (f"; {', '.join(parts)}" if parts else "")
     if d.driver == "input_tokens_per_call":
         return f"{_tok(k.per_call('a', 'input'))} → {_tok(k.per_call('b', 'input'))} tokens per call"
     if d.driver == "output_tokens_per_call":
@@ -174,7 +176,7 @@ def method(r: DiffResult) -> str:
 
 
 def realised_line(x: Any) -> str:
-    return f"{x.lever} on {scope_text(x.scope)}: {x.evidence}, saved {usd(x.saving_usd)} ({x.confidence})"
+    return f"{x.lever} on {scope_text(x.scope)}: {x.evidence}, saved {usd(x.saving_usd)}"
 
 
 def _top_keys(dim: str, rows: list[KeyChange], md_escape: Any) -> list[str]:
@@ -209,7 +211,7 @@ def diff_markdown(r: DiffResult) -> str:
             rest = sum((d.usd for d in drivers[TOP_DRIVERS:]), Decimal(0))
             lines.append(f"| {len(drivers) - TOP_DRIVERS:,} more | | {signed(rest)} | |")
     if r.realised:
-        lines += ["", "**Realised savings** (measured in the traffic)", ""]
+        lines += ["", "**Realised savings** (measured in the traffic between A and B)", ""]
         lines += [f"- {md_escape(realised_line(x))}" for x in r.realised]
     lines += _top_keys("Feature", r.by_feature, md_escape)
     lines += _top_keys("Tenant", r.by_tenant, md_escape)

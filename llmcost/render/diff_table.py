@@ -28,6 +28,11 @@ from llmcost.render.rich_safe import hang, plain
 from llmcost.report.diff import DiffResult, KeyChange
 
 
+def _nb(text: str) -> str:
+    """A figure and its % sign kept on one line where the text wraps (rich breaks at any space)."""
+    return text.replace(" %", "%")
+
+
 def _indented(r: RenderableType) -> RenderableType:
     return Padding(r, (0, 0, 0, 2), expand=False)
 
@@ -45,7 +50,7 @@ def _drivers(r: DiffResult) -> list[RenderableType]:
     rows: list[list[str]] = []
     blocks: list[RenderableType] = []
     for d in drivers[:TOP_DRIVERS]:
-        why = evidence(d, keys)
+        why = _nb(evidence(d, keys))
         rows.append([DRIVER_LABELS[d.driver], scope_text(d.scope), signed(d.usd), why])
         blocks.append(WrappedItems([signed(d.usd), why], lead=f"{DRIVER_LABELS[d.driver]} of "
                                    f"{scope_text(d.scope)}: ", indent=4))
@@ -88,7 +93,7 @@ def diff_table(r: DiffResult) -> RenderableType:
     ]
     if r.realised:
         parts += [plain(""), plain("  Realised savings (measured in the traffic):", style="bold")]
-        parts += [hang(realised_line(x), indent=4, marker="· ") for x in r.realised]
+        parts += [hang(_nb(realised_line(x)), indent=4, marker="· ") for x in r.realised]
     parts += _keys("Feature", r.by_feature)
     parts += _keys("Tenant", r.by_tenant)
     parts.append(plain(""))

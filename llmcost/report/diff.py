@@ -39,8 +39,9 @@ calls the provider does not bill (errors) cost nothing and are left out of the c
 
 Realised savings (item 7): the levers that show in the traffic between A and B, per task — a
 higher cache hit rate (its `cache_hit_rate` driver when negative), calls moved to a cheaper model
-(the model part of its `mix` driver when negative), a larger batch share (the service-tier part of
-its `mix` when negative) — each with its evidence in words and the saving, measured.
+(the model part of its `mix` driver when negative, with the models the calls moved from and to),
+a larger batch share (the service-tier part of its `mix` when negative) — each with its
+evidence in words and the saving, measured.
 """
 
 from __future__ import annotations
@@ -176,6 +177,25 @@ class KeyChange:
     b_calls: int = 0
     a_tokens: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 0))
     b_tokens: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 0))
+    # per model: [A calls, B calls, spend at A's figures (A's actual; a new model's B calls at A's
+    # prices)]: the model part of mix is the sum over models of B calls × (B share − A share) ×
+    # that spend per call
+    models: dict[str, list[Decimal]] = field(default_factory=dict)
+
+    def model_contributions(self) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+        """Per model: (A share of the key's calls, B share, its part of the mix's model part):
+        B calls × (B share − A share) × (its cost per call at A's figures − the key's A average);
+        the parts add up to the model part of `mix` (the average term sums to nothing)."""
+        if not self.a_calls or not self.b_calls:
+            return {}
+        na, nb = Decimal(self.a_calls), Decimal(self.b_calls)
+        average = self.a_usd / na
+        out = {}
+        for m, (ma, mb, spend) in self.models.items():
+            per_call = spend / ma if ma else spend / mb
+            sa, sb = ma / na, mb / nb
+            out[m] = (sa, sb, nb * (sb - sa) * (per_call - average))
+        return out
 
     @property
     def change_usd(self) -> Decimal:
@@ -195,7 +215,7 @@ class KeyChange:
 
 @dataclass
 class Realised:
-    lever: str  # cache | route | batch (simulate's lever names) or service_tier
+    lever: str  # cache | route | batch (simulate's lever names)
     scope: str | None  # the task
     evidence: str
     saving_usd: Decimal
@@ -386,6 +406,10 @@ def decompose(a_cells: dict[CellKey, Cell], b_cells: dict[CellKey, Cell],
                                               dict.fromkeys(MIX_PARTS, ZERO)))
             row.a_usd += s0
             row.b_usd += s_b
+            per_model = row.models.setdefault(m, [ZERO, ZERO, ZERO])
+            per_model[0] += a.calls if a is not None else 0
+            per_model[1] += nb
+            per_model[2] += s0 if na_km.get((k, m)) else s2
             for cell, calls_of, tokens_of in ((a, "a_calls", row.a_tokens), (b, "b_calls", row.b_tokens)):
                 if cell is not None:
                     setattr(row, calls_of, getattr(row, calls_of) + cell.calls)
@@ -423,25 +447,25 @@ def realised_savings(by_task: list[KeyChange], a_cells: dict[CellKey, Cell],
                                 -cache))
         model_part = kc.mix_parts["model"]
         if model_part < 0:
-            share_a, share_b = _shares(a, 1), _shares(b, 1)
-            moved = max(share_b, key=lambda m: (share_b[m] - share_a.get(m, ZERO), m))
-            rise = share_b[moved] - share_a.get(moved, ZERO)
-            if rise > 0:
-                out.append(Realised("route", kc.key, f"{_pct(rise)} of calls moved to {moved} "
-                                    f"({_pct(share_a.get(moved, ZERO))} → {_pct(share_b[moved])} of the calls)",
-                                    -model_part))
+            shares = {m: (sa, sb) for m, (sa, sb, _) in kc.model_contributions().items() if sa != sb}
+            gained = sorted((m for m in shares if shares[m][1] > shares[m][0]),
+                            key=lambda m: (shares[m][0] - shares[m][1], m))
+            lost = sorted((m for m in shares if shares[m][1] < shares[m][0]),
+                          key=lambda m: (shares[m][1] - shares[m][0], m))
+            moved = sum((shares[m][1] - shares[m][0] for m in gained), ZERO)
+            out.append(Realised("route", kc.key, f"{_pct(moved)} of calls moved from {_named(lost, shares)} to "
+                                f"{_named(gained, shares)} (shares of the task's calls)", -model_part))
         tier_part = kc.mix_parts["service_tier"]
-        if tier_part < 0:
-            tiers_a, tiers_b = _shares(a, 2), _shares(b, 2)
-            batch_a, batch_b = tiers_a.get("batch", ZERO), tiers_b.get("batch", ZERO)
-            if batch_b > batch_a:
-                out.append(Realised("batch", kc.key, f"batch share {_pct(batch_a)} → {_pct(batch_b)} of the calls",
-                                    -tier_part))
-            else:
-                tier = max(tiers_b, key=lambda t: (tiers_b[t] - tiers_a.get(t, ZERO), t))
-                out.append(Realised("service_tier", kc.key, f"{tier} share {_pct(tiers_a.get(tier, ZERO))} → "
-                                    f"{_pct(tiers_b[tier])} of the calls", -tier_part))
+        batch_a, batch_b = _shares(a, 2).get("batch", ZERO), _shares(b, 2).get("batch", ZERO)
+        if tier_part < 0 and batch_b > batch_a:
+            out.append(Realised("batch", kc.key, f"batch share {_pct(batch_a)} → {_pct(batch_b)} of the calls",
+                                -tier_part))
     return sorted(out, key=lambda r: (-r.saving_usd, r.lever, str(r.scope)))
+
+
+def _named(models: list[str], shares: dict[str, tuple[Decimal, Decimal]]) -> str:
+    shown = [f"{m} ({_pct(shares[m][0])} → {_pct(shares[m][1])})" for m in models[:2]]
+    return ", ".join(shown) + (f" and {len(models) - 2} more" if len(models) > 2 else "")
 
 
 def _hit_rate(cells: list[tuple[CellKey, Cell]]) -> Decimal:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+NOT_IN_BOOK = "model not in the price book"  # the pricing's unpriced_reason
 HEADER = "timestamp,model,task_type,feature,tenant,input_tokens,cache_read_tokens,output_tokens,service_tier"
 
 
@@ -199,7 +200,7 @@ def test_drivers_add_up_to_the_change_on_a_messy_log(cli, tmp_path):
     text = log.read_text().splitlines()
     for p, days in (("a", range(1, 8)), ("b", range(8, 15))):
         n = sum(1 for line in text if ",in-house-7b," in line and int(line[8:10]) in days)
-        assert doc[p]["unpriced_models"] == [{"model": "in-house-7b", "calls": n}]
+        assert doc[p]["unpriced_models"] == [{"model": "in-house-7b", "calls": n, "reason": NOT_IN_BOOK}]
         assert doc[p]["unpriced_calls"] == n and doc[p]["calls"] == sum(1 for line in text[1:]
                                                                          if int(line[8:10]) in days)
     # |usd| never grows down the list
@@ -272,3 +273,18 @@ def test_json_keys_of_the_contract(cli, tmp_path):
     assert set(doc["drivers"][0]) >= {"driver", "scope", "usd"}
     assert doc["by_feature"][0]["feature"] == "app" and doc["by_tenant"][0]["tenant"] == "t1"
     json.dumps(doc)
+
+
+def test_unpriced_calls_are_listed_never_zero_dollars(cli, tmp_path):
+    rows = [row("2026-10-01T10:00:00Z", "in-house-7b", "chat", 1000),
+            row("2026-10-02T10:00:00Z", "in-house-7b", "chat", 1000),
+            row("2026-10-02T11:00:00Z", "claude-sonnet-4-5", "chat", 1000)]
+    log = write(tmp_path, rows)
+    doc = diff(cli, log, "2026-10-01", "2026-10-02").json()
+    # A has one call, unpriced: its spend is unknown (null), not $0; B's priced call is $0.0045
+    assert doc["a"]["cost_usd"] is None and doc["a"]["calls"] == 1 and doc["a"]["unpriced_calls"] == 1
+    assert doc["b"]["cost_usd"] == pytest.approx(0.0045, abs=1e-12) and doc["b"]["unpriced_calls"] == 1
+    assert doc["a"]["unpriced_models"] == [{"model": "in-house-7b", "calls": 1, "reason": NOT_IN_BOOK}]
+    table = diff(cli, log, "2026-10-01", "2026-10-02", fmt="table").stdout
+    assert "nothing priced, 1 call, 1 of them unpriced" in table
+    assert "in-house-7b 1 (model not in the price book)" in table

@@ -49,11 +49,16 @@ def pct_change(r: DiffResult) -> str:
 
 
 def period_name(p: Period) -> str:
+    """The period as typed, with its dates where it was typed otherwise (`7d (2026-10-08..2026-10-14)`);
+    a range typed is shown as its dates."""
     span = span_text(p.start, p.end)
-    return span if p.label.strip() == span else f"{p.label} ({span})"
+    return span if p.label.strip() == span or ".." in p.label else f"{p.label} ({span})"
 
 
 def headline(r: DiffResult) -> str:
+    if not r.a.priced_calls and not r.b.priced_calls:
+        return (f"No priced spend from {period_name(r.a)} to {period_name(r.b)}: every call is unpriced "
+                f"({r.a.calls + r.b.calls:,})")
     if r.change_usd == 0:
         return f"Spend unchanged ({usd(r.a.cost_usd)}) from {period_name(r.a)} to {period_name(r.b)}"
     return f"Spend {signed(r.change_usd)} ({pct_change(r)}) from {period_name(r.a)} to {period_name(r.b)}"
@@ -66,18 +71,20 @@ def calls(n: int) -> str:
 def period_line(p: Period) -> str:
     """`2026-10-01 to 2026-10-07: $12.34, 1,200 calls (3 unpriced)`."""
     days = p.days
-    length = f" ({days.normalize():f} day{'s' * (days != 1)})" if days == days.to_integral_value() else ""
+    length = (f" ({days.normalize():f} day{'s' * (days != 1)})" if days == days.to_integral_value()
+              else " (end excluded)")
     unpriced = f", {p.unpriced_calls:,} of them unpriced" if p.unpriced_calls else ""
-    return f"{span_text(p.start, p.end)}{length}: {usd(p.cost_usd)}, {calls(p.calls)}{unpriced}"
+    cost = usd(p.cost_usd) if p.priced_calls else "nothing priced"
+    return f"{span_text(p.start, p.end)}{length}: {cost}, {calls(p.calls)}{unpriced}"
 
 
 def unpriced_note(p: Period, which: str) -> str | None:
     if not p.unpriced_models:
         return None
-    models = ", ".join(f"{m if m is not None else '(no model named)'} ({n:,})" for m, n in p.unpriced_models[:5])
-    more = f" and {len(p.unpriced_models) - 5} more models" if len(p.unpriced_models) > 5 else ""
-    return (f"{which}: {calls(p.unpriced_calls)} on models the price book does not know, left out of the "
-            f"spend (not $0): {models}{more}.")
+    models = "; ".join(f"{m if m is not None else '(no model named)'} {n:,} ({why})"
+                       for m, n, why in p.unpriced_models[:5])
+    more = f"; and {len(p.unpriced_models) - 5} more" if len(p.unpriced_models) > 5 else ""
+    return f"{which}: {calls(p.unpriced_calls)} unpriced, left out of the spend (not $0): {models}{more}."
 
 
 def _tok(v: Decimal | None) -> str:
@@ -124,9 +131,10 @@ def _period_dict(p: Period) -> dict[str, Any]:
     from llmcost.render.json_out import iso
 
     return {"label": p.label, "start": iso(p.start), "end": iso(p.end), "end_excluded": True,
-            "span": span_text(p.start, p.end), "days": float(p.days), "cost_usd": p.cost_usd, "calls": p.calls,
+            "span": span_text(p.start, p.end), "days": float(p.days),
+            "cost_usd": p.cost_usd if p.priced_calls else None, "calls": p.calls,
             "priced_calls": p.priced_calls, "unpriced_calls": p.unpriced_calls, "unbilled_calls": p.unbilled_calls,
-            "unpriced_models": [{"model": m, "calls": n} for m, n in p.unpriced_models]}
+            "unpriced_models": [{"model": m, "calls": n, "reason": why} for m, n, why in p.unpriced_models]}
 
 
 def _key_dict(dim: str, k: KeyChange) -> dict[str, Any]:

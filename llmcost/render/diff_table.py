@@ -41,7 +41,9 @@ def _drivers(r: DiffResult) -> list[RenderableType]:
     keys = {k.key: k for k in r.by_task}
     drivers = r.drivers()
     if not drivers:
-        return [plain("  No driver: the priced spend is the same call for call.", style="dim")]
+        why = ("nothing is priced in either period" if not r.a.priced_calls and not r.b.priced_calls
+               else "the priced spend is the same call for call")
+        return [plain(f"  No driver: {why}.", style="dim")]
     totals = r.driver_totals()
     out: list[RenderableType] = [WrappedItems([f"{DRIVER_LABELS[d]} {signed(v)}" for d, v in totals.items() if v != 0],
                                               lead="  Drivers: ", indent=4)]

@@ -126,12 +126,13 @@ def check_period_syntax(a: str, b: str) -> None:
 
 def span_text(start: datetime, end: datetime) -> str:
     """`2026-10-01..2026-10-15` (whole days, the last one included, as a period is typed), else
-    `2026-10-01 06:00..2026-10-01 18:00 (excluded)`."""
+    times, the end excluded: `2026-10-01 06:00..18:00`, `2026-10-01 06:00..2026-10-02 06:00`."""
     whole = start.time() == end.time() == datetime.min.time()
     if whole:
         last = end - timedelta(days=1)
         return f"{start:%Y-%m-%d}" if last == start else f"{start:%Y-%m-%d}..{last:%Y-%m-%d}"
-    return f"{start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M} (excluded)"
+    to = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}..{to}"
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -146,11 +147,12 @@ class Period:
     cost_usd: Decimal = ZERO  # the priced calls' spend
     priced_calls: int = 0
     unbilled_calls: int = 0  # priced, but the provider does not bill them (errors)
-    unpriced_models: list[tuple[str | None, int]] = field(default_factory=list)  # (model, calls)
+    # (model, calls, why: the pricing's `unpriced_reason`)
+    unpriced_models: list[tuple[str | None, int, str]] = field(default_factory=list)
 
     @property
     def unpriced_calls(self) -> int:
-        return sum(n for _, n in self.unpriced_models)
+        return sum(n for _, n, _ in self.unpriced_models)
 
     @property
     def days(self) -> Decimal:
@@ -487,18 +489,19 @@ def _shares(cells: list[tuple[CellKey, Cell]], part: int) -> dict[str, Decimal]:
 
 def _fill_period(store: Store, relation: str, p: Period, case: str, tag: str) -> None:
     rows = store.query(f"""
-        SELECT coalesce(model_id, model), count(*), count(*) FILTER (WHERE cost_input IS NULL),
+        SELECT coalesce(model_id, model), unpriced_reason, count(*),
+               count(*) FILTER (WHERE cost_input IS NULL),
                count(*) FILTER (WHERE cost_input IS NOT NULL AND NOT coalesce(billed, false)),
                coalesce(sum(cost_usd), 0)
-        FROM {relation} WHERE {case} = '{tag}' GROUP BY 1""")
-    for model, calls, unpriced, unbilled, cost in rows:
+        FROM {relation} WHERE {case} = '{tag}' GROUP BY 1, 2""")
+    for model, why, calls, unpriced, unbilled, cost in rows:
         p.calls += int(calls)
         p.priced_calls += int(calls) - int(unpriced)
         p.unbilled_calls += int(unbilled)
         p.cost_usd += _dec(cost)
         if unpriced:
-            p.unpriced_models.append((None if model is None else str(model), int(unpriced)))
-    p.unpriced_models.sort(key=lambda x: (-x[1], str(x[0])))
+            p.unpriced_models.append((None if model is None else str(model), int(unpriced), str(why or "unpriced")))
+    p.unpriced_models.sort(key=lambda x: (-x[1], str(x[0]), x[2]))
 
 
 def run_diff(store: Store, book: PriceBook, relation: str, scope: Scope, a_text: str, b_text: str) -> DiffResult:
@@ -521,7 +524,9 @@ def run_diff(store: Store, book: PriceBook, relation: str, scope: Scope, a_text:
         if not p.calls:
             held = ("no call in scope has a time" if first is None else
                     f"the calls in scope run from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}")
-            raise UsageError(f"Period {which} ({p.label}: {span_text(p.start, p.end)}) holds no call; {held}.",
+            span = span_text(p.start, p.end)
+            named = span if p.label.strip() == span else f"{p.label}: {span}"
+            raise UsageError(f"Period {which} ({named}) holds no call; {held}.",
                              PERIOD_HINT)
     where = f"{case} IS NOT NULL AND cost_input IS NOT NULL AND coalesce(billed, false)"
     rows = store.query(_cells_sql(f"(SELECT *, {case} AS _p FROM {relation})", where))

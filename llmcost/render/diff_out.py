@@ -74,6 +74,7 @@ def period_line(p: Period) -> str:
     length = (f" ({days.normalize():f} day{'s' * (days != 1)})" if days == days.to_integral_value()
               else " (end excluded)")
     unpriced = f", {p.unpriced_calls:,} of them unpriced" if p.unpriced_calls else ""
+    unpriced += f", {p.unbilled_calls:,} not billed (errors)" if p.unbilled_calls else ""
     cost = usd(p.cost_usd) if p.priced_calls else "nothing priced"
     return f"{span_text(p.start, p.end)}{length}: {cost}, {calls(p.calls)}{unpriced}"
 
@@ -95,6 +96,10 @@ def _rate(v: Decimal | None) -> str:
     return "–" if v is None else f"{v * 100:.0f} %"
 
 
+def _share(n: int, total: int) -> str:
+    return "–" if not total else f"{Decimal(n) / total * 100:.1f} %"
+
+
 def evidence(d: Driver, keys: dict[str | None, KeyChange]) -> str:
     """What moved, in words: `calls 32 → 4`, `1,000 → 2,000 tokens`, `cache hit rate 12 % → 48 %`."""
     k = keys.get(d.scope)
@@ -103,13 +108,14 @@ def evidence(d: Driver, keys: dict[str | None, KeyChange]) -> str:
     total_a = sum(x.a_calls for x in keys.values())
     total_b = sum(x.b_calls for x in keys.values())
     if d.driver == "volume":
-        return f"all calls {total_a:,} → {total_b:,}: the task's A spend × {total_b:,}/{total_a:,}" if total_a else ""
+        if not total_a:
+            return ""
+        return f"billed calls, all tasks: {total_a:,} → {total_b:,} (×{Decimal(total_b) / total_a:,.3f})"
     if d.driver == "mix":
         parts = [f"{name} {signed(v)}" for name, v in (("task share", k.mix_parts["key_share"]),
                                                         ("models", k.mix_parts["model"]),
                                                         ("tiers", k.mix_parts["service_tier"])) if v != 0]
-        shares = (f", {_rate(Decimal(k.a_calls) / total_a if total_a else None)} → "
-                  f"{_rate(Decimal(k.b_calls) / total_b if total_b else None)} of all")
+        shares = (f", {_share(k.a_calls, total_a)} → {_share(k.b_calls, total_b)} of all")
         return f"calls {k.a_calls:,} → {k.b_calls:,}{shares}" + (f"; {', '.join(parts)}" if parts else "")
     if d.driver == "input_tokens_per_call":
         return f"{_tok(k.per_call('a', 'input'))} → {_tok(k.per_call('b', 'input'))} tokens per call"

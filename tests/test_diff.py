@@ -122,6 +122,21 @@ def test_a_price_cut_is_prices(cli, tmp_path):
     assert doc["realised"] == []
 
 
+def test_a_new_model_enters_at_the_prices_of_a_and_its_cut_since_is_prices(cli, tmp_path):
+    rows = [row("2025-06-05T10:00:00Z", "gpt-4o", "summarize", 1_000_000, 100_000),
+            row("2025-06-12T10:00:00Z", "o3", "summarize", 1_000_000, 100_000)]
+    doc = diff(cli, write(tmp_path, rows), "2025-06-01..2025-06-09", "2025-06-10..2025-06-18").json()
+    # A: gpt-4o ($2.50 / $10): 1 × 2.50 + 0.1 × 10 = $3.50. B: o3 after its cut: $2.80. Change −$0.70.
+    # o3 is new in B: it enters the mix at the prices in force in the middle of A (Jun 1-9: 2025-06-05
+    # 12:00, before the cut: 1 × $10 + 0.1 × $40 = $14.00): mix = 14.00 − 3.50 = +$10.50; the cut
+    # since is prices: 2.80 − 14.00 = −$11.20. 10.50 − 11.20 = −0.70.
+    assert doc["change_usd"] == pytest.approx(-0.70, abs=1e-12)
+    assert drivers_of(doc) == [("prices", "summarize", pytest.approx(-11.2, abs=1e-12)),
+                               ("mix", "summarize", pytest.approx(10.5, abs=1e-12))]
+    assert doc["realised"] == []  # the model part of the mix cost more: no saving claimed
+    assert "2025-06-05 12:00 UTC (the middle of A)" in doc["method"]
+
+
 def test_a_higher_cache_hit_rate_is_cache_and_a_realised_saving(cli, tmp_path):
     rows = [row(f"2026-10-01T1{i}:00:00Z", "claude-sonnet-4-5", "chat", 10_000) for i in range(2)]
     rows += [row(f"2026-10-02T1{i}:00:00Z", "claude-sonnet-4-5", "chat", 10_000, cache=8_000) for i in range(2)]

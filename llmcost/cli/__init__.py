@@ -125,6 +125,7 @@ def root(
 from llmcost.cli import analyze as _analyze  # noqa: E402,F401  (registers commands)
 from llmcost.cli import breakeven as _breakeven  # noqa: E402,F401
 from llmcost.cli import check as _check  # noqa: E402,F401
+from llmcost.cli import diff as _diff  # noqa: E402,F401
 from llmcost.cli import forecast as _forecast  # noqa: E402,F401
 from llmcost.cli import ingest as _ingest  # noqa: E402,F401
 from llmcost.cli import init as _init  # noqa: E402,F401

@@ -68,8 +68,8 @@ def test_every_command_has_two_to_four_examples():
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What the examples name: logs/app.csv (the generic tracker fixture), calls.csv (10 gpt-4o
     classify calls), trace.csv (three rows of Azure's public trace, which names no model),
-    team.yaml (task policies), budgets.yaml (check rules), LiteLLM's price file (an excerpt), in a
-    folder of their own."""
+    team.yaml (task policies), budgets.yaml (check rules), invoice.csv (reconcile), LiteLLM's price
+    file (an excerpt), in a folder of their own."""
     d = tmp_path_factory.mktemp("examples")
     (d / "logs").mkdir()
     shutil.copy(DATA / "generic" / "tracker.csv", d / "logs" / "app.csv")
@@ -79,6 +79,10 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "team.yaml").write_text("tasks:\n  classify:\n    routes: [haiku, mini]\n", encoding="utf-8")
     (d / "budgets.yaml").write_text("check:\n  budgets:\n    - {scope: total, per: day, usd: 100}\n"
                                     "  max_unpriced_share: 0.01\n", encoding="utf-8")  # llmcost check
+    # llmcost reconcile: calls.csv's 10 gpt-4o calls of 1,000 input and 10 output tokens cost
+    # 10 x (1,000 x $2.50 + 10 x $10) / 1M = $0.026; invoiced $0.03 is within the $1.00 tolerance
+    (d / "invoice.csv").write_text("date,provider,model,amount_usd\n2026-10-05,openai,gpt-4o,0.03\n",
+                                   encoding="utf-8")
     return d
 
 

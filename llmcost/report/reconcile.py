@@ -18,9 +18,10 @@ cost billed); `compare` is pure given those rows and the invoice lines.
   * `unpriced_models`: the invoice's amount on rows whose every call is on a model the price book
     cannot price (computed $0 there, never a guess);
   * `tier_differences`: invoice lines charged at batch, flex or priority where the logs' calls of
-    the row are all at another tier: the line's amount at the provider's tier multiplier m
-    stands for amount / m at the logs' price, so the tier accounts for amount − amount / m
-    (estimated; a tier without a multiplier in the book is not estimated);
+    the row are all at another tier: the line's amount at the tier's price ratio m to standard
+    (the model's own tier prices that day, else the provider's tier multiplier) stands for
+    amount / m at the logs' price, so the tier accounts for amount − amount / m (estimated; a
+    tier the book has no ratio for is not estimated, and the row says so);
   * `billed_errors`: calls the logs mark not billed (errors, priced $0) on a row the invoice
     charges more than computed: up to what they would cost billed, at most the row's remaining
     positive gap;
@@ -334,12 +335,11 @@ def _explain(r: Row, book: PriceBook, provider_has_calls: bool) -> None:
         r.explained.append(Part("unpriced_models", diff))
         return
     rest = diff
-    provider = book.providers.get(r.provider)
     tier_part = Decimal(0)
     for tier, amount in sorted(r.invoice_tiers.items()):
         if tier == "standard" or tier in r.call_tiers:
             continue
-        m = provider.service_tiers.get(tier) if provider else None
+        m = tier_multiplier(book, r.provider, r.model, tier, r.day)
         if m:  # the line at m × the logs' price: at the logs' price it reads amount / m
             tier_part = _EXACT.add(tier_part, _EXACT.subtract(amount, _EXACT.divide(amount, m)))
         else:
@@ -356,12 +356,31 @@ def _explain(r: Row, book: PriceBook, provider_has_calls: bool) -> None:
         r.notes.append(f"{r.unpriced:,} of {r.calls:,} calls unpriced: part of the rest may be theirs")
 
 
+def tier_multiplier(book: PriceBook, provider: str, model: str | None, tier: str, day: date) -> Decimal | None:
+    """The tier's price over the standard price: the model's own tier prices on `day` where the
+    book lists them and input and output scale alike, else the provider's tier multiplier; None
+    when the book has neither."""
+    from datetime import datetime
+
+    m = book.models.get(model) if model else None
+    at = datetime(day.year, day.month, day.day)
+    period = next((p for p in (m.periods if m else []) if p.effective_from <= at
+                   and (p.effective_to is None or at < p.effective_to)), None)
+    if period is not None and tier in period.tiers:
+        ratios = {period.tiers[tier][k] / period.prices[k] for k in ("input", "output")
+                  if period.tiers[tier].get(k) and period.prices.get(k)}
+        if len(ratios) == 1:
+            return ratios.pop()
+    p = book.providers.get(provider)
+    return p.service_tiers.get(tier) if p else None
+
+
 _DETAIL = {
     "days_missing_from_logs": "invoice lines on days with no call of that provider in the logs",
     "models_missing_from_logs": "invoice lines for models with no call that day in the logs",
     "unpriced_models": "the invoice's amount on models the price book cannot price (computed $0)",
     "tier_differences": "lines charged at batch/flex/priority while the logs priced the calls at another tier "
-                        "(estimated: amount − amount ÷ the provider's tier multiplier)",
+                        "(estimated: amount − amount ÷ the tier's price ratio to standard)",
     "billed_errors": "calls the logs mark not billed (errors, priced $0), up to what they cost billed",
     "not_on_invoice": "calls in the logs on days or models the invoice has no line for",
 }

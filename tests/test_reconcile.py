@@ -343,3 +343,21 @@ def test_the_tolerance_grows_with_the_root_of_the_rows(rows, tolerance):
     # max($1.00, √rows × $0.005): √40,000 = 200 → $1.00; √90,000 = 300 → $1.50
     r = Reconciliation("x", "plain_csv", None, None, [], [], rows)
     assert r.tolerance == Decimal(tolerance)
+
+
+@pytest.mark.parametrize("columns", [140, 80, 50])
+def test_no_value_is_cut_at_any_width(tmp_path, columns):
+    from typer.testing import CliRunner
+
+    from llmcost.cli import app
+
+    log, inv = done_when(tmp_path)
+    r = CliRunner().invoke(app, ["reconcile", str(inv), str(log), "--db", ":memory:"],
+                           env={"LLMCOST_DB": None, "COLUMNS": str(columns)})
+    assert r.exit_code == 1
+    lines = r.stdout.splitlines()
+    assert max(len(x.rstrip()) for x in lines) <= columns
+    # every row's day and model, and its figures, whole on one line each
+    for day, model, invoiced in (("2026-10-03", "gpt-4o", "$7.00"), ("2026-10-01", "acme-9", "$5.00")):
+        assert any(day in x and model in x for x in lines), r.stdout
+        assert any(invoiced in x and "$0.00" in x for x in lines), r.stdout

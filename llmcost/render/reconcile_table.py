@@ -19,38 +19,101 @@ from llmcost.render.reconcile_out import (
     tolerance_text,
     usd,
 )
+from llmcost.render.rich_safe import hang, plain
 from llmcost.render.safe_text import visible
-from llmcost.report.reconcile import Reconciliation
+from llmcost.report.reconcile import Reconciliation, Row
+
+_FIGURES = ("Invoiced", "Computed", "Difference", "Unexplained")
 
 
 def reconcile_table(r: Reconciliation) -> RenderableType:
-    parts: list[Any] = [Text(visible(headline(r)), style="bold green" if r.matches else "bold red")]
-    totals = Table(box=None, pad_edge=False, show_header=False)
-    totals.add_column("What", overflow="fold")
-    totals.add_column("USD", justify="right", no_wrap=True)
-    totals.add_row("Invoiced", usd(r.invoiced))
-    totals.add_row("Computed from the logs (call-time prices)", usd(r.computed))
-    totals.add_row(Text("Difference (invoiced − computed)", style="bold"), Text(signed(r.difference), style="bold"))
-    for e in r.explained:
-        totals.add_row("  explained: " + visible(explanation_text(e.reason, e.models, e.days)), signed(e.usd))
-    totals.add_row("  unexplained", signed(r.unexplained))
-    parts += [Text(""), totals, Text(""),
-              Text(f"Tolerance {tolerance_text(r)}: "
-                   f"{'the difference is within it' if r.matches else 'the difference is beyond it'}.")]
+    parts: list[Any] = [plain(headline(r), style="bold green" if r.matches else "bold red"), Text("")]
+    totals = [("Invoiced", usd(r.invoiced), ""), ("Computed from the logs (call-time prices)", usd(r.computed), ""),
+              ("Difference (invoiced − computed)", signed(r.difference), "bold")]
+    totals += [("  explained: " + explanation_text(e.reason, e.models, e.days), signed(e.usd), "")
+               for e in r.explained]
+    totals.append(("  unexplained", signed(r.unexplained), ""))
+    parts += [_Totals(totals), Text(""),
+              plain(f"Tolerance {tolerance_text(r)}: "
+                    f"{'the difference is within it' if r.matches else 'the difference is beyond it'}.")]
     rows = shown_rows(r)
     if rows:
-        t = Table(box=None, pad_edge=False, header_style="bold", title_justify="left")
-        for h in ("Day", "Provider", "Model", "Invoiced", "Computed", "Difference", "Unexplained"):
-            right = h in ("Invoiced", "Computed", "Difference", "Unexplained")
-            t.add_column(h, justify="right" if right else "left", no_wrap=h != "Model",
-                         overflow="fold", min_width=8 if h == "Model" else None)
-        for x in rows:
-            t.add_row(x.day.isoformat(), visible(x.provider), visible(x.model or "(all)"), usd(x.invoiced),
-                      usd(x.computed), signed(x.difference), signed(x.unexplained))
-        parts += [Text(""), Text("Rows that differ (day × provider × model), largest unexplained first:"), t]
+        parts += [Text(""), Text("Rows that differ (day × provider × model), largest unexplained first:"),
+                  _Rows(rows)]
         more = sum(1 for x in r.rows if x.difference) - len(rows)
         if more > 0:
             parts.append(Text(f"{more} more rows with a difference: --format json lists every row.", style="dim"))
     for note in left_out_lines(r) + r.notes:
-        parts.append(Text("Note: " + visible(note), style="dim"))
+        parts.append(hang(note, indent=0, marker="Note: ", style="dim"))
     return Group(*parts)
+
+
+class _Totals:
+    """Label and amount per line; a label wider than the console wraps under itself, the amount
+    stays whole on the right."""
+
+    def __init__(self, lines: list[tuple[str, str, str]]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        t = Table.grid(padding=(0, 2))
+        t.add_column(overflow="fold")
+        t.add_column(justify="right", no_wrap=True)
+        for label, amount, style in self.lines:
+            indent = len(label) - len(label.lstrip(" "))
+            shown = hang(label.lstrip(" "), indent=indent, style=style) if indent else plain(label, style=style)
+            t.add_row(shown, Text(amount, style=style))
+        yield t
+
+
+class _Rows:
+    """One line per row (day, provider, model and the four figures) where it fits; the provider
+    column left out when every row has the same one (named above it); else each row's day,
+    provider and model on a line of their own and its figures under them, so no value is cut."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        self.rows = rows
+        self.keys = [(x.day.isoformat(), visible(x.provider), visible(x.model or "(all)")) for x in rows]
+        self.figures = [(usd(x.invoiced), usd(x.computed), signed(x.difference), signed(x.unexplained))
+                        for x in rows]
+
+    @staticmethod
+    def _width(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+        return sum(widths) + 2 * (len(widths) - 1)
+
+    @staticmethod
+    def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
+        t = Table(box=None, pad_edge=False, header_style="bold")
+        for h in headers:
+            t.add_column(h, justify="right" if h.strip() in _FIGURES else "left", no_wrap=True)
+        for row in rows:
+            t.add_row(*(plain(c) for c in row))
+        return t
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        full = [(*k, *f) for k, f in zip(self.keys, self.figures, strict=True)]
+        headers = ("Day", "Provider", "Model", *_FIGURES)
+        if self._width(headers, full) <= options.max_width:
+            yield self._table(headers, full)
+            return
+        providers = {k[1] for k in self.keys}
+        if len(providers) == 1:
+            slim = [(k[0], k[2], *f) for k, f in zip(self.keys, self.figures, strict=True)]
+            slim_headers = ("Day", "Model", *_FIGURES)
+            if self._width(slim_headers, slim) <= options.max_width:
+                yield Text(f"Provider: {next(iter(providers))}")
+                yield self._table(slim_headers, slim)
+                return
+        # stacked: each row's day, provider and model on a line (wrapping whole at the edge), its
+        # figures on the next, in columns as wide as their widest value
+        widths = [max(len(h), *(len(f[i]) for f in self.figures)) for i, h in enumerate(_FIGURES)]
+
+        def line(cells: tuple[str, ...], style: str = "") -> Text:
+            return Text("  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)), style=style)
+
+        yield Text("Day · provider · model", style="bold")
+        yield line(_FIGURES, "bold")
+        for k, f in zip(self.keys, self.figures, strict=True):
+            yield plain(" · ".join(k))
+            yield line(f)

@@ -23,8 +23,8 @@ cost billed); `compare` is pure given those rows and the invoice lines.
     amount / m at the logs' price, so the tier accounts for amount − amount / m (estimated; a
     tier the book has no ratio for is not estimated, and the row says so);
   * `billed_errors`: calls the logs mark not billed (errors, priced $0) on a row the invoice
-    charges more than computed: up to what they would cost billed, at most the row's remaining
-    positive gap;
+    charges more than computed, by more than its rounding (half a cent a line): up to what they
+    would cost billed, at most the row's remaining positive gap;
   * `not_on_invoice`: calls on rows the invoice has no line for (inside its span and providers);
   * the rest is `unexplained_usd`, never forced to zero.
 - It "matches" when |difference| ≤ max($1.00, √rows × $0.005), rows = the invoice lines compared
@@ -348,7 +348,8 @@ def _explain(r: Row, book: PriceBook, provider_has_calls: bool) -> None:
     if tier_part:
         r.explained.append(Part("tier_differences", tier_part))
         rest = _EXACT.subtract(rest, tier_part)
-    if rest > 0 and r.unbilled and r.unbilled_cost > 0:
+    # a gap within the invoice's rounding (half a cent a line) is no evidence of billed errors
+    if rest > TOLERANCE_PER_ROOT_ROW * r.lines and r.unbilled and r.unbilled_cost > 0:
         part = min(rest, r.unbilled_cost)
         r.explained.append(Part("billed_errors", part))
         rest = _EXACT.subtract(rest, part)

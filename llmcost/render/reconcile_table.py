@@ -4,6 +4,7 @@ The words are `render.reconcile_out`'s, shared with JSON and Markdown."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -78,12 +79,12 @@ class _Rows:
                         for x in rows]
 
     @staticmethod
-    def _width(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
+    def _width(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> int:
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
         return sum(widths) + 2 * (len(widths) - 1)
 
     @staticmethod
-    def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
+    def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
         t = Table(box=None, pad_edge=False, header_style="bold")
         for h in headers:
             t.add_column(h, justify="right" if h.strip() in _FIGURES else "left", no_wrap=True)

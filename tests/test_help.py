@@ -151,8 +151,9 @@ def test_version_and_completion():
     r = subprocess.run([sys.executable, "-c", "import sys; sys.argv[0] = 'llmcost'; from llmcost.cli import main; "
                         "main()", "--show-completion", "bash"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and "complete -o default -F _llmcost_completion llmcost" in r.stdout, r.stdout
+    # completing a prefix only one command has ("rec" begins reconcile too)
     r = subprocess.run([sys.executable, "-c", "import sys; sys.argv[0] = 'llmcost'; from llmcost.cli import main; "
                         "main()"], capture_output=True, text=True, cwd=ROOT,
-                       env={"_LLMCOST_COMPLETE": "complete_bash", "COMP_WORDS": "llmcost rec", "COMP_CWORD": "1",
+                       env={"_LLMCOST_COMPLETE": "complete_bash", "COMP_WORDS": "llmcost recom", "COMP_CWORD": "1",
                             "PATH": "/usr/bin:/bin"})
     assert r.stdout.split() == ["recommend"], (r.stdout, r.stderr)

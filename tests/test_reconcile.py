@@ -361,3 +361,33 @@ def test_no_value_is_cut_at_any_width(tmp_path, columns):
     for day, model, invoiced in (("2026-10-03", "gpt-4o", "$7.00"), ("2026-10-01", "acme-9", "$5.00")):
         assert any(day in x and model in x for x in lines), r.stdout
         assert any(invoiced in x and "$0.00" in x for x in lines), r.stdout
+
+
+def test_web_search_lines_stand_beside_the_model_lines(cli, tmp_path):
+    # one claude-sonnet-4-5 call: 100,000 tokens in ($0.30) and 2 web searches ($10 per 1,000: $0.02).
+    # The cost report's model line "30" cents = $0.30, its web search line (no model) "2" cents = $0.02:
+    # the searches' cost is compared with the line naming no model, so both rows agree.
+    log = write(tmp_path, "calls.csv", "call_id,ts,model,input_tokens,output_tokens,web_search_requests\n"
+                "s1,2026-10-01T09:00:00Z,claude-sonnet-4-5,100000,0,2\n")
+    search = {"amount": "2", "currency": "USD", "description": "Web Search Usage", "cost_type": "web_search",
+              "model": None, "service_tier": None, "token_type": None, "context_window": None, "workspace_id": None}
+    inv = write(tmp_path, "report.json", anthropic_report([("2026-10-01", [sonnet_line("30"), search])]))
+    doc = cli("reconcile", str(inv), str(log), "--format", "json").json()
+    rows = {x["model"]: (x["invoiced_usd"], x["computed_usd"], x["model_named"]) for x in doc["rows"]}
+    assert rows == {"claude-sonnet-4-5": (0.3, 0.3, True), None: (0.02, 0.02, True)}
+    assert doc["difference_usd"] == 0.0 and doc["explained"] == []
+
+
+def test_priority_calls_are_not_in_anthropics_cost_report(cli, tmp_path):
+    # Anthropic documents that the cost report leaves Priority Tier costs out. Two calls of 100,000
+    # tokens in, one at priority (priced as standard: the book has no priority price), $0.30 each;
+    # the report's one line "30" cents = $0.30. Difference 0.30 − 0.60 = −0.30, all of it the
+    # priority call the report leaves out.
+    log = write(tmp_path, "calls.csv", "call_id,ts,model,input_tokens,output_tokens,service_tier\n"
+                "s1,2026-10-01T09:00:00Z,claude-sonnet-4-5,100000,0,standard\n"
+                "s2,2026-10-01T10:00:00Z,claude-sonnet-4-5,100000,0,priority\n")
+    inv = write(tmp_path, "report.json", anthropic_report([("2026-10-01", [sonnet_line("30")])]))
+    doc = cli("reconcile", str(inv), str(log), "--format", "json").json()
+    assert doc["difference_usd"] == pytest.approx(-0.3)
+    assert [(e["reason"], e["usd"]) for e in doc["explained"]] == [("priority_not_in_report", pytest.approx(-0.3))]
+    assert doc["unexplained_usd"] == 0.0

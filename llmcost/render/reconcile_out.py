@@ -21,6 +21,7 @@ REASON_LABELS = {
     "models_missing_from_logs": "models missing from the logs",
     "unpriced_models": "unpriced models",
     "tier_differences": "tier differences",
+    "priority_not_in_report": "priority calls the cost report leaves out",
     "billed_errors": "errored calls billed",
     "not_on_invoice": "calls not on the invoice",
 }
@@ -81,6 +82,12 @@ def shown_rows(r: Reconciliation) -> list[Row]:
     return rows[:ROWS_SHOWN]
 
 
+def model_label(x: Row) -> str:
+    """The row's model; `(all)` for a day × provider row, `(no model)` for the lines naming none
+    (web search, code execution) beside an invoice's model lines."""
+    return x.model if x.model is not None else "(no model)" if x.itemised else "(all)"
+
+
 def row_dict(x: Row) -> dict[str, Any]:
     return {"day": x.day.isoformat(), "provider": x.provider, "model": x.model, "invoiced_usd": x.invoiced,
             "computed_usd": x.computed, "difference_usd": x.difference,
@@ -88,6 +95,7 @@ def row_dict(x: Row) -> dict[str, Any]:
             "unexplained_usd": x.unexplained, "invoice_lines": x.lines, "calls": x.calls,
             "unpriced_calls": x.unpriced, "unbilled_calls": x.unbilled,
             "invoice_tiers": dict(sorted(x.invoice_tiers.items())), "descriptions": x.descriptions,
+            "model_named": x.itemised,
             "notes": x.notes}
 
 
@@ -127,7 +135,7 @@ def reconcile_markdown(r: Reconciliation) -> str:
     if rows:
         lines += ["", "| Day | Provider | Model | Invoiced | Computed | Difference | Unexplained |",
                   "|---|---|---|---:|---:|---:|---:|"]
-        lines += [f"| {x.day} | {md_escape(x.provider)} | {md_escape(x.model or '(all)')} | {usd(x.invoiced)} | "
+        lines += [f"| {x.day} | {md_escape(x.provider)} | {md_escape(model_label(x))} | {usd(x.invoiced)} | "
                   f"{usd(x.computed)} | {signed(x.difference)} | {signed(x.unexplained)} |" for x in rows]
         more = sum(1 for x in r.rows if x.difference) - len(rows)
         if more > 0:

@@ -15,6 +15,7 @@ from llmcost.render.reconcile_out import (
     explanation_text,
     headline,
     left_out_lines,
+    model_label,
     shown_rows,
     signed,
     tolerance_text,
@@ -74,7 +75,7 @@ class _Rows:
 
     def __init__(self, rows: list[Row]) -> None:
         self.rows = rows
-        self.keys = [(x.day.isoformat(), visible(x.provider), visible(x.model or "(all)")) for x in rows]
+        self.keys = [(x.day.isoformat(), visible(x.provider), visible(model_label(x))) for x in rows]
         self.figures = [(usd(x.invoiced), usd(x.computed), signed(x.difference), signed(x.unexplained))
                         for x in rows]
 

@@ -25,6 +25,8 @@ cost billed); `compare` is pure given those rows and the invoice lines.
   * `billed_errors`: calls the logs mark not billed (errors, priced $0) on a row the invoice
     charges more than computed, by more than its rounding (half a cent a line): up to what they
     would cost billed, at most the row's remaining positive gap;
+  * `priority_not_in_report`: calls at the priority tier against Anthropic's cost report, which
+    Anthropic documents as leaving Priority Tier costs out: their computed cost, negative;
   * `not_on_invoice`: calls on rows the invoice has no line for (inside its span and providers);
   * the rest is `unexplained_usd`, never forced to zero.
 - It "matches" when |difference| ≤ max($1.00, √rows × $0.005), rows = the invoice lines compared
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
     from llmcost.store import Store
 
 REASONS = ("days_missing_from_logs", "models_missing_from_logs", "unpriced_models", "tier_differences",
-           "billed_errors", "not_on_invoice")
+           "priority_not_in_report", "billed_errors", "not_on_invoice")
 TOLERANCE_FLOOR = Decimal("1.00")
 TOLERANCE_PER_ROOT_ROW = Decimal("0.005")
 _EXACT = decimal.Context(prec=80)  # sums of DECIMAL(38,21) costs without rounding
@@ -70,6 +72,7 @@ class CallGroup:
     cost: Decimal  # the priced calls' call-time cost
     unbilled: int  # calls the logs mark not billed
     unbilled_cost: Decimal  # what those would cost billed (priced ones)
+    other: Decimal = Decimal(0)  # of `cost`, the non-token charges (web search)
 
 
 @dataclass
@@ -82,7 +85,8 @@ class Part:
 class Row:
     day: date
     provider: str
-    model: str | None  # None: the day × provider row (the invoice names no model)
+    model: str | None  # None: the day × provider row, or the lines naming no model (`itemised`)
+    itemised: bool = False  # the invoice names models for this provider
     invoiced: Decimal = Decimal(0)
     computed: Decimal = Decimal(0)
     lines: int = 0
@@ -92,6 +96,8 @@ class Row:
     unbilled_cost: Decimal = Decimal(0)
     invoice_tiers: dict[str, Decimal] = field(default_factory=dict)  # tier -> amount on the invoice
     call_tiers: set[str] = field(default_factory=set)
+    excluded: Decimal = Decimal(0)  # computed cost of calls the export leaves out (Anthropic's priority)
+    excluded_calls: int = 0
     descriptions: list[str] = field(default_factory=list)
     explained: list[Part] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -182,7 +188,7 @@ def call_groups(store: Store, book: PriceBook, relation: str, scope: Scope) -> l
         SELECT CAST(ts AS DATE), lower(provider), coalesce(model_id, model, '(no model)'),
                coalesce(lower(service_tier), 'standard'), count(*),
                count(*) FILTER (WHERE cost_input IS NULL), coalesce(sum(cost_usd), 0),
-               count(*) FILTER (WHERE billed IS NOT NULL AND NOT billed)
+               count(*) FILTER (WHERE billed IS NOT NULL AND NOT billed), coalesce(sum(cost_other), 0)
         FROM {relation} WHERE ts IS NOT NULL GROUP BY ALL""")
     unbilled: dict[tuple[object, ...], Decimal] = {}
     if any(r[7] for r in rows):
@@ -194,8 +200,8 @@ def call_groups(store: Store, book: PriceBook, relation: str, scope: Scope) -> l
                 FROM ({priced_sql(flipped)}) WHERE ts IS NOT NULL AND {scope.where_literal()}
                 GROUP BY ALL"""):
             unbilled[(d, p, m, t)] = Decimal(cost)
-    return [CallGroup(d, p, m, t, int(n), int(u), Decimal(c), int(e), unbilled.get((d, p, m, t), Decimal(0)))
-            for d, p, m, t, n, u, c, e in rows]
+    return [CallGroup(d, p, m, t, int(n), int(u), Decimal(c), int(e), unbilled.get((d, p, m, t), Decimal(0)),
+                      Decimal(o)) for d, p, m, t, n, u, c, e, o in rows]
 
 
 def _model_key(book: PriceBook, name: str | None) -> str | None:
@@ -243,7 +249,7 @@ def compare(invoice: Invoice, groups: list[CallGroup], book: PriceBook, provider
             leave("logs", "calls whose provider neither the log nor the price book names", g.cost, g.calls)
             continue
         calls.append(CallGroup(g.day, provider, g.model, g.tier, g.calls, g.unpriced, g.cost, g.unbilled,
-                               g.unbilled_cost))
+                               g.unbilled_cost, g.other))
     if not calls:
         raise InputFileError("No call in scope has a time and a provider to compare with the invoice.",
                              "Check the filters, or load the logs of the invoice's days.")
@@ -278,7 +284,7 @@ def compare(invoice: Invoice, groups: list[CallGroup], book: PriceBook, provider
     def row(day: date, provider: str, model: str | None) -> Row:
         k = (day, provider, model.lower() if model else None)
         if k not in rows:
-            rows[k] = Row(day, provider, model)
+            rows[k] = Row(day, provider, model, itemised=provider in by_model)
         return rows[k]
 
     for ln, provider, key in compared:
@@ -291,6 +297,9 @@ def compare(invoice: Invoice, groups: list[CallGroup], book: PriceBook, provider
             r.notes.append(f"long-context line: {ln.description}")
         if ln.description and ln.description not in r.descriptions:
             r.descriptions.append(ln.description)
+    # the days whose lines naming no model (web search, code execution) stand beside the model
+    # lines: the calls' non-token charges are compared with those, not with the model's tokens
+    unnamed = {(d, p) for d, p, m in rows if m is None and p in by_model}
     provider_days: set[tuple[date, str]] = set()
     for c in calls:
         if c.provider not in inv_providers:
@@ -302,12 +311,20 @@ def compare(invoice: Invoice, groups: list[CallGroup], book: PriceBook, provider
         assert c.provider is not None
         provider_days.add((c.day, c.provider))
         r = row(c.day, c.provider, c.model if c.provider in by_model else None)
-        r.computed = _EXACT.add(r.computed, c.cost)
+        cost = c.cost
+        if c.other and (c.day, c.provider) in unnamed:
+            u = row(c.day, c.provider, None)
+            u.computed = _EXACT.add(u.computed, c.other)
+            cost = _EXACT.subtract(cost, c.other)
+        r.computed = _EXACT.add(r.computed, cost)
         r.calls += c.calls
         r.unpriced += c.unpriced
         r.unbilled += c.unbilled
         r.unbilled_cost = _EXACT.add(r.unbilled_cost, c.unbilled_cost)
         r.call_tiers.add(c.tier)
+        if c.tier == "priority" and invoice.format == "anthropic_cost_report":
+            r.excluded = _EXACT.add(r.excluded, c.cost)
+            r.excluded_calls += c.calls
     for r in rows.values():
         _explain(r, book, (r.day, r.provider) in provider_days)
     ordered = sorted(rows.values(), key=lambda r: (r.day, r.provider, r.model or ""))
@@ -320,6 +337,11 @@ def _explain(r: Row, book: PriceBook, provider_has_calls: bool) -> None:
     diff = r.difference
     if not diff:
         return
+    if r.excluded:  # calls the export leaves out by its own documentation
+        r.explained.append(Part("priority_not_in_report", _EXACT.minus(r.excluded)))
+        diff = _EXACT.add(diff, r.excluded)
+        if not diff:
+            return
     if r.lines and not r.calls:
         if not provider_has_calls:
             r.explained.append(Part("days_missing_from_logs", diff))
@@ -333,6 +355,8 @@ def _explain(r: Row, book: PriceBook, provider_has_calls: bool) -> None:
         return
     if r.unpriced == r.calls:  # every call unpriced: computed $0, the invoice's amount is theirs
         r.explained.append(Part("unpriced_models", diff))
+        return
+    if r.calls == r.excluded_calls:  # only calls the export leaves out, and a line: no evidence for the rest
         return
     rest = diff
     tier_part = Decimal(0)
@@ -382,6 +406,8 @@ _DETAIL = {
     "unpriced_models": "the invoice's amount on models the price book cannot price (computed $0)",
     "tier_differences": "lines charged at batch/flex/priority while the logs priced the calls at another tier "
                         "(estimated: amount − amount ÷ the tier's price ratio to standard)",
+    "priority_not_in_report": "calls at Anthropic's Priority Tier, whose costs Anthropic's cost report "
+                              "leaves out (as documented)",
     "billed_errors": "calls the logs mark not billed (errors, priced $0), up to what they cost billed",
     "not_on_invoice": "calls in the logs on days or models the invoice has no line for",
 }

@@ -57,11 +57,12 @@ def reconcile(
     """Compare INVOICE with the cost computed from the calls (FILES, or the whole store) per day,
     provider and model (where the invoice names models), at call-time prices. The difference
     (invoiced − computed) is split into explained parts, each on evidence (days or models missing
-    from the logs, unpriced models, tier differences, errored calls billed, calls not on the
-    invoice), and an unexplained rest. It matches when |difference| <= max($1.00, √rows × $0.005),
-    rows = the invoice lines compared. Invoice lines and calls outside the other's days or
-    providers are left out and listed. Exit 0 when it matches, 1 when it does not (or the
-    invoice cannot be read), 2 for a usage error."""
+    from the logs, unpriced models, tier differences, priority calls Anthropic's cost report
+    leaves out, errored calls billed, calls not on the invoice), and an unexplained rest. It
+    matches when |difference| <= max($1.00, √rows × $0.005), rows = the invoice lines compared.
+    Invoice lines and calls outside the other's days or providers are left out and listed (an
+    invoice has no task, feature or tenant: those filters are not offered). Exit 0 when it
+    matches, 1 when it does not (or the invoice cannot be read), 2 for a usage error."""
     common.set_debug(debug)
     progress.set_quiet(quiet)
     common.check_format(fmt, "reconcile", *OutputFormat)

@@ -391,3 +391,13 @@ def test_priority_calls_are_not_in_anthropics_cost_report(cli, tmp_path):
     assert doc["difference_usd"] == pytest.approx(-0.3)
     assert [(e["reason"], e["usd"]) for e in doc["explained"]] == [("priority_not_in_report", pytest.approx(-0.3))]
     assert doc["unexplained_usd"] == 0.0
+
+
+def test_an_invoice_of_other_days_is_one_clear_error(cli, tmp_path):
+    log = write_log(tmp_path, [f"a1,2026-10-01T09:00:00Z,openai,gpt-4o,{GPT4O}"])
+    inv = write(tmp_path, "inv.csv", "date,provider,amount_usd\n2026-11-01,openai,3.50\n2026-11-02,openai,3.50\n")
+    r = cli("reconcile", str(inv), str(log))
+    assert r.exit_code == 1 and r.stdout == "" and "Traceback" not in r.stderr
+    text = " ".join(r.stderr.split())
+    assert "No invoice line to compare: its lines run 2026-11-01 to 2026-11-02 for openai" in text
+    assert "the calls in scope 2026-10-01 to 2026-10-01 for openai" in text

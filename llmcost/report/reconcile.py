@@ -44,7 +44,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from llmcost.errors import InputFileError
+from llmcost.errors import InputFileError, LlmcostError
 from llmcost.ingest.invoices import FORMATS_HINT, Invoice, InvoiceLine
 
 if TYPE_CHECKING:
@@ -277,6 +277,14 @@ def compare(invoice: Invoice, groups: list[CallGroup], book: PriceBook, provider
                   ln.amount, 1)
         else:
             compared.append((ln, provider, key))
+    if not compared:
+        inv_span = (f"{min(ln.day for ln, _, _ in lines)} to {max(ln.day for ln, _, _ in lines)} for "
+                    f"{', '.join(sorted({p or '(no provider)' for _, p, _ in lines}))}")
+        log_span = (f"{min(c.day for c in calls)} to {max(c.day for c in calls)} for "
+                    f"{', '.join(sorted({c.provider or '' for c in calls}))}")
+        raise LlmcostError(f"No invoice line to compare: its lines run {inv_span}, the calls in scope "
+                           f"{log_span}.", "Load the logs of the invoice's days (FILES), or give the "
+                           "invoice of the logs' days; --provider and --model leave out the lines of others.")
     inv_providers = {p for _, p, _ in compared}
     by_model = {p for _, p, k in compared if k is not None}  # providers the invoice itemises by model
     rows: dict[tuple[date, str, str | None], Row] = {}

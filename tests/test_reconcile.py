@@ -401,3 +401,13 @@ def test_an_invoice_of_other_days_is_one_clear_error(cli, tmp_path):
     text = " ".join(r.stderr.split())
     assert "No invoice line to compare: its lines run 2026-11-01 to 2026-11-02 for openai" in text
     assert "the calls in scope 2026-10-01 to 2026-10-01 for openai" in text
+
+
+def test_the_json_parts_add_up_to_the_digit(cli, tmp_path):
+    log, inv = done_when(tmp_path)
+    doc = cli("reconcile", str(inv), str(log), "--format", "json").json()
+    exact = doc["exact"]
+    parts = sum((Decimal(e["usd"]) for e in exact["explained"]), Decimal(exact["unexplained_usd"]))
+    assert parts == Decimal(exact["difference_usd"]) == Decimal(exact["invoiced_usd"]) - Decimal(exact["computed_usd"])
+    assert Decimal(exact["difference_usd"]) == Decimal("12")  # 22.50 − 10.50 (see the done-when test)
+    assert abs(sum(e["usd"] for e in doc["explained"]) + doc["unexplained_usd"] - doc["difference_usd"]) < 1e-9

@@ -113,6 +113,10 @@ def reconcile_dict(r: Reconciliation) -> dict[str, Any]:
         "tolerance": {"rows": r.lines_compared, "floor_usd": TOLERANCE_FLOOR,
                       "per_root_row_usd": TOLERANCE_PER_ROOT_ROW, "by_rows_usd": r.tolerance_by_rows,
                       "rule": "max($1.00, sqrt(rows) x $0.005), rows = the invoice lines compared (FOCUS)"},
+        # the same figures as exact decimal strings (JSON numbers are floats: these add up to the digit)
+        "exact": {"computed_usd": str(r.computed), "invoiced_usd": str(r.invoiced),
+                  "difference_usd": str(r.difference), "unexplained_usd": str(r.unexplained),
+                  "explained": [{"reason": e.reason, "usd": str(e.usd)} for e in r.explained]},
         "rows": [row_dict(x) for x in r.rows],
         "left_out": [{"from": lo.what, "reason": lo.reason, "usd": lo.usd, "count": lo.count} for lo in r.left_out],
         "notes": r.notes,

@@ -411,3 +411,24 @@ def test_the_json_parts_add_up_to_the_digit(cli, tmp_path):
     assert parts == Decimal(exact["difference_usd"]) == Decimal(exact["invoiced_usd"]) - Decimal(exact["computed_usd"])
     assert Decimal(exact["difference_usd"]) == Decimal("12")  # 22.50 − 10.50 (see the done-when test)
     assert abs(sum(e["usd"] for e in doc["explained"]) + doc["unexplained_usd"] - doc["difference_usd"]) < 1e-9
+
+
+def test_openai_line_items_are_read_as_their_model(cli, tmp_path):
+    # the documented page with start_time 1790812800 (= 20,727 × 86,400: 2026-10-01) grouped by
+    # line_item: "gpt-4o-2024-08-06, input" $2.50 and "…, output" $1.00, both gpt-4o by its alias;
+    # the log's one gpt-4o call costs $2.50 + $1.00 = $3.50: one row, two lines, difference 0
+    page = json.loads(OPENAI_COSTS_DOC)
+    page["data"][0].update(start_time=1790812800, end_time=1790899200)
+    page["data"][0]["results"] = [
+        {"object": "organization.costs.result", "amount": {"value": 2.5, "currency": "usd"},
+         "line_item": "gpt-4o-2024-08-06, input", "project_id": None},
+        {"object": "organization.costs.result", "amount": {"value": 1.0, "currency": "usd"},
+         "line_item": "gpt-4o-2024-08-06, output", "project_id": None}]
+    inv = write(tmp_path, "costs.json", json.dumps(page))
+    r = cli("reconcile", str(inv), str(write_log(tmp_path, [f"a1,2026-10-01T09:00:00Z,openai,gpt-4o,{GPT4O}"])),
+            "--format", "json")
+    assert r.exit_code == 0
+    doc = r.json()
+    assert [(x["day"], x["model"], x["invoice_lines"], x["difference_usd"]) for x in doc["rows"]] == [
+        ("2026-10-01", "gpt-4o", 2, 0.0)]
+    assert doc["invoice"]["format"] == "openai_costs" and doc["tolerance"]["rows"] == 2

@@ -97,6 +97,19 @@ def test_openai_costs_api_documented_example(tmp_path):
     assert inv.notes == []  # has_more false: complete
 
 
+def test_an_export_without_models_is_compared_per_day_and_says_how_to_itemise(cli, tmp_path):
+    # the documented page (line_item null) moved to 2026-10-01 (start_time 1790812800): $3.50 against
+    # the day's one gpt-4o call at $3.50: difference 0, one day × provider row
+    page = json.loads(OPENAI_COSTS_DOC)
+    page["data"][0].update(start_time=1790812800, end_time=1790899200)
+    page["data"][0]["results"][0]["amount"]["value"] = 3.5
+    inv = write(tmp_path, "costs.json", json.dumps(page))
+    doc = cli("reconcile", str(inv), str(write_log(tmp_path, [f"a1,2026-10-01T09:00:00Z,openai,gpt-4o,{GPT4O}"])),
+              "--format", "json").json()
+    assert [(x["model"], x["model_named"], x["difference_usd"]) for x in doc["rows"]] == [(None, False, 0.0)]
+    assert any("group_by=line_item" in n for n in doc["notes"])
+
+
 def test_openai_costs_pages_and_line_items(tmp_path):
     # two pages, one a line (JSON Lines), grouped by line_item; the last still has_more
     page = json.loads(OPENAI_COSTS_DOC)

@@ -287,6 +287,11 @@ def compare(invoice: Invoice, groups: list[CallGroup], book: PriceBook, provider
                            "invoice of the logs' days; --provider and --model leave out the lines of others.")
     inv_providers = {p for _, p, _ in compared}
     by_model = {p for _, p, k in compared if k is not None}  # providers the invoice itemises by model
+    grouping = {"openai_costs": "group_by=line_item", "openai_costs_csv": "Group by: Line Item",
+                "anthropic_cost_report": "group_by[]=description"}.get(invoice.format)
+    if grouping and not by_model:
+        notes.append(f"The export names no model: compared per day and provider. Exported with {grouping}, "
+                     "it is compared per model too.")
     rows: dict[tuple[date, str, str | None], Row] = {}
 
     def row(day: date, provider: str, model: str | None) -> Row:

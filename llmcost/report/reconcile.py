@@ -306,8 +306,9 @@ def compare(invoice: Invoice, groups: list[CallGroup], book: PriceBook, provider
         r.lines += 1
         tier = ln.tier or "standard"
         r.invoice_tiers[tier] = _EXACT.add(r.invoice_tiers.get(tier, Decimal(0)), ln.amount)
-        if ln.long_context:
-            r.notes.append(f"long-context line: {ln.description}")
+        if ln.long_context and not any(n.startswith("long-context lines") for n in r.notes):
+            r.notes.append("long-context lines (input over 200k tokens): the logs price them so only when a "
+                           "call's input is over the model's threshold")
         if ln.description and ln.description not in r.descriptions:
             r.descriptions.append(ln.description)
     # the days whose lines naming no model (web search, code execution) stand beside the model

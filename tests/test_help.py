@@ -68,8 +68,8 @@ def test_every_command_has_two_to_four_examples():
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What the examples name: logs/app.csv (the generic tracker fixture), calls.csv (10 gpt-4o
     classify calls), trace.csv (three rows of Azure's public trace, which names no model),
-    team.yaml (task policies), budgets.yaml (check rules), LiteLLM's price file (an excerpt),
-    daily.csv and price-cut.yaml (forecast), in a folder of their own."""
+    team.yaml (task policies), budgets.yaml (check rules), invoice.csv (reconcile), LiteLLM's price
+    file (an excerpt), daily.csv and price-cut.yaml (forecast), in a folder of their own."""
     d = tmp_path_factory.mktemp("examples")
     (d / "logs").mkdir()
     shutil.copy(DATA / "generic" / "tracker.csv", d / "logs" / "app.csv")
@@ -86,6 +86,10 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for m, first, last in ((9, 15, 30), (10, 1, 14)) for day in range(first, last + 1)), encoding="utf-8")
     (d / "price-cut.yaml").write_text("overrides:\n  - {model: gpt-4o-mini, effective_from: 2026-10-20, "
                                       "input: 0.075, output: 0.30}\n", encoding="utf-8")
+    # llmcost reconcile: calls.csv's 10 gpt-4o calls of 1,000 input and 10 output tokens cost
+    # 10 x (1,000 x $2.50 + 10 x $10) / 1M = $0.026; invoiced $0.03 is within the $1.00 tolerance
+    (d / "invoice.csv").write_text("date,provider,model,amount_usd\n2026-10-05,openai,gpt-4o,0.03\n",
+                                   encoding="utf-8")
     return d
 
 
@@ -154,8 +158,9 @@ def test_version_and_completion():
     r = subprocess.run([sys.executable, "-c", "import sys; sys.argv[0] = 'llmcost'; from llmcost.cli import main; "
                         "main()", "--show-completion", "bash"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and "complete -o default -F _llmcost_completion llmcost" in r.stdout, r.stdout
+    # completing a prefix only one command has ("rec" begins reconcile too)
     r = subprocess.run([sys.executable, "-c", "import sys; sys.argv[0] = 'llmcost'; from llmcost.cli import main; "
                         "main()"], capture_output=True, text=True, cwd=ROOT,
-                       env={"_LLMCOST_COMPLETE": "complete_bash", "COMP_WORDS": "llmcost rec", "COMP_CWORD": "1",
+                       env={"_LLMCOST_COMPLETE": "complete_bash", "COMP_WORDS": "llmcost recom", "COMP_CWORD": "1",
                             "PATH": "/usr/bin:/bin"})
     assert r.stdout.split() == ["recommend"], (r.stdout, r.stderr)

@@ -130,6 +130,7 @@ from llmcost.cli import forecast as _forecast  # noqa: E402,F401
 from llmcost.cli import ingest as _ingest  # noqa: E402,F401
 from llmcost.cli import init as _init  # noqa: E402,F401
 from llmcost.cli import pricing_commands as _pricing  # noqa: E402,F401
+from llmcost.cli import reconcile as _reconcile  # noqa: E402,F401
 from llmcost.cli import report as _report  # noqa: E402,F401
 from llmcost.cli import store_commands as _store  # noqa: E402,F401
 from llmcost.cli import whatif as _whatif  # noqa: E402,F401

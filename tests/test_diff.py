@@ -303,3 +303,23 @@ def test_unpriced_calls_are_listed_never_zero_dollars(cli, tmp_path):
     table = diff(cli, log, "2026-10-01", "2026-10-02", fmt="table").stdout
     assert "nothing priced, 1 call, 1 of them unpriced" in table
     assert "in-house-7b 1 (model not in the price book)" in table
+
+
+def test_check_flags_the_day_and_diff_explains_it_on_the_same_store(cli, tmp_path):
+    """Issue 16's done-when, end to end on one store: the doubled-prompt day is flagged by `check`
+    (exit 1) and `diff` of the day before against it names input tokens per call of that task."""
+    log, db = doubled_log(tmp_path), str(tmp_path / "loop.duckdb")
+    cfg = tmp_path / "rules.yaml"
+    cfg.write_text("check:\n  spikes:\n    - {metric: input_tokens_per_call, scope: \"task:*\", above_pct: 50, "
+                   "baseline_days: 7}\n", encoding="utf-8")
+    r = cli("check", str(log), "--db", db, "--input-includes-cache", "--config", str(cfg), "--format", "json")
+    # classify on Oct 2-8: 1,000 tokens per call each day (median 1,000, limit 1,500); Oct 9: 2,000
+    assert r.exit_code == 1, r.stderr
+    assert [(b["scope"], b["day"], b["value"], b["limit"]) for b in r.json()["breaches"]] == [
+        ("task:classify", "2026-10-09", 2000.0, 1500.0)]
+    r = cli("diff", "1d-1", "1d", "--db", db, "--format", "json")  # the last day against the one before
+    assert r.exit_code == 0, r.stderr
+    doc = r.json()
+    assert (doc["a"]["start"][:10], doc["b"]["start"][:10]) == ("2026-10-08", "2026-10-09")
+    # 2 classify calls × 1,000 more tokens × $3 / M = $0.006, all of the change
+    assert drivers_of(doc) == [("input_tokens_per_call", "classify", pytest.approx(0.006, abs=1e-12))]

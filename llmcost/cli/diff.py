@@ -36,7 +36,7 @@ PeriodB = Annotated[str, typer.Argument(metavar="B", help="The period after, wri
 
 @app.command(short_help="What changed in the spend between two periods, and why.", epilog=common.examples(
     "llmcost diff 2026-10-01 2026-10-02",
-    "llmcost diff 4d-1 4d --format markdown   # the last 4 days against the 4 before",
+    "llmcost diff 4d-1 4d -f markdown   # the last 4 days against the 4 before",
     "llmcost diff 2026-10-01 2026-10-02..2026-10-05 --task classify --format json",
 ))
 def diff(

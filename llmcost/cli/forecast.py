@@ -43,7 +43,7 @@ def parse_day(value: str, option: str = "--as-of") -> date:
 @app.command(short_help="This month's spend at its end and next month's, from the trend.", epilog=common.examples(
     "llmcost forecast daily.csv --db :memory:",
     "llmcost forecast daily.csv --db :memory: --as-of 2026-10-12 --format json",
-    "llmcost forecast daily.csv --db :memory: --pricing price-cut.yaml --format markdown",
+    "llmcost forecast daily.csv --db :memory: --pricing price-cut.yaml",
 ))
 def forecast(
     files: FilesArg = None,

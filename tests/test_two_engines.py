@@ -1,0 +1,152 @@
+"""The same calls priced by both engines: DuckDB (the store, the normal path) and ClickHouse
+in-process (chDB), from the one pricing SQL (`pricing.engine.priced_sql`, rendered for
+ClickHouse by sqlglot). Costs must agree to 1e-9 USD and counts exactly, and both must be the
+hand-worked costs of tests/test_pricing.py (EXPECTED: its arithmetic is written there).
+
+The ClickHouse side never goes through llmcost's ingest: tests/data/pricing/cases.csv is read by
+ClickHouse's own CSV reader into a table with the canonical columns (calls_table_ddl).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("chdb", reason="chDB (ClickHouse in-process) is not installed: pip install -e '.[test]'")
+pytest.importorskip("sqlglot", reason="sqlglot is not installed: pip install -e '.[test]'")
+
+from llmcost.ingest import IngestOptions, ingest_files
+from llmcost.pricing import clickhouse as ch_pricing
+from llmcost.pricing import engine
+from llmcost.pricing.book import load_book
+from llmcost.store_clickhouse import ClickHouse
+from tests.test_pricing import CASES, EPS, EXPECTED
+
+COSTS = ("cost_input", "cost_cache_read", "cost_cache_write", "cost_output", "cost_other", "cost_usd")
+PER_CALL = f"call_id, coalesce(model_id, '-'), {', '.join(COSTS)}, unpriced_reason, long_context, off_peak"
+
+
+@pytest.fixture
+def chdb(tmp_path: Path) -> Iterator[ClickHouse]:
+    ch = ClickHouse(f"chdb://{tmp_path / 'chdb'}")
+    yield ch
+    ch.close()
+
+
+def load_cases_into_clickhouse(ch: ClickHouse, csv: Path = CASES) -> None:
+    """cases.csv through ClickHouse's own CSV reader (not llmcost's ingest): its columns carry the
+    canonical names; empty fields are NULL (canonical_source reads a NULL tier as standard)."""
+    ch.native(ch_pricing.calls_table_ddl("calls"))
+    ch.native(f"""INSERT INTO calls (call_id, ts, model, service_tier, status, input_tokens, cache_read_tokens,
+                  cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, inference_geo, speed,
+                  web_search_requests, source_file, source_hash)
+                  SELECT call_id, parseDateTime64BestEffortOrNull(toString(ts), 6, 'UTC'), model, service_tier,
+                         status, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
+                         output_tokens, inference_geo, speed, web_search_requests, '{csv}', 'cases'
+                  FROM file('{csv}', CSVWithNames)""")
+
+
+def priced_both(store: Any, ch: ClickHouse, sql_over_priced: str, as_of: datetime | None = None
+                ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """One query (DuckDB SQL over the priced calls `p`) run by both engines on the same calls."""
+    book = load_book()
+    ingest_files(store, [str(CASES)], IngestOptions())
+    engine.prepare_pricing(store.con, book, "calls")
+    duck = store.query(sql_over_priced.format(p=f"({engine.priced_sql('calls', as_of)})"))
+    load_cases_into_clickhouse(ch)
+    source = ch_pricing.canonical_source(ch, "calls")
+    ch_pricing.prepare_pricing(ch, book, source)
+    click = ch.query(sql_over_priced.format(p=ch_pricing.priced_relation(source, as_of)))
+    return duck, click
+
+
+def by_id(rows: list[tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_every_hard_case_costs_the_same_in_clickhouse(store, chdb):
+    # cache tiers (sonnet45-long: reads, 5m and 1h writes), long context (input incl. cache
+    # 250000 > 200000; exactly 200000 is not), batch (sonnet45-batch-cache, gpt4o-batch), dated
+    # periods (o3 on either side of 2025-06-10 00:00), off-peak windows (deepseek), multipliers
+    # (bedrock-us, opus46-us-fast), web search, no timestamp, an errored call, an unknown model
+    duck, click = priced_both(store, chdb, f"SELECT {PER_CALL} FROM {{p}} ORDER BY call_id")
+    assert len(duck) == len(click) == 18
+    d, c = by_id(duck), by_id(click)
+    assert d.keys() == c.keys()
+    for call_id in d:
+        dm, *dcosts, dreason, dlc, doff = d[call_id]
+        cm, *ccosts, creason, clc, coff = c[call_id]
+        assert (cm, creason, clc, coff) == (dm, dreason, dlc, doff), call_id
+        for name, x, y in zip(COSTS, dcosts, ccosts, strict=True):
+            assert (x is None) == (y is None), (call_id, name)
+            assert x is None or abs(x - y) < EPS, (call_id, name, x, y)
+    # and both are the hand-worked costs
+    for call_id, expected in EXPECTED.items():
+        assert abs(c[call_id][6] - expected) < EPS, (call_id, c[call_id][6], expected)
+    # (ClickHouse's comparisons are UInt8 1/0 where DuckDB's are booleans)
+    assert c["sonnet45-long"][-2] == 1 and c["sonnet45-at-threshold"][-2] == 0
+    assert c["deepseek-offpeak"][-1] == 1 and c["deepseek-peak"][-1] == 0
+
+
+def test_unknown_model_is_unpriced_in_clickhouse_never_zero(store, chdb):
+    _, click = priced_both(store, chdb, f"SELECT {PER_CALL} FROM {{p}} WHERE call_id = 'unknown-model'")
+    (row,) = click
+    assert row[2:8] == (None,) * 6  # every cost NULL, not 0
+    assert row[8] == "model not in the price book"
+
+
+def test_per_model_sums_and_counts_agree(store, chdb):
+    sql = """SELECT coalesce(model_id, model) AS m, count(*) AS calls,
+                    count(*) FILTER (WHERE cost_input IS NULL) AS unpriced,
+                    sum(input_tokens), sum(cache_read_tokens), sum(cache_write_5m_tokens + cache_write_1h_tokens),
+                    sum(output_tokens), sum(cost_usd)
+             FROM {p} GROUP BY 1 ORDER BY 1"""
+    duck, click = priced_both(store, chdb, sql)
+    assert [r[:7] for r in click] == [r[:7] for r in duck]  # counts and tokens exact
+    for (m, *_, dc), (_, *_, cc) in zip(duck, click, strict=True):
+        assert (dc is None) == (cc is None), m
+        assert dc is None or abs(dc - cc) < EPS, (m, dc, cc)
+    c = {r[0]: r for r in click}
+    # o3: the two calls either side of its price cut, 0.285 + 0.057 (test_pricing's arithmetic)
+    assert c["o3"][1] == 2 and abs(c["o3"][7] - Decimal("0.342")) < EPS
+    # the unknown model: one call, unpriced, its sum NULL (never $0)
+    assert c["acme-llm-7b"][1:3] == (1, 1) and c["acme-llm-7b"][7] is None
+
+
+def test_repricing_at_one_instant_agrees(store, chdb):
+    # --as-of 2025-06-01: both o3 calls take the period before the cut (10 / 40 / cached 2.50):
+    # 0.285 each (test_pricing: 8000*10 + 2000*2.5 + 5000*40 = 285000 µ$)
+    duck, click = priced_both(store, chdb, f"SELECT {PER_CALL} FROM {{p}} WHERE model = 'o3' ORDER BY call_id",
+                              as_of=datetime(2025, 6, 1))
+    assert [r[7] for r in duck] == [r[7] for r in click] == [Decimal("0.285")] * 2
+
+
+def test_money_stays_exact_at_scale_21(chdb):
+    # a Decimal(38,21) cost is tokens Decimal(38,0) x price Decimal(18,9) x multiplier
+    # Decimal(12,6) x 1e-6 Decimal(7,6): scales 0+9+6+6 = 21, 17 integer digits. One call of 10^11
+    # tokens at a price with 9 decimals, x1.1: 10^11 x 0.000000001 x 1.1 / 10^6 = 0.00011 USD
+    # exactly; and 10^12 tokens at 999.999999999 x 6.6: 999.999999999 x 6.6 x 10^6 = 6599999999.9934
+    (small, big) = chdb.query(
+        "SELECT CAST(100000000000 AS DECIMAL(38,0)) * CAST(0.000000001 AS DECIMAL(18,9)) * "
+        "CAST(1.1 AS DECIMAL(12,6)) * CAST(0.000001 AS DECIMAL(7,6)) "
+        "UNION ALL SELECT CAST(1000000000000 AS DECIMAL(38,0)) * CAST(999.999999999 AS DECIMAL(18,9)) * "
+        "CAST(6.6 AS DECIMAL(12,6)) * CAST(0.000001 AS DECIMAL(7,6))")
+    assert {small[0], big[0]} == {Decimal("0.00011"), Decimal("6599999999.9934")}
+
+
+def test_a_multiplier_product_rounds_like_duckdb(chdb, store):
+    # a 30 % discount on fast mode: 0.7 x 6 = 4.2 exactly, but as doubles 4.199999999999999: a
+    # cast to DECIMAL truncates in ClickHouse (4.199999) and rounds in DuckDB (4.200000); the
+    # pricing SQL rounds to whole millionths first, the same in both
+    product = "CAST(0.7 AS DOUBLE) * CAST(6 AS DOUBLE)"
+    plain = f"SELECT CAST({product} AS DECIMAL(12,6))"
+    assert chdb.query(plain) == [(Decimal("4.199999"),)]  # the trap
+    assert store.query(plain) == [(Decimal("4.200000"),)]
+    sql = (f"SELECT CAST(CAST(round(({product}) * 1000000) AS DECIMAL(18,0)) "
+           "* CAST(0.000001 AS DECIMAL(7,6)) AS DECIMAL(12,6))")
+    assert chdb.query(sql) == store.query(sql) == [(Decimal("4.200000"),)]

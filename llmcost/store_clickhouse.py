@@ -43,17 +43,27 @@ def is_clickhouse_url(db: str | None) -> bool:
     return bool(db) and str(db).startswith(URL_PREFIXES)
 
 
+# names llmcost's SQL uses that ClickHouse's parser takes for keywords (`SELECT top, …`)
+_RESERVED = frozenset({"top"})
+
+
 @lru_cache(maxsize=256)
 def to_clickhouse(sql: str) -> str:
     """DuckDB SQL rendered for ClickHouse (sqlglot; cached: the same few queries run per command).
     Beyond the transpiler: `TIMESTAMP` becomes `DateTime64(6)` (it renders `DateTime`, whole
-    seconds), and `len`/`array_length` of a list stays the array's length."""
+    seconds), a column named like a ClickHouse keyword (`top`) is quoted, and `epoch(ts)` is the
+    seconds of a `DateTime64` (it renders a function ClickHouse lacks)."""
     import sqlglot
     from sqlglot import exp
 
     def fix(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.TIMESTAMP:
             return exp.DataType.build("DateTime64(6)", dialect="clickhouse")
+        if isinstance(node, exp.Identifier) and not node.quoted and node.name.lower() in _RESERVED:
+            return exp.Identifier(this=node.name, quoted=True)
+        if isinstance(node, exp.TimeToUnix):  # epoch(ts): seconds with their fraction (llmcost's are DateTime64(6))
+            return exp.Div(this=exp.Anonymous(this="toUnixTimestamp64Micro", expressions=[node.this]),
+                           expression=exp.Literal.number(1000000))
         return node
 
     out = []

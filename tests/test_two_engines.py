@@ -150,3 +150,60 @@ def test_a_multiplier_product_rounds_like_duckdb(chdb, store):
     sql = (f"SELECT CAST(CAST(round(({product}) * 1000000) AS DECIMAL(18,0)) "
            "* CAST(0.000001 AS DECIMAL(7,6)) AS DECIMAL(12,6))")
     assert chdb.query(sql) == store.query(sql) == [(Decimal("4.200000"),)]
+
+
+# ---- `llmcost analyze --db chdb://PATH --table calls`: the same document as from DuckDB ----
+
+def _same_calls_in_both(tmp_path: Path) -> tuple[str, str]:
+    """cases.csv ingested into a DuckDB store, and the store's calls copied into a chDB table with
+    the canonical columns (through Parquet): the same calls, provider and all, in both engines."""
+    from llmcost.store import open_store
+
+    db = tmp_path / "store.duckdb"
+    with open_store(str(db)) as store:
+        ingest_files(store, [str(CASES)], IngestOptions())
+        store.con.execute(f"COPY calls TO '{tmp_path / 'calls.parquet'}' (FORMAT parquet)")
+    url = f"chdb://{tmp_path / 'chdb'}"
+    with ClickHouse(url) as ch:
+        ch.native(ch_pricing.calls_table_ddl("calls"))
+        ch.native(f"INSERT INTO calls SELECT * FROM file('{tmp_path / 'calls.parquet'}', Parquet)")
+    return str(db), url
+
+
+def test_analyze_in_clickhouse_gives_the_duckdb_document(cli, tmp_path: Path):
+    import json
+
+    db, url = _same_calls_in_both(tmp_path)
+    duck = cli("analyze", "--db", db, "--format", "json")
+    click = cli("analyze", "--db", url, "--table", "calls", "--format", "json")
+    assert duck.exit_code == click.exit_code == 0, click.stderr
+    d, c = json.loads(duck.stdout), json.loads(click.stdout)
+    assert c["totals"] == d["totals"]
+    assert c["by_model"] == d["by_model"] and c["by_day"] == d["by_day"]
+    assert c == d  # every figure: breakdowns, top calls, unpriced models, prices used, run rate
+    # the totals are the hand-worked costs of test_pricing (the unknown model left out, not $0)
+    assert abs(Decimal(str(c["totals"]["cost_usd"])) - sum(EXPECTED.values())) < EPS
+    assert c["totals"]["calls"] == 18 and c["totals"]["unpriced_calls"] == 1
+    assert [m["model"] for m in c["unpriced_models"]] == ["acme-llm-7b"]
+
+
+def test_analyze_filters_run_inside_clickhouse_too(cli, tmp_path: Path):
+    import json
+
+    db, url = _same_calls_in_both(tmp_path)
+    args = ("--model", "o3,claude-sonnet-4-5", "--since", "2025-06-10", "--format", "json")
+    duck = json.loads(cli("analyze", "--db", db, *args).stdout)
+    click = json.loads(cli("analyze", "--db", url, "--table", "calls", *args).stdout)
+    assert click == duck
+    # o3 after its cut (0.057) and the four Sonnet 4.5 calls: 0.825 + 0.615 + 0.012075 + 0.0198
+    assert click["totals"]["calls"] == 5
+    assert abs(Decimal(str(click["totals"]["cost_usd"])) - Decimal("1.528875")) < EPS
+
+
+def test_clickhouse_options_are_checked(cli, tmp_path: Path):
+    r = cli("analyze", "--db", f"chdb://{tmp_path / 'ch'}")
+    assert r.exit_code == 2 and "--table" in r.stderr
+    r = cli("analyze", "--table", "calls")
+    assert r.exit_code == 2 and "goes with --db chdb://" in r.stderr
+    r = cli("analyze", "--db", f"chdb://{tmp_path / 'ch'}", "--table", "calls; DROP TABLE x")
+    assert r.exit_code == 2 and "expected a table name" in r.stderr

@@ -67,6 +67,10 @@ def analyze(
         "--as-of", metavar="DATE", help="Price every call at the prices in force on DATE (UTC date or "
         "date and time), beside its call-time cost: what the period would cost at DATE's prices.",
         show_default=False)] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", metavar="NAME", help="With --db chdb://PATH or clickhouse://USER@HOST:8123/DB: the "
+        "ClickHouse table of calls to price and summarise there (canonical columns, docs/scale.md).",
+        show_default=False)] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Where the money goes: load FILES (if any) and price and summarise their calls, or the
@@ -88,7 +92,17 @@ def analyze(
 
     at = parse_as_of(as_of) if as_of is not None else None
     options = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                                  mapping, start, input_excludes_cache, pricing)
+                                  mapping, start, input_excludes_cache, pricing, table=table)
+    if table is not None:
+        from llmcost.store_clickhouse import is_clickhouse_url
+
+        if not is_clickhouse_url(db):
+            raise UsageError(f"--table {table} names a table in ClickHouse: it goes with --db chdb://PATH or "
+                             "--db clickhouse://USER@HOST:8123/DATABASE.",
+                             "Add --db, or drop --table to analyze the DuckDB store.")
+        if at is not None or ask is not None:
+            raise UsageError("--as-of and time series (--by day|week|month) do not run inside ClickHouse yet.",
+                             "Drop them with --db chdb://… or clickhouse://….")
     with common.priced_scope(options, needs_config=False, needs_calls=False, lists_files=True) as ctx:
         relation, repriced = (ctx.relation, None) if at is None else reprice_scope(
             ctx.store, ctx.book, ctx.scope, ctx.relation, at)

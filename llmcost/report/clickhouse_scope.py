@@ -1,0 +1,64 @@
+"""The calls in scope, priced inside ClickHouse (`--db chdb://PATH` or `clickhouse://…`,
+`--table NAME`): what `cli.common.priced_scope` gives a command over a DuckDB store, built where
+the calls are. The price tables are loaded into the ClickHouse session (`pricing.clickhouse`),
+the priced calls are a subquery (`priced_sql` rendered for ClickHouse: no copy of the calls), and
+the report code (`report.analysis`) runs its DuckDB SQL over it through the connection, which
+renders each query; only aggregated rows come back.
+
+What it does not do (yet): FILES (a ClickHouse table is not loaded from files here), the filter
+values' check against the calls (`scope_check`: an unknown --model simply selects nothing),
+the priced calls kept between runs (every run prices in one pass over the table).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from llmcost.errors import UsageError
+from llmcost.pricing import clickhouse as ch_pricing
+from llmcost.pricing.book import PriceBook
+from llmcost.scope import Scope, make_scope
+from llmcost.store_clickhouse import ClickHouse
+
+_TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+@dataclass(frozen=True)
+class ScopeFilters:
+    """The scope options as given (relative dates count back from the table's last call)."""
+
+    since: str | None = None
+    until: str | None = None
+    models: list[str] | None = None
+    providers: list[str] | None = None
+    features: list[str] | None = None
+    tasks: list[str] | None = None
+    tenants: list[str] | None = None
+
+
+def check_table_name(table: str | None, url: str) -> str:
+    if not table:
+        raise UsageError(f"--db {url} is a ClickHouse database: `llmcost analyze --db {url} --table NAME` "
+                         "prices and summarises a table of calls there (the one command that runs inside "
+                         "ClickHouse so far).",
+                         "For example --table calls (a table with the canonical columns of DESIGN §3).")
+    if not _TABLE_NAME.match(table):
+        raise UsageError(f"--table {table}: expected a table name (NAME or DATABASE.NAME).",
+                         "For example --table calls or --table logs.calls.")
+    return table
+
+
+def prepare_clickhouse_scope(ch: ClickHouse, book: PriceBook, table: str,
+                             filters: ScopeFilters) -> tuple[str, Scope]:
+    """Load the price tables into the session and return the priced calls in scope (a subquery in
+    DuckDB SQL) and the scope."""
+    source = ch_pricing.canonical_source(ch, table)
+    last = ch.query(f"SELECT max(ts) FROM {source}")[0][0]
+    scope = make_scope(None, filters.since, filters.until, filters.models, filters.providers,
+                       filters.features, filters.tasks, filters.tenants,
+                       last_call=last if isinstance(last, datetime) else None)
+    ch_pricing.prepare_pricing(ch, book, source)
+    relation = f"(SELECT * FROM {ch_pricing.priced_relation(source)} WHERE {scope.where_literal(held=False)})"
+    return relation, scope

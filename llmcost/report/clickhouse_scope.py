@@ -25,6 +25,16 @@ from llmcost.store_clickhouse import ClickHouse
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 
 
+PRICED = "llmcost_ch_priced_scope"  # not analysis.PRICED: that name reads the DuckDB rollup
+# the columns of the priced calls that `report.analysis.analyze_calls` reads
+ANALYZED = ("call_id", "ts", "provider", "model", "model_id", "task_type", "feature", "tenant",
+            "conversation_id", "input_tokens", "cache_read_tokens", "cache_write_5m_tokens",
+            "cache_write_1h_tokens", "output_tokens", "reasoning_tokens", "service_tier", "status",
+            "web_search_requests", "logged_cost_usd", "period_key", "unpriced_reason", "tier_priced",
+            "web_search_unpriced", "cost_input", "cost_cache_read", "cost_cache_write", "cost_output",
+            "cost_other", "cost_usd")
+
+
 @dataclass(frozen=True)
 class ScopeFilters:
     """The scope options as given (relative dates count back from the table's last call)."""
@@ -60,5 +70,9 @@ def prepare_clickhouse_scope(ch: ClickHouse, book: PriceBook, table: str,
                        filters.features, filters.tasks, filters.tenants,
                        last_call=last if isinstance(last, datetime) else None)
     ch_pricing.prepare_pricing(ch, book, source)
-    relation = f"(SELECT * FROM {ch_pricing.priced_relation(source)} WHERE {scope.where_literal(held=False)})"
-    return relation, scope
+    # priced once into a session table of the columns the analysis reads: its passes (the grouped
+    # one, tenants, conversations, the top calls) then scan that instead of pricing again each
+    ch.native(f"DROP TEMPORARY TABLE IF EXISTS {PRICED}")
+    ch.query(f"CREATE TEMP TABLE {PRICED} AS SELECT {', '.join(ANALYZED)} "
+             f"FROM {ch_pricing.priced_relation(source)} WHERE {scope.where_literal(held=False)}")
+    return PRICED, scope

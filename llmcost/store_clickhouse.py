@@ -160,6 +160,7 @@ class ClickHouse:
         self.path = url  # never ':memory:': nothing here is a DuckDB store
         self._session: Any = None
         self._client: Any = None
+        self._layouts: dict[str, str] = {}  # name -> ClickHouse SELECT it stands for (register_layout)
         if url.startswith("chdb://"):
             path = url[len("chdb://"):]
             if not path:
@@ -221,16 +222,27 @@ class ClickHouse:
         self._session.query(sql)
         return []
 
+    def register_layout(self, name: str, select: str) -> None:
+        """Let DuckDB-dialect queries read `FROM name` where `name` is a SELECT written in
+        ClickHouse SQL (a log layout: Map columns, FINAL…, which DuckDB's dialect cannot say):
+        it is put in place after the query is rendered."""
+        self._layouts[name] = select
+
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run DuckDB-dialect SQL (rendered for ClickHouse); the rows."""
-        return self.native(to_clickhouse(inline_params(sql, params)))
+        rendered = to_clickhouse(inline_params(sql, params))
+        for name, select in self._layouts.items():
+            subquery = f"FROM ({select}) AS {name}"
+            rendered = re.sub(rf"\bFROM {name}\b", lambda _m: subquery, rendered)  # noqa: B023 (used at once)
+        return self.native(rendered)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> _Result:
         return _Result(self.query(sql, params))
 
     def columns(self, table: str) -> dict[str, str]:
         """The columns of a table (or view): name -> ClickHouse type."""
-        return {r[0]: r[1] for r in self.native(f"DESCRIBE TABLE {table}")}
+        target = f"({self._layouts[table]})" if table in self._layouts else f"TABLE {table}"
+        return {r[0]: r[1] for r in self.native(f"DESCRIBE {target}")}
 
 
 def connect_clickhouse(url: str) -> ClickHouse:

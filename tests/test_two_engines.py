@@ -207,3 +207,208 @@ def test_clickhouse_options_are_checked(cli, tmp_path: Path):
     assert r.exit_code == 2 and "goes with --db chdb://" in r.stderr
     r = cli("analyze", "--db", f"chdb://{tmp_path / 'ch'}", "--table", "calls; DROP TABLE x")
     assert r.exit_code == 2 and "expected a table name" in r.stderr
+
+
+# ---- log layouts read where they are: Langfuse `observations`, Helicone `request_response_rmt` ----
+# Tables built with the columns, types and engines of the projects' own ClickHouse migrations
+# (langfuse/langfuse packages/shared/clickhouse/migrations/unclustered/0002_observations.up.sql;
+# Helicone/helicone clickhouse/migrations/…request_response_replacing_merge_tree.sql and the
+# ALTERs adding cache tokens, audio tokens, cache_reference_id and cost); merges stopped so that
+# two versions of one row stay un-merged, as they are until ClickHouse merges the parts.
+
+LANGFUSE_DDL = """CREATE TABLE observations (
+    id String, trace_id String, project_id String, type LowCardinality(String),
+    start_time DateTime64(3), end_time Nullable(DateTime64(3)), name String, level LowCardinality(String),
+    provided_model_name Nullable(String), usage_details Map(LowCardinality(String), UInt64),
+    cost_details Map(LowCardinality(String), Decimal64(12)), total_cost Nullable(Decimal64(12)),
+    event_ts DateTime64(3), is_deleted UInt8
+) ENGINE = ReplacingMergeTree(event_ts, is_deleted) ORDER BY (project_id, type, toDate(start_time), id)"""
+
+# (id, trace, type, start, name, level, model, usage_details, total cost, event_ts, deleted)
+LANGFUSE_ROWS = [
+    # an Anthropic generation, first version (usage not known yet) and its final one
+    ("gen-1", "t1", "GENERATION", "2026-10-01 12:00:00.000", "answer", "DEFAULT", "claude-sonnet-4-5",
+     {"input": 1000, "output": 100}, "0", "2026-10-01 12:00:01.000", 0),
+    ("gen-1", "t1", "GENERATION", "2026-10-01 12:00:00.000", "answer", "DEFAULT", "claude-sonnet-4-5",
+     {"input": 1000, "cache_read_input_tokens": 8000, "cache_creation_input_tokens": 1000, "output": 500},
+     "0.01665", "2026-10-01 12:00:05.000", 0),
+    # OpenAI through a client that sent provider usage unchanged: total = input + output, the
+    # cached count a subset of input
+    ("gen-2", "t1", "GENERATION", "2026-10-02 09:30:00.000", "summarize", "DEFAULT", "gpt-4o-2024-08-06",
+     {"input": 10000, "input_cached_tokens": 4096, "output": 1000, "total": 11000}, "0.02988",
+     "2026-10-02 09:30:02.000", 0),
+    ("span-1", "t1", "SPAN", "2026-10-02 09:29:59.000", "pipeline", "DEFAULT", None, {}, None,
+     "2026-10-02 09:30:03.000", 0),
+    ("gen-3", "t2", "GENERATION", "2026-10-02 10:00:00.000", "answer", "DEFAULT", "gpt-4o-2024-08-06",
+     {"input": 500, "output": 50}, None, "2026-10-02 10:00:01.000", 0),
+    ("gen-3", "t2", "GENERATION", "2026-10-02 10:00:00.000", "answer", "DEFAULT", "gpt-4o-2024-08-06",
+     {"input": 500, "output": 50}, None, "2026-10-02 11:00:00.000", 1),  # deleted since
+    ("gen-4", "t3", "GENERATION", "2026-10-03 08:00:00.000", "answer", "ERROR", "gpt-4o-2024-08-06",
+     {"input": 700, "output": 0}, None, "2026-10-03 08:00:01.000", 0),
+]
+
+
+def _ch_literal(v: Any) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, dict):
+        return "map(" + ", ".join(f"'{k}', {n}" for k, n in v.items()) + ")" if v else "map()"
+    return str(v) if isinstance(v, int) else f"'{v}'"
+
+
+def _langfuse_table(ch: ClickHouse) -> None:
+    ch.native(LANGFUSE_DDL)
+    ch.native("SYSTEM STOP MERGES observations")
+    for i, t, typ, start, name, level, model, usage, cost, ev, dele in LANGFUSE_ROWS:
+        ch.native(f"""INSERT INTO observations (id, trace_id, project_id, type, start_time, end_time, name, level,
+                      provided_model_name, usage_details, cost_details, total_cost, event_ts, is_deleted)
+                      VALUES ('{i}', '{t}', 'p', '{typ}', '{start}', '{start}', '{name}', '{level}',
+                      {_ch_literal(model)}, {_ch_literal(usage)}, map(), {_ch_literal(cost)}, '{ev}', {dele})""")
+
+
+def _langfuse_file(path: Path) -> Path:
+    """The same observations as the public API's ObservationsView objects (what the file adapter
+    reads): each observation once, in its latest version, deleted ones absent."""
+    import json
+
+    latest: dict[str, tuple[Any, ...]] = {}
+    for row in LANGFUSE_ROWS:
+        latest[row[0]] = row
+    lines = []
+    for i, t, typ, start, name, level, model, usage, cost, _ev, dele in latest.values():
+        if dele:
+            continue
+        when = start.replace(" ", "T") + "Z"
+        rec = {"id": i, "traceId": t, "type": typ, "name": name, "level": level, "startTime": when,
+               "endTime": when, "model": model, "usageDetails": usage}
+        if cost is not None:
+            rec["costDetails"] = {"total": float(cost)}
+        lines.append(json.dumps(rec))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _totals_and_models(doc: dict[str, Any]) -> tuple[Any, ...]:
+    return doc["totals"], doc["by_model"], doc["by_day"], doc["by_task_type"]
+
+
+def test_langfuse_observations_in_clickhouse_match_the_export_through_duckdb(cli, tmp_path: Path):
+    import json
+
+    url = f"chdb://{tmp_path / 'chdb'}"
+    with ClickHouse(url) as ch:
+        _langfuse_table(ch)
+        assert ch.native("SELECT count() FROM observations") == [(7,)]  # versions not merged
+    click = json.loads(cli("analyze", "--db", url, "--table", "observations", "-f", "json").stdout)
+    duck = json.loads(cli("analyze", str(_langfuse_file(tmp_path / "obs.jsonl")), "--db", ":memory:",
+                          "-f", "json").stdout)
+    assert _totals_and_models(click) == _totals_and_models(duck)
+    t = click["totals"]
+    # gen-1 (once, its final version), gen-2, gen-4 (errored); not the span, not deleted gen-3
+    assert (t["calls"], t["error_calls"], t["unpriced_calls"]) == (3, 1, 0)
+    # gen-1, Sonnet 4.5 3 / 15, read 0.30, 5m write 3.75: input = 1000 + 8000 + 1000 (keys with
+    # `input`) -> 1000*3 + 8000*0.3 + 1000*3.75 + 500*15 = 3000 + 2400 + 3750 + 7500 = 16650 µ$
+    # gen-2, gpt-4o 2.50 / 10, cached 1.25: total = input + output, so input 10000 includes the
+    # 4096 cached -> 5904*2.5 + 4096*1.25 + 1000*10 = 14760 + 5120 + 10000 = 29880 µ$
+    assert abs(Decimal(str(t["cost_usd"])) - Decimal("0.04653")) < EPS
+    assert (t["input_tokens"], t["cache_read_tokens"], t["cache_write_tokens"], t["output_tokens"]) == \
+        (10000 + 10000 + 700, 8000 + 4096, 1000, 1500)
+
+
+HELICONE_DDL = """CREATE TABLE request_response_rmt (
+    response_id Nullable(UUID), response_created_at Nullable(DateTime64(3)), latency Nullable(Int64),
+    status Int64, completion_tokens Nullable(Int64), prompt_tokens Nullable(Int64),
+    prompt_cache_write_tokens Int64 DEFAULT 0, prompt_cache_read_tokens Int64 DEFAULT 0,
+    prompt_audio_tokens Nullable(Int64), completion_audio_tokens Nullable(Int64),
+    cache_reference_id UUID, model LowCardinality(String), request_id UUID,
+    request_created_at DateTime64(3), user_id LowCardinality(String), organization_id UUID,
+    provider LowCardinality(String), cost Nullable(UInt64), updated_at DateTime64(3, 'UTC'){extra}
+) ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY (organization_id, provider, model, user_id, request_created_at, request_id)"""
+ORG = "11111111-1111-1111-1111-111111111111"
+ZERO = "00000000-0000-0000-0000-000000000000"
+
+# (request id, created, model, provider, user, status, prompt, cache read, cache write,
+#  completion, cost USD x 1e9, cache_reference_id, updated_at)
+HELICONE_ROWS = [
+    # pending (no usage yet), then complete: counted once, complete
+    ("a0000000-0000-0000-0000-000000000001", "2026-10-01 12:00:00.000", "gpt-4o-2024-08-06", "OPENAI", "acme",
+     200, 0, 0, 0, 0, 0, ZERO, "2026-10-01 12:00:00.500"),
+    ("a0000000-0000-0000-0000-000000000001", "2026-10-01 12:00:00.000", "gpt-4o-2024-08-06", "OPENAI", "acme",
+     200, 5904, 4096, 0, 1000, 29880000, ZERO, "2026-10-01 12:00:03.000"),
+    ("a0000000-0000-0000-0000-000000000002", "2026-10-01 13:00:00.000", "claude-sonnet-4-5", "ANTHROPIC", "beta",
+     200, 1000, 8000, 1000, 500, 16650000, ZERO, "2026-10-01 13:00:02.000"),
+    ("a0000000-0000-0000-0000-000000000003", "2026-10-02 13:00:00.000", "claude-sonnet-4-5", "ANTHROPIC", "beta",
+     500, 1200, 0, 0, 0, 0, ZERO, "2026-10-02 13:00:02.000"),
+    # answered from Helicone's response cache: counted, not billed
+    ("a0000000-0000-0000-0000-000000000004", "2026-10-02 14:00:00.000", "claude-sonnet-4-5", "ANTHROPIC", "beta",
+     200, 1000, 8000, 1000, 500, 0, "a0000000-0000-0000-0000-000000000002", "2026-10-02 14:00:01.000"),
+]
+
+
+def _helicone_table(ch: ClickHouse, reasoning: bool = False) -> None:
+    ch.native(HELICONE_DDL.format(extra=", reasoning_tokens Nullable(Int64)" if reasoning else ""))
+    ch.native("SYSTEM STOP MERGES request_response_rmt")
+    for rid, at, model, prov, user, status, p, cr, cw, c, cost, ref, upd in HELICONE_ROWS:
+        ch.native(f"""INSERT INTO request_response_rmt (latency, status, completion_tokens, prompt_tokens,
+                      prompt_cache_write_tokens, prompt_cache_read_tokens, cache_reference_id, model, request_id,
+                      request_created_at, user_id, organization_id, provider, cost, updated_at)
+                      VALUES (420, {status}, {c}, {p}, {cw}, {cr}, '{ref}', '{model}', '{rid}', '{at}', '{user}',
+                      '{ORG}', '{prov}', {cost}, '{upd}')""")
+
+
+def _helicone_file(path: Path) -> Path:
+    """The same requests as a Helicone export (HeliconeRequest fields, CSV): each once, latest."""
+    latest: dict[str, tuple[Any, ...]] = {}
+    for row in HELICONE_ROWS:
+        latest[row[0]] = row
+    lines = ["request_id,request_created_at,model,provider,request_user_id,response_status,prompt_tokens,"
+             "prompt_cache_read_tokens,prompt_cache_write_tokens,completion_tokens,costUSD,cache_reference_id,"
+             "delay_ms"]
+    for rid, at, model, prov, user, status, p, cr, cw, c, cost, ref, _upd in latest.values():
+        lines.append(f"{rid},{at.replace(' ', 'T')}Z,{model},{prov},{user},{status},{p},{cr},{cw},{c},"
+                     f"{Decimal(cost) / 10**9},{ref},420")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_helicone_requests_in_clickhouse_match_the_export_through_duckdb(cli, tmp_path: Path):
+    import json
+
+    url = f"chdb://{tmp_path / 'chdb'}"
+    with ClickHouse(url) as ch:
+        _helicone_table(ch)
+        assert ch.native("SELECT count() FROM request_response_rmt") == [(5,)]
+    click = json.loads(cli("analyze", "--db", url, "--table", "request_response_rmt", "-f", "json").stdout)
+    duck = json.loads(cli("analyze", str(_helicone_file(tmp_path / "helicone.csv")), "--db", ":memory:",
+                          "-f", "json").stdout)
+    assert _totals_and_models(click) == _totals_and_models(duck)
+    assert click["by_tenant"] == duck["by_tenant"]
+    t = click["totals"]
+    assert (t["calls"], t["error_calls"]) == (4, 1)
+    # prompt_tokens excludes the cache: input = 5904 + 4096, and 1000 + 8000 + 1000 (twice:
+    # the cache hit is counted) + 1200 (errored); costs as in the Langfuse test, the cache hit
+    # not billed: 0.02988 + 0.01665
+    assert t["input_tokens"] == 10000 + 10000 + 1200 + 10000
+    assert abs(Decimal(str(t["cost_usd"])) - Decimal("0.04653")) < EPS
+
+
+def test_helicone_reasoning_tokens_are_billed_as_output(cli, tmp_path: Path):
+    import json
+
+    url = f"chdb://{tmp_path / 'chdb'}"
+    with ClickHouse(url) as ch:
+        ch.native(HELICONE_DDL.format(extra=", reasoning_tokens Nullable(Int64)"))
+        # o3 after its 2025-06-10 cut (2 / 8, cached 0.50): prompt 8000 + cache read 2000 = 10000 in;
+        # completion 3000 excludes reasoning 2000: output 5000 -> 8000*2 + 2000*0.5 + 5000*8
+        # = 16000 + 1000 + 40000 = 57000 µ$ (test_pricing's o3-after-cut)
+        ch.native(f"""INSERT INTO request_response_rmt (status, completion_tokens, prompt_tokens,
+                      prompt_cache_read_tokens, cache_reference_id, model, request_id, request_created_at, user_id,
+                      organization_id, provider, cost, updated_at, reasoning_tokens, latency)
+                      VALUES (200, 3000, 8000, 2000, '{ZERO}', 'o3', 'b0000000-0000-0000-0000-000000000001',
+                      '2026-10-01 12:00:00.000', 'u', '{ORG}', 'OPENAI', 57000000, '2026-10-01 12:00:01.000',
+                      2000, 100)""")
+    doc = json.loads(cli("analyze", "--db", url, "--table", "request_response_rmt", "-f", "json").stdout)
+    t = doc["totals"]
+    assert (t["input_tokens"], t["output_tokens"], t["reasoning_tokens"]) == (10000, 5000, 2000)
+    assert abs(Decimal(str(t["cost_usd"])) - Decimal("0.057")) < EPS

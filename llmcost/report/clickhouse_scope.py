@@ -5,6 +5,9 @@ the priced calls are a subquery (`priced_sql` rendered for ClickHouse: no copy o
 the report code (`report.analysis`) runs its DuckDB SQL over it through the connection, which
 renders each query; only aggregated rows come back.
 
+The table holds the canonical columns (DESIGN §3), or is a layout llmcost maps (Langfuse's
+`observations`, Helicone's `request_response_rmt`).
+
 What it does not do (yet): FILES (a ClickHouse table is not loaded from files here), the filter
 values' check against the calls (`scope_check`: an unknown --model simply selects nothing),
 the priced calls kept between runs (every run prices in one pass over the table).
@@ -60,11 +63,28 @@ def check_table_name(table: str | None, url: str) -> str:
     return table
 
 
+LAYOUT = "llmcost_layout_calls"
+
+
+def calls_table(ch: ClickHouse, table: str) -> str:
+    """The table to read as canonical calls: `table` itself, or, for a log layout llmcost knows
+    (Langfuse's `observations`, Helicone's `request_response_rmt`: `ingest.ch_langfuse`,
+    `ingest.ch_helicone`), its mapping registered on the connection under LAYOUT."""
+    from llmcost.ingest import ch_helicone, ch_langfuse
+
+    columns = ch.columns(table)
+    for layout in (ch_langfuse, ch_helicone):
+        if layout.detect(columns):
+            ch.register_layout(LAYOUT, layout.select(table, columns))
+            return LAYOUT
+    return table
+
+
 def prepare_clickhouse_scope(ch: ClickHouse, book: PriceBook, table: str,
                              filters: ScopeFilters) -> tuple[str, Scope]:
     """Load the price tables into the session and return the priced calls in scope (a subquery in
     DuckDB SQL) and the scope."""
-    source = ch_pricing.canonical_source(ch, table)
+    source = ch_pricing.canonical_source(ch, calls_table(ch, table))
     last = ch.query(f"SELECT max(ts) FROM {source}")[0][0]
     scope = make_scope(None, filters.since, filters.until, filters.models, filters.providers,
                        filters.features, filters.tasks, filters.tenants,

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from llmcost.errors import UsageError
+from llmcost.errors import StoreError, UsageError
 from llmcost.sql_quoting import sql_str
 
 SETTINGS: dict[str, Any] = {
@@ -171,7 +171,11 @@ class ClickHouse:
             except ImportError as e:
                 raise UsageError(f"--db {url} runs ClickHouse in-process with chDB, which is not installed.",
                                  "pip install 'llmcost[clickhouse]'.") from e
-            self._session = session.Session(path)
+            try:
+                self._session = session.Session(path)
+            except Exception as e:
+                raise StoreError(f"chDB cannot open {path}: {_first_line(e)}",
+                                 "Pass --db chdb://FOLDER, a folder you can write (created if missing).") from e
             for k, v in SETTINGS.items():  # a chDB session keeps its settings from query to query
                 self._session.query(f"SET {k} = {v!r}" if isinstance(v, str) else f"SET {k} = {v}")
         else:
@@ -181,10 +185,19 @@ class ClickHouse:
             except ImportError as e:
                 raise UsageError(f"--db {url} needs clickhouse-connect, which is not installed.",
                                  "pip install 'llmcost[clickhouse]'.") from e
-            self._client = clickhouse_connect.get_client(
-                host=u.hostname or "localhost", port=u.port or 8123, username=unquote(u.username or "default"),
-                password=unquote(u.password or ""), database=(u.path or "/").strip("/") or "default",
-                settings={k: v for k, v in SETTINGS.items() if not k.startswith("output_format")})
+            host, port = u.hostname or "localhost", u.port or 8123
+            import logging
+
+            logging.getLogger("clickhouse_connect").setLevel(logging.CRITICAL)  # it logs what we raise
+            try:
+                self._client = clickhouse_connect.get_client(
+                    host=host, port=port, username=unquote(u.username or "default"),
+                    password=unquote(u.password or ""), database=(u.path or "/").strip("/") or "default",
+                    settings={k: v for k, v in SETTINGS.items() if not k.startswith("output_format")})
+            except Exception as e:  # never the password: the message names host and port only
+                raise StoreError(f"Cannot connect to ClickHouse at {host}:{port}: {_first_line(e)}",
+                                 "Check that the server is up and the URL: "
+                                 "clickhouse://USER[:PASSWORD]@HOST:8123/DATABASE (HTTP port).") from e
 
     @property
     def con(self) -> ClickHouse:
@@ -205,7 +218,16 @@ class ClickHouse:
         self.close()
 
     def native(self, sql: str) -> list[tuple[Any, ...]]:
-        """Run ClickHouse SQL as written; the rows it returns (none for DDL and INSERT)."""
+        """Run ClickHouse SQL as written; the rows it returns (none for DDL and INSERT). A query
+        ClickHouse refuses is a `StoreError` with its first line."""
+        try:
+            return self._native(sql)
+        except Exception as e:
+            raise StoreError(f"ClickHouse refused a query: {_first_line(e)}",
+                             "Check --table and the user's privileges (SELECT on the table, CREATE "
+                             "TEMPORARY TABLE); --debug shows the query.") from e
+
+    def _native(self, sql: str) -> list[tuple[Any, ...]]:
         if self._client is not None:
             if re.match(r"\s*(SELECT|WITH|DESCRIBE|SHOW)\b", sql, re.I):
                 return [tuple(r) for r in self._client.query(sql).result_rows]
@@ -242,7 +264,24 @@ class ClickHouse:
     def columns(self, table: str) -> dict[str, str]:
         """The columns of a table (or view): name -> ClickHouse type."""
         target = f"({self._layouts[table]})" if table in self._layouts else f"TABLE {table}"
-        return {r[0]: r[1] for r in self.native(f"DESCRIBE {target}")}
+        try:
+            return {r[0]: r[1] for r in self.native(f"DESCRIBE {target}")}
+        except StoreError as e:
+            if re.search(r"UNKNOWN_TABLE|UNKNOWN_DATABASE|does not exist", e.message):
+                raise UsageError(f"--table {table}: no such table in {shown_url(self.url)}.",
+                                 "Name a table of the database in --db, or DATABASE.TABLE.") from e
+            raise
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"^(clickhouse://[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+def _first_line(e: BaseException) -> str:
+    """The gist of a driver's error: its first line, without the stack trace ClickHouse appends."""
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text.split(". Stack trace")[0][:300]
 
 
 def connect_clickhouse(url: str) -> ClickHouse:

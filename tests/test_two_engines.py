@@ -412,3 +412,16 @@ def test_helicone_reasoning_tokens_are_billed_as_output(cli, tmp_path: Path):
     t = doc["totals"]
     assert (t["input_tokens"], t["output_tokens"], t["reasoning_tokens"]) == (10000, 5000, 2000)
     assert abs(Decimal(str(t["cost_usd"])) - Decimal("0.057")) < EPS
+
+
+def test_clickhouse_failures_are_one_clear_paragraph(cli, tmp_path: Path):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = cli("analyze", "--db", f"clickhouse://reader:s3cret@127.0.0.1:{port}/llm", "--table", "calls")
+    assert r.exit_code == 1 and f"Cannot connect to ClickHouse at 127.0.0.1:{port}" in r.stderr
+    assert "s3cret" not in r.stderr + r.stdout and "Traceback" not in r.stderr
+    r = cli("analyze", "--db", f"chdb://{tmp_path / 'ch'}", "--table", "nosuch")
+    assert r.exit_code == 2 and "--table nosuch: no such table" in r.stderr

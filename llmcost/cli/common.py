@@ -236,9 +236,9 @@ def _clickhouse_scope(o: ScopeOptions, book: PriceBook, cfg: Config,
 
     from llmcost.report.clickhouse_scope import ScopeFilters, check_table_name, prepare_clickhouse_scope
     from llmcost.store import Store
-    from llmcost.store_clickhouse import ClickHouse
+    from llmcost.store_clickhouse import ClickHouse, shown_url
 
-    url = o.db or ""
+    url = shown_url(o.db or "")  # for messages: never the password
     if o.files:
         raise UsageError(f"--db {url} is a ClickHouse database: llmcost reads its --table, it does not "
                          "load FILES into it.",
@@ -247,7 +247,7 @@ def _clickhouse_scope(o: ScopeOptions, book: PriceBook, cfg: Config,
         raise UsageError(f"--db {url}: only `llmcost analyze --db {url} --table NAME` runs inside "
                          "ClickHouse so far.", "Run this command on a DuckDB store (--db PATH).")
     table = check_table_name(o.table, url)
-    with ClickHouse(url) as ch:
+    with ClickHouse(o.db or "") as ch:
         relation, scope = prepare_clickhouse_scope(ch, book, table, ScopeFilters(
             o.since, o.until, o.model, o.provider, o.feature, o.task, o.tenant))
         # analysis code reads a store through `query`, `con.execute(…).fetchone()` and `path`,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Context, Decimal
 from functools import lru_cache
 from typing import Any
@@ -230,7 +230,7 @@ class ClickHouse:
     def _native(self, sql: str) -> list[tuple[Any, ...]]:
         if self._client is not None:
             if re.match(r"\s*(SELECT|WITH|DESCRIBE|SHOW)\b", sql, re.I):
-                return [tuple(r) for r in self._client.query(sql).result_rows]
+                return [tuple(_naive_utc(v) for v in r) for r in self._client.query(sql).result_rows]
             self._client.command(sql)
             return []
         if re.match(r"\s*(SELECT|WITH|DESCRIBE|SHOW)\b", sql, re.I):
@@ -271,6 +271,14 @@ class ClickHouse:
                 raise UsageError(f"--table {table}: no such table in {shown_url(self.url)}.",
                                  "Name a table of the database in --db, or DATABASE.TABLE.") from e
             raise
+
+
+def _naive_utc(v: Any) -> Any:
+    """clickhouse-connect returns a `DateTime64(6, 'UTC')` as an aware datetime; DuckDB's
+    `TIMESTAMP` (which the analysis code compares with) is naive UTC."""
+    if isinstance(v, datetime) and v.tzinfo is not None:
+        return v.astimezone(UTC).replace(tzinfo=None)
+    return v
 
 
 def shown_url(url: str) -> str:

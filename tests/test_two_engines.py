@@ -198,6 +198,13 @@ def test_analyze_filters_run_inside_clickhouse_too(cli, tmp_path: Path):
     # o3 after its cut (0.057) and the four Sonnet 4.5 calls: 0.825 + 0.615 + 0.012075 + 0.0198
     assert click["totals"]["calls"] == 5
     assert abs(Decimal(str(click["totals"]["cost_usd"])) - Decimal("1.528875")) < EPS
+    # a relative date counts back from the table's last call (2026-11-23 12:00), not the clock:
+    # the three DeepSeek calls, 0.001353 + 0.0006765 + 0.0006765 = 0.002706
+    rel = ("--since", "30d", "--format", "json")
+    duck = json.loads(cli("analyze", "--db", db, *rel).stdout)
+    click = json.loads(cli("analyze", "--db", url, "--table", "calls", *rel).stdout)
+    assert click == duck and click["totals"]["calls"] == 3
+    assert abs(Decimal(str(click["totals"]["cost_usd"])) - Decimal("0.002706")) < EPS
 
 
 def test_clickhouse_options_are_checked(cli, tmp_path: Path):

@@ -38,6 +38,9 @@ SETTINGS: dict[str, Any] = {
     # a filter on a priced column (`WHERE cost_input IS NOT NULL`) would turn the pricing LEFT
     # JOINs into INNER ones, which with the range condition ran for minutes on 2M calls (chDB 4.4)
     "query_plan_convert_outer_join_to_inner_join": 0,
+    # the pricing joins' right sides are a few thousand rows: the parallel hash join evaluates
+    # the range condition on both cores (2M calls: 0.84 s -> 0.39 s for the period join)
+    "join_algorithm": "parallel_hash",
 }
 URL_PREFIXES = ("chdb://", "clickhouse://")
 

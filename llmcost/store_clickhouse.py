@@ -57,8 +57,9 @@ _RESERVED = frozenset({"top"})
 def to_clickhouse(sql: str) -> str:
     """DuckDB SQL rendered for ClickHouse (sqlglot; cached: the same few queries run per command).
     Beyond the transpiler: `TIMESTAMP` becomes `DateTime64(6)` (it renders `DateTime`, whole
-    seconds), a column named like a ClickHouse keyword (`top`) is quoted, and `epoch(ts)` is the
-    seconds of a `DateTime64` (it renders a function ClickHouse lacks)."""
+    seconds), a column named like a ClickHouse keyword (`top`) is quoted, `epoch(ts)` is the
+    seconds of a `DateTime64` (it renders a function ClickHouse lacks), and DuckDB's
+    `timezone(ZONE, timezone('UTC', ts))` (UTC to local time) is `toTimeZone(ts, ZONE)`."""
     import sqlglot
     from sqlglot import exp
 
@@ -67,6 +68,11 @@ def to_clickhouse(sql: str) -> str:
             return exp.DataType.build("DateTime64(6)", dialect="clickhouse")
         if isinstance(node, exp.Identifier) and not node.quoted and node.name.lower() in _RESERVED:
             return exp.Identifier(this=node.name, quoted=True)
+        if _is_call(node, "timezone") and _is_call(node.expressions[1], "timezone") and \
+                node.expressions[1].expressions[0].name == "UTC":
+            # timezone(ZONE, timezone('UTC', ts)): a naive UTC time as local time in ZONE
+            return exp.Anonymous(this="toTimeZone", expressions=[node.expressions[1].expressions[1],
+                                                                 node.expressions[0]])
         if isinstance(node, exp.TimeToUnix):  # epoch(ts): seconds with their fraction (llmcost's are DateTime64(6))
             return exp.Div(this=exp.Anonymous(this="toUnixTimestamp64Micro", expressions=[node.this]),
                            expression=exp.Literal.number(1000000))
@@ -78,6 +84,13 @@ def to_clickhouse(sql: str) -> str:
             continue
         out.append(tree.transform(fix).sql(dialect="clickhouse"))
     return ";\n".join(out)
+
+
+def _is_call(node: Any, name: str) -> bool:
+    """`node` is a call of a function sqlglot does not know (kept as written), with two arguments."""
+    from sqlglot import exp
+
+    return isinstance(node, exp.Anonymous) and str(node.this).lower() == name and len(node.expressions) == 2
 
 
 def inline_params(sql: str, params: Sequence[Any] | None) -> str:

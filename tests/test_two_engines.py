@@ -207,6 +207,22 @@ def test_analyze_filters_run_inside_clickhouse_too(cli, tmp_path: Path):
     assert abs(Decimal(str(click["totals"]["cost_usd"])) - Decimal("0.002706")) < EPS
 
 
+def test_time_series_in_clickhouse_agree(cli, tmp_path: Path):
+    import json
+
+    db, url = _same_calls_in_both(tmp_path)
+    for by in (("--by", "month,model"), ("--by", "week", "--tz", "Europe/Paris"), ("--by", "day,task_type")):
+        duck = json.loads(cli("analyze", "--db", db, *by, "-f", "json").stdout)
+        click = json.loads(cli("analyze", "--db", url, "--table", "calls", *by, "-f", "json").stdout)
+        assert click == duck, by
+    # October 2026: the eleven calls of 2026-10-01 12:00-12:10 UTC (Sonnet 4.5 x4 incl. the Bedrock
+    # one, gpt-4o x3 incl. the errored one, Opus, Haiku, Gemini, the unknown model); the call
+    # without a time is in no month
+    doc = json.loads(cli("analyze", "--db", url, "--table", "calls", "--by", "month", "-f", "json").stdout)
+    months = {r["month"]: r["calls"] for r in doc["by_month"]}
+    assert months == {"2025-06": 2, "2026-03": 1, "2026-10": 11, "2026-11": 3}
+
+
 def test_clickhouse_options_are_checked(cli, tmp_path: Path):
     r = cli("analyze", "--db", f"chdb://{tmp_path / 'ch'}")
     assert r.exit_code == 2 and "--table" in r.stderr

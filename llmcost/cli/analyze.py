@@ -100,9 +100,9 @@ def analyze(
             raise UsageError(f"--table {table} names a table in ClickHouse: it goes with --db chdb://PATH or "
                              "--db clickhouse://USER@HOST:8123/DATABASE.",
                              "Add --db, or drop --table to analyze the DuckDB store.")
-        if at is not None or ask is not None:
-            raise UsageError("--as-of and time series (--by day|week|month) do not run inside ClickHouse yet.",
-                             "Drop them with --db chdb://… or clickhouse://….")
+        if at is not None:
+            raise UsageError("--as-of does not run inside ClickHouse yet.",
+                             "Drop it with --db chdb://… or clickhouse://….")
     with common.priced_scope(options, needs_config=False, needs_calls=False, lists_files=True) as ctx:
         relation, repriced = (ctx.relation, None) if at is None else reprice_scope(
             ctx.store, ctx.book, ctx.scope, ctx.relation, at)

@@ -223,6 +223,20 @@ def test_time_series_in_clickhouse_agree(cli, tmp_path: Path):
     assert months == {"2025-06": 2, "2026-03": 1, "2026-10": 11, "2026-11": 3}
 
 
+def test_repricing_as_of_a_date_in_clickhouse_agrees(cli, tmp_path: Path):
+    import json
+
+    db, url = _same_calls_in_both(tmp_path)
+    args = ("--as-of", "2025-06-01", "--model", "o3", "-f", "json")
+    duck = json.loads(cli("analyze", "--db", db, *args).stdout)
+    click = json.loads(cli("analyze", "--db", url, "--table", "calls", *args).stdout)
+    assert click == duck
+    # both o3 calls at the prices before the 2025-06-10 cut: 0.285 x 2 (test_pricing), against
+    # 0.285 + 0.057 at their own times
+    assert abs(Decimal(str(click["totals"]["cost_usd"])) - Decimal("0.57")) < EPS
+    assert abs(Decimal(str(click["totals"]["call_time_cost_usd"])) - Decimal("0.342")) < EPS
+
+
 def test_clickhouse_options_are_checked(cli, tmp_path: Path):
     r = cli("analyze", "--db", f"chdb://{tmp_path / 'ch'}")
     assert r.exit_code == 2 and "--table" in r.stderr

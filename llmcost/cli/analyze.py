@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -100,12 +100,16 @@ def analyze(
             raise UsageError(f"--table {table} names a table in ClickHouse: it goes with --db chdb://PATH or "
                              "--db clickhouse://USER@HOST:8123/DATABASE.",
                              "Add --db, or drop --table to analyze the DuckDB store.")
-        if at is not None:
-            raise UsageError("--as-of does not run inside ClickHouse yet.",
-                             "Drop it with --db chdb://… or clickhouse://….")
     with common.priced_scope(options, needs_config=False, needs_calls=False, lists_files=True) as ctx:
-        relation, repriced = (ctx.relation, None) if at is None else reprice_scope(
-            ctx.store, ctx.book, ctx.scope, ctx.relation, at)
+        if at is None:
+            relation, repriced = ctx.relation, None
+        elif table is not None:  # inside ClickHouse
+            from llmcost.report.clickhouse_scope import reprice_clickhouse
+            from llmcost.store_clickhouse import ClickHouse
+
+            relation, repriced = reprice_clickhouse(cast(ClickHouse, ctx.store), table, ctx.scope, ctx.relation, at)
+        else:
+            relation, repriced = reprice_scope(ctx.store, ctx.book, ctx.scope, ctx.relation, at)
         result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=relation,
                                limits=limits)
         result.repriced = repriced

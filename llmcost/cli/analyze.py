@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -67,6 +67,10 @@ def analyze(
         "--as-of", metavar="DATE", help="Price every call at the prices in force on DATE (UTC date or "
         "date and time), beside its call-time cost: what the period would cost at DATE's prices.",
         show_default=False)] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", metavar="NAME", help="With --db chdb://PATH or clickhouse://USER@HOST:8123/DB: the "
+        "ClickHouse table of calls to price and summarise there (canonical columns, docs/scale.md).",
+        show_default=False)] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Where the money goes: load FILES (if any) and price and summarise their calls, or the
@@ -88,10 +92,24 @@ def analyze(
 
     at = parse_as_of(as_of) if as_of is not None else None
     options = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                                  mapping, start, input_excludes_cache, pricing)
+                                  mapping, start, input_excludes_cache, pricing, table=table)
+    if table is not None:
+        from llmcost.store_clickhouse import is_clickhouse_url
+
+        if not is_clickhouse_url(db):
+            raise UsageError(f"--table {table} names a table in ClickHouse: it goes with --db chdb://PATH or "
+                             "--db clickhouse://USER@HOST:8123/DATABASE.",
+                             "Add --db, or drop --table to analyze the DuckDB store.")
     with common.priced_scope(options, needs_config=False, needs_calls=False, lists_files=True) as ctx:
-        relation, repriced = (ctx.relation, None) if at is None else reprice_scope(
-            ctx.store, ctx.book, ctx.scope, ctx.relation, at)
+        if at is None:
+            relation, repriced = ctx.relation, None
+        elif table is not None:  # inside ClickHouse
+            from llmcost.report.clickhouse_scope import reprice_clickhouse
+            from llmcost.store_clickhouse import ClickHouse
+
+            relation, repriced = reprice_clickhouse(cast(ClickHouse, ctx.store), table, ctx.scope, ctx.relation, at)
+        else:
+            relation, repriced = reprice_scope(ctx.store, ctx.book, ctx.scope, ctx.relation, at)
         result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=relation,
                                limits=limits)
         result.repriced = repriced

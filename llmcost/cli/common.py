@@ -166,6 +166,7 @@ class ScopeOptions:
     excludes: bool | None = None
     pricing: list[str] | None = None
     config: str | None = None
+    table: str | None = None  # --table: the calls' table when --db is a ClickHouse database
 
 
 @contextmanager
@@ -203,6 +204,12 @@ def priced_scope(o: ScopeOptions, needs_config: bool = True, needs_calls: bool =
         cfg, problem = try_load_config(o.config)
         if problem is not None:
             print_warning(config_warning(problem))
+    from llmcost.store_clickhouse import is_clickhouse_url
+
+    if is_clickhouse_url(o.db):  # the calls are in ClickHouse: priced there (issue 17)
+        with _clickhouse_scope(o, book, cfg, levers) as ctx:
+            yield ctx
+        return
     with open_store(o.db) as store:
         table = o.fmt is OutputFormat.table
         ingest = load_files(store, o.files, options, quiet=not table,
@@ -218,6 +225,34 @@ def priced_scope(o: ScopeOptions, needs_config: bool = True, needs_calls: bool =
         relation = prepare_priced_scope(store, book, checked.scope)
         confirm_in_scope(store, relation, checked)
         yield ScopeContext(store, book, cfg, relation, ingest, checked.scope, checked.levers)
+
+
+@contextmanager
+def _clickhouse_scope(o: ScopeOptions, book: PriceBook, cfg: Config,
+                      levers: LeverOptions | None) -> Iterator[ScopeContext]:
+    """`priced_scope` where --db is ClickHouse (chdb://PATH or clickhouse://…): the calls of
+    --table priced inside it (`report.clickhouse_scope`); the connection stands in for the store."""
+    from typing import cast
+
+    from llmcost.report.clickhouse_scope import ScopeFilters, check_table_name, prepare_clickhouse_scope
+    from llmcost.store import Store
+    from llmcost.store_clickhouse import ClickHouse, shown_url
+
+    url = shown_url(o.db or "")  # for messages: never the password
+    if o.files:
+        raise UsageError(f"--db {url} is a ClickHouse database: llmcost reads its --table, it does not "
+                         "load FILES into it.",
+                         "Drop the FILES, or analyze them with a DuckDB store (--db PATH or :memory:).")
+    if levers is not None:
+        raise UsageError(f"--db {url}: only `llmcost analyze --db {url} --table NAME` runs inside "
+                         "ClickHouse so far.", "Run this command on a DuckDB store (--db PATH).")
+    table = check_table_name(o.table, url)
+    with ClickHouse(o.db or "") as ch:
+        relation, scope = prepare_clickhouse_scope(ch, book, table, ScopeFilters(
+            o.since, o.until, o.model, o.provider, o.feature, o.task, o.tenant))
+        # analysis code reads a store through `query`, `con.execute(…).fetchone()` and `path`,
+        # which the ClickHouse connection provides (rendering each query for ClickHouse)
+        yield ScopeContext(cast(Store, ch), book, cfg, relation, None, scope)
 
 
 def _pricing_step(store: Store, scope: Scope) -> str:

@@ -134,8 +134,22 @@ def _multiplier_rows(book: PriceBook) -> list[tuple[str, str, str, Decimal]]:
     return rows
 
 
-def load_price_tables(con: duckdb.DuckDBPyConnection, book: PriceBook) -> None:
-    """(Re)create the price tables on this connection from the book (a few thousand rows)."""
+# the price tables' columns, in DuckDB's types (the ClickHouse engine maps them:
+# llmcost.pricing.clickhouse)
+PERIODS_COLUMNS = """period_key INTEGER, model_id VARCHAR, provider VARCHAR, effective_from TIMESTAMP,
+        effective_to TIMESTAMP, is_latest BOOLEAN, lc_threshold BIGINT, op_mode VARCHAR,
+        op_windows STRUCT(s INTEGER, e INTEGER)[], op_weekdays INTEGER[],
+        web_search_per_1k DECIMAL(18,9), source VARCHAR, checked VARCHAR, note VARCHAR,
+        overlay VARCHAR, discount DECIMAL(12,6), period_from TIMESTAMP"""
+ROWS_COLUMNS = """period_key INTEGER, service_tier VARCHAR, long_context BOOLEAN, off_peak BOOLEAN,
+        p_input DECIMAL(18,9), p_output DECIMAL(18,9), p_cache_read DECIMAL(18,9),
+        p_cache_write_5m DECIMAL(18,9), p_cache_write_1h DECIMAL(18,9), tier_priced BOOLEAN"""
+MULTS_COLUMNS = "model_id VARCHAR, kind VARCHAR, value VARCHAR, factor DECIMAL(12,6)"
+MODEL_MAP_COLUMNS = "model VARCHAR, model_id VARCHAR, alias_mult DECIMAL(12,6), platform VARCHAR"
+
+
+def price_table_rows(book: PriceBook) -> dict[str, tuple[str, list[tuple[Any, ...]]]]:
+    """The price tables of the book: name -> (columns, rows); a few thousand rows."""
     periods: list[tuple[Any, ...]] = []
     rows: list[tuple[Any, ...]] = []
     key = 0
@@ -157,29 +171,20 @@ def load_price_tables(con: duckdb.DuckDBPyConnection, book: PriceBook) -> None:
                     for off in ([False, True] if op else [False]):
                         comps, ok = price_set(book, seg, tier, lc, off)
                         rows.append((key, tier, lc, off, *[comps[k] for k in TOKEN_PRICES], ok))
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {PERIODS} (
-        period_key INTEGER, model_id VARCHAR, provider VARCHAR, effective_from TIMESTAMP,
-        effective_to TIMESTAMP, is_latest BOOLEAN, lc_threshold BIGINT, op_mode VARCHAR,
-        op_windows STRUCT(s INTEGER, e INTEGER)[], op_weekdays INTEGER[],
-        web_search_per_1k DECIMAL(18,9), source VARCHAR, checked VARCHAR, note VARCHAR,
-        overlay VARCHAR, discount DECIMAL(12,6), period_from TIMESTAMP)""")
-    insert_values(con, PERIODS, periods)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {ROWS} (
-        period_key INTEGER, service_tier VARCHAR, long_context BOOLEAN, off_peak BOOLEAN,
-        p_input DECIMAL(18,9), p_output DECIMAL(18,9), p_cache_read DECIMAL(18,9),
-        p_cache_write_5m DECIMAL(18,9), p_cache_write_1h DECIMAL(18,9), tier_priced BOOLEAN)""")
-    insert_values(con, ROWS, rows)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {MULTS} (
-        model_id VARCHAR, kind VARCHAR, value VARCHAR, factor DECIMAL(12,6))""")
-    mult_rows = _multiplier_rows(book)
-    insert_values(con, MULTS, mult_rows)
+    return {PERIODS: (PERIODS_COLUMNS, periods), ROWS: (ROWS_COLUMNS, rows),
+            MULTS: (MULTS_COLUMNS, _multiplier_rows(book))}
 
 
-def load_model_map(con: duckdb.DuckDBPyConnection, book: PriceBook, source: str) -> None:
-    """Resolve each DISTINCT logged model name of `source` once (a handful, not rows); every book
-    id maps to itself too, so scenarios can move calls to any model of the book."""
-    names = [r[0] for r in con.execute(
-        f"SELECT DISTINCT model FROM {source} WHERE model IS NOT NULL").fetchall()]
+def load_price_tables(con: duckdb.DuckDBPyConnection, book: PriceBook) -> None:
+    """(Re)create the price tables on this connection from the book (a few thousand rows)."""
+    for table, (columns, rows) in price_table_rows(book).items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({columns})")
+        insert_values(con, table, rows)
+
+
+def model_map_rows(book: PriceBook, names: list[str]) -> list[tuple[str, str, Decimal, str | None]]:
+    """The logged model names `names` resolved to book ids (unknown names left out), and every
+    book id to itself."""
     index = book.alias_index()
     from llmcost.pricing.book import name_candidates
 
@@ -191,9 +196,16 @@ def load_model_map(con: duckdb.DuckDBPyConnection, book: PriceBook, source: str)
                 mid, mult, platform = index[candidate]
                 mapped.append((name, mid, mult, platform))
                 break
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {MODEL_MAP} (
-        model VARCHAR, model_id VARCHAR, alias_mult DECIMAL(12,6), platform VARCHAR)""")
-    insert_values(con, MODEL_MAP, mapped)
+    return mapped
+
+
+def load_model_map(con: duckdb.DuckDBPyConnection, book: PriceBook, source: str) -> None:
+    """Resolve each DISTINCT logged model name of `source` once (a handful, not rows); every book
+    id maps to itself too, so scenarios can move calls to any model of the book."""
+    names = [r[0] for r in con.execute(
+        f"SELECT DISTINCT model FROM {source} WHERE model IS NOT NULL").fetchall()]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {MODEL_MAP} ({MODEL_MAP_COLUMNS})")
+    insert_values(con, MODEL_MAP, model_map_rows(book, names))
 
 
 def sql_literal(v: Any) -> str:
@@ -226,9 +238,12 @@ def _minute_of_day(ts: str) -> str:
 
 
 def _in_windows(ts: str) -> str:
+    # written so that sqlglot renders it for ClickHouse too (llmcost.pricing.clickhouse):
+    # array_length(list_filter(...)) > 0 rather than list_bool_or(list_transform(...)), which
+    # it has no ClickHouse form for
     m = _minute_of_day(ts)
-    return (f"list_bool_or(list_transform(per.op_windows, lambda w: CASE WHEN w.s <= w.e "
-            f"THEN {m} >= w.s AND {m} < w.e ELSE {m} >= w.s OR {m} < w.e END))")
+    return (f"(array_length(list_filter(per.op_windows, lambda w: CASE WHEN w.s <= w.e "
+            f"THEN {m} >= w.s AND {m} < w.e ELSE {m} >= w.s OR {m} < w.e END)) > 0)")
 
 
 def priced_sql(source: str, as_of: datetime | None = None) -> str:
@@ -245,25 +260,34 @@ def priced_sql(source: str, as_of: datetime | None = None) -> str:
                 "AND (per.effective_to IS NULL OR c.ts < per.effective_to)))")
     no_price = (f"'no price in force on {as_of.isoformat(sep=' ')}'" if as_of is not None
                 else "'no price in force at the call''s time'")
+    # no weekdays = every day; tested as an empty list too, which is how ClickHouse holds a NULL
+    # array (its arrays are never NULL)
     off_peak = (
         f"CASE WHEN per.op_mode IS NULL OR {ts} IS NULL THEN false "
         f"WHEN per.op_mode = 'offpeak' THEN coalesce({_in_windows(ts)}, false) "
-        f"AND (per.op_weekdays IS NULL OR list_contains(per.op_weekdays, isodow({ts}))) "
+        f"AND (coalesce(array_length(per.op_weekdays), 0) = 0 "
+        f"OR list_contains(per.op_weekdays, isodow({ts}))) "
         f"ELSE NOT (coalesce({_in_windows(ts)}, false) "
         f"AND list_contains(per.op_weekdays, isodow({ts}))) END")
     # multipliers have a few decimals each; their product is formed in DOUBLE (a chain of DECIMAL
     # products widens to 128-bit arithmetic, 30x slower) and rounded back to 6 decimals, which is
-    # exact for products of up to 6 decimal places (1.1 x 6 x 0.8 = 5.28)
-    mult = ("CAST(CAST(coalesce(mm.alias_mult, 1) AS DOUBLE) * CAST(coalesce(g.factor, 1) AS DOUBLE) "
-            "* CAST(coalesce(s.factor, 1) AS DOUBLE) * CAST(coalesce(per.discount, 1) AS DOUBLE) "
+    # exact for products of up to 6 decimal places (1.1 x 6 x 0.8 = 5.28). The rounding is to
+    # whole millionths first (round(x * 1e6), an integer-valued DOUBLE, converts exactly): a cast
+    # of a DOUBLE to DECIMAL rounds in DuckDB but truncates in ClickHouse (5.2799999… -> 5.279999)
+    product = ("CAST(coalesce(mm.alias_mult, 1) AS DOUBLE) * CAST(coalesce(g.factor, 1) AS DOUBLE) "
+               "* CAST(coalesce(s.factor, 1) AS DOUBLE) * CAST(coalesce(per.discount, 1) AS DOUBLE)")
+    mult = (f"CAST(CAST(round(({product}) * 1000000) AS DECIMAL(18,0)) * CAST(0.000001 AS DECIMAL(7,6)) "
             "AS DECIMAL(12,6))")
     charge = "CASE WHEN f.billed THEN 1 ELSE 0 END"
     micro = "CAST(0.000001 AS DECIMAL(7,6))"
 
     def cost(tokens: str, price: str) -> str:
-        return (f"CASE WHEN r.period_key IS NULL THEN NULL ELSE "
+        return (f"CASE WHEN r.row_period_key IS NULL THEN NULL ELSE "
                 f"CAST({tokens} AS DECIMAL(38,0)) * {price} * f._mult * {charge} * {micro} END")
 
+    # the price tables are joined as subqueries whose columns do not share a name with the calls'
+    # (`logged_model`, `row_tier`, no `provider`): ClickHouse names a column of `c.*` that another
+    # table of a 3-way join also has `c.model`, not `model` (llmcost.pricing.clickhouse)
     uncached = ("(f.input_tokens - f.cache_read_tokens - f.cache_write_5m_tokens "
                 "- f.cache_write_1h_tokens)")
     return f"""
@@ -271,14 +295,15 @@ def priced_sql(source: str, as_of: datetime | None = None) -> str:
     WITH c AS (
         SELECT * EXCLUDE (model_id) FROM {source}
     ), m AS (
-        SELECT c.*, mm.model_id, mm.platform AS price_platform,
+        SELECT c.*, mm.model_id AS model_id, mm.platform AS price_platform,
                per.period_key, per.lc_threshold, per.web_search_per_1k, per.is_latest,
                ({off_peak}) AS off_peak,
                (per.lc_threshold IS NOT NULL AND c.input_tokens > per.lc_threshold) AS long_context,
                {mult} AS _mult
         FROM c
-        LEFT JOIN {MODEL_MAP} mm ON mm.model = c.model
-        LEFT JOIN {PERIODS} per ON per.model_id = mm.model_id
+        LEFT JOIN (SELECT model AS logged_model, model_id, alias_mult, platform FROM {MODEL_MAP}) mm
+             ON mm.logged_model = c.model
+        LEFT JOIN (SELECT * EXCLUDE (provider) FROM {PERIODS}) per ON per.model_id = mm.model_id
              AND {in_force}
         LEFT JOIN {MULTS} g ON g.model_id = mm.model_id AND g.kind = 'inference_geo'
              AND g.value = lower(c.inference_geo)
@@ -293,19 +318,22 @@ def priced_sql(source: str, as_of: datetime | None = None) -> str:
            END AS unpriced_reason,
            {cost(uncached, 'r.p_input')} AS cost_input,
            {cost('f.cache_read_tokens', 'r.p_cache_read')} AS cost_cache_read,
-           CASE WHEN r.period_key IS NULL THEN NULL ELSE
+           CASE WHEN r.row_period_key IS NULL THEN NULL ELSE
                (CAST(f.cache_write_5m_tokens AS DECIMAL(38,0)) * r.p_cache_write_5m
                 + CAST(f.cache_write_1h_tokens AS DECIMAL(38,0)) * r.p_cache_write_1h)
                * f._mult * {charge} * {micro} END AS cost_cache_write,
            {cost('f.output_tokens', 'r.p_output')} AS cost_output,
-           CASE WHEN r.period_key IS NULL THEN NULL
+           CASE WHEN r.row_period_key IS NULL THEN NULL
                 ELSE CAST(coalesce(f.web_search_requests, 0) AS DECIMAL(38,0))
                      * coalesce(f.web_search_per_1k, 0) * {charge} * CAST(0.001 AS DECIMAL(4,3)) END
                AS cost_other,
            (f.web_search_requests > 0 AND f.web_search_per_1k IS NULL) AS web_search_unpriced
     FROM f
-    LEFT JOIN {ROWS} r ON r.period_key = f.period_key AND r.service_tier = f.service_tier
-         AND r.long_context = f.long_context AND r.off_peak = f.off_peak)
+    LEFT JOIN (SELECT period_key AS row_period_key, service_tier AS row_tier, long_context AS row_lc,
+                      off_peak AS row_off_peak, * EXCLUDE (period_key, service_tier, long_context, off_peak)
+               FROM {ROWS}) r
+         ON r.row_period_key = f.period_key AND r.row_tier = f.service_tier
+         AND r.row_lc = f.long_context AND r.row_off_peak = f.off_peak)
     """
 
 

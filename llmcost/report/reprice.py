@@ -55,6 +55,15 @@ def reprice_scope(store: Store, book: PriceBook, scope: Scope, call_time: str,
                   as_of: datetime) -> tuple[str, Repricing]:
     """The call-time figures from `call_time` (the priced calls in scope, one aggregate), and a
     TEMP VIEW of the same calls priced at `as_of`: returns its name and the call-time figures."""
+    repricing = call_time_figures(store, call_time, as_of)
+    prepare_pricing(store.con, book, "calls")
+    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {AS_OF} AS SELECT * FROM ({priced_sql('calls', as_of)}) "
+                      f"WHERE {scope.where_literal()}")
+    return AS_OF, repricing
+
+
+def call_time_figures(store: Store, call_time: str, as_of: datetime) -> Repricing:
+    """The call-time cost of the priced calls `call_time`, in total and per model (one aggregate)."""
     by_model: dict[str | None, Decimal | None] = {}
     unpriced = 0
     for model, cost, n_unpriced in store.query(
@@ -63,7 +72,4 @@ def reprice_scope(store: Store, book: PriceBook, scope: Scope, call_time: str,
         by_model[model] = None if cost is None else Decimal(cost)
         unpriced += int(n_unpriced)
     total = sum((c for c in by_model.values() if c is not None), Decimal(0))
-    prepare_pricing(store.con, book, "calls")
-    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {AS_OF} AS SELECT * FROM ({priced_sql('calls', as_of)}) "
-                      f"WHERE {scope.where_literal()}")
-    return AS_OF, Repricing(as_of, total, unpriced, by_model)
+    return Repricing(as_of, total, unpriced, by_model)

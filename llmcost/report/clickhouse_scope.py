@@ -1,0 +1,121 @@
+"""The calls in scope, priced inside ClickHouse (`--db chdb://PATH` or `clickhouse://…`,
+`--table NAME`): what `cli.common.priced_scope` gives a command over a DuckDB store, built where
+the calls are. The price tables are loaded into the ClickHouse session (`pricing.clickhouse`),
+the calls in scope are priced once (`priced_sql` rendered for ClickHouse) into a session table of
+the columns the analysis reads, and the report code (`report.analysis`, `report.time_series`)
+runs its DuckDB SQL over it through the connection, which renders each query; only aggregated
+rows come back.
+
+The table holds the canonical columns (DESIGN §3), or is a layout llmcost maps (Langfuse's
+`observations`, Helicone's `request_response_rmt`).
+
+What it does not do (yet): the other commands (simulate, recommend, report, check); FILES (a
+ClickHouse table is not loaded from files here); the filter values' check against the calls
+(`scope_check`: an unknown --model simply selects nothing); priced calls kept between runs
+(every run prices the scope once).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
+
+from llmcost.errors import UsageError
+from llmcost.pricing import clickhouse as ch_pricing
+from llmcost.pricing.book import PriceBook
+from llmcost.scope import Scope, make_scope
+from llmcost.store import Store
+from llmcost.store_clickhouse import ClickHouse
+
+if TYPE_CHECKING:
+    from llmcost.report.reprice import Repricing
+
+_TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+PRICED = "llmcost_ch_priced_scope"
+AS_OF = "llmcost_ch_priced_as_of"  # not analysis.PRICED: that name reads the DuckDB rollup
+# the columns of the priced calls that `report.analysis.analyze_calls` reads
+ANALYZED = ("call_id", "ts", "provider", "model", "model_id", "task_type", "feature", "tenant",
+            "conversation_id", "input_tokens", "cache_read_tokens", "cache_write_5m_tokens",
+            "cache_write_1h_tokens", "output_tokens", "reasoning_tokens", "service_tier", "status",
+            "web_search_requests", "logged_cost_usd", "period_key", "unpriced_reason", "tier_priced",
+            "web_search_unpriced", "cost_input", "cost_cache_read", "cost_cache_write", "cost_output",
+            "cost_other", "cost_usd")
+
+
+@dataclass(frozen=True)
+class ScopeFilters:
+    """The scope options as given (relative dates count back from the table's last call)."""
+
+    since: str | None = None
+    until: str | None = None
+    models: list[str] | None = None
+    providers: list[str] | None = None
+    features: list[str] | None = None
+    tasks: list[str] | None = None
+    tenants: list[str] | None = None
+
+
+def check_table_name(table: str | None, url: str) -> str:
+    if not table:
+        raise UsageError(f"--db {url} is a ClickHouse database: `llmcost analyze --db {url} --table NAME` "
+                         "prices and summarises a table of calls there (the one command that runs inside "
+                         "ClickHouse so far).",
+                         "For example --table calls (a table with the canonical columns of DESIGN §3).")
+    if not _TABLE_NAME.match(table):
+        raise UsageError(f"--table {table}: expected a table name (NAME or DATABASE.NAME).",
+                         "For example --table calls or --table logs.calls.")
+    return table
+
+
+LAYOUT = "llmcost_layout_calls"
+
+
+def calls_table(ch: ClickHouse, table: str) -> str:
+    """The table to read as canonical calls: `table` itself, or, for a log layout llmcost knows
+    (Langfuse's `observations`, Helicone's `request_response_rmt`: `ingest.ch_langfuse`,
+    `ingest.ch_helicone`), its mapping registered on the connection under LAYOUT."""
+    from llmcost.ingest import ch_helicone, ch_langfuse
+
+    columns = ch.columns(table)
+    for layout in (ch_langfuse, ch_helicone):
+        if layout.detect(columns):
+            ch.register_layout(LAYOUT, layout.select(table, columns))
+            return LAYOUT
+    return table
+
+
+def prepare_clickhouse_scope(ch: ClickHouse, book: PriceBook, table: str,
+                             filters: ScopeFilters) -> tuple[str, Scope]:
+    """Load the price tables into the session and return the priced calls in scope (a subquery in
+    DuckDB SQL) and the scope."""
+    source = ch_pricing.canonical_source(ch, calls_table(ch, table))
+    last = ch.query(f"SELECT max(ts) FROM {source}")[0][0]
+    scope = make_scope(None, filters.since, filters.until, filters.models, filters.providers,
+                       filters.features, filters.tasks, filters.tenants,
+                       last_call=last if isinstance(last, datetime) else None)
+    ch_pricing.prepare_pricing(ch, book, source)
+    return _priced_into(ch, PRICED, source, scope, None), scope
+
+
+def reprice_clickhouse(ch: ClickHouse, table: str, scope: Scope, call_time: str,
+                       as_of: datetime) -> tuple[str, Repricing]:
+    """`analyze --as-of` inside ClickHouse (`report.reprice.reprice_scope`): the call-time figures
+    from `call_time`, and the same calls priced at `as_of` (the price tables are loaded)."""
+    from llmcost.report.reprice import call_time_figures
+
+    repricing = call_time_figures(cast(Store, ch), call_time, as_of)
+    source = ch_pricing.canonical_source(ch, calls_table(ch, table))
+    return _priced_into(ch, AS_OF, source, scope, as_of), repricing
+
+
+def _priced_into(ch: ClickHouse, name: str, source: str, scope: Scope, as_of: datetime | None) -> str:
+    # priced once into a session table of the columns the analysis reads: its passes (the grouped
+    # one, tenants, conversations, the top calls) then scan that instead of pricing again each
+    ch.native(f"DROP TEMPORARY TABLE IF EXISTS {name}")
+    ch.query(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(ANALYZED)} "
+             f"FROM {ch_pricing.priced_relation(source, as_of)} WHERE {scope.where_literal(held=False)}")
+    return name

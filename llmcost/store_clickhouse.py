@@ -1,0 +1,312 @@
+"""ClickHouse as a second engine: a connection that runs llmcost's SQL, written once in DuckDB's
+dialect, inside ClickHouse (issue 17).
+
+- `chdb://PATH`: ClickHouse in-process (chDB), its data in the folder PATH (tests, one machine).
+- `clickhouse://USER[:PASSWORD]@HOST[:PORT]/DATABASE`: a server over HTTP (clickhouse-connect;
+  kept thin: it runs the same rendered SQL, with the same settings).
+
+Every query is rendered from DuckDB SQL by sqlglot's transpiler (`to_clickhouse`), plus the few
+rewrites it does not make (below); the project's SQL avoids what neither can render (see the
+comments in `llmcost.pricing.engine`). ClickHouse settings that make its answers those of
+standard SQL: `join_use_nulls` (an unmatched LEFT JOIN row has NULLs, not 0 and ''),
+`group_by_use_nulls` (the columns a grouping set leaves out are NULL), UTC as the session time
+zone. Results come back as Python values: exact `Decimal` money (decimals are read as text,
+never through a float), `datetime` naive in UTC like DuckDB's `TIMESTAMP`, `date`, `int`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Context, Decimal
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from llmcost.errors import StoreError, UsageError
+from llmcost.sql_quoting import sql_str
+
+SETTINGS: dict[str, Any] = {
+    "join_use_nulls": 1,
+    "group_by_use_nulls": 1,
+    "session_timezone": "UTC",
+    "output_format_json_quote_decimals": 1,
+    "output_format_json_quote_64bit_integers": 1,
+    "allow_experimental_join_condition": 1,  # the price periods' range join (LEFT JOIN … ON a >= b)
+    # a filter on a priced column (`WHERE cost_input IS NOT NULL`) would turn the pricing LEFT
+    # JOINs into INNER ones, which with the range condition ran for minutes on 2M calls (chDB 4.4)
+    "query_plan_convert_outer_join_to_inner_join": 0,
+    # the pricing joins' right sides are a few thousand rows: the parallel hash join evaluates
+    # the range condition on both cores (2M calls: 0.84 s -> 0.39 s for the period join)
+    "join_algorithm": "parallel_hash",
+}
+URL_PREFIXES = ("chdb://", "clickhouse://")
+
+
+def is_clickhouse_url(db: str | None) -> bool:
+    return bool(db) and str(db).startswith(URL_PREFIXES)
+
+
+# names llmcost's SQL uses that ClickHouse's parser takes for keywords (`SELECT top, …`)
+_RESERVED = frozenset({"top"})
+
+
+@lru_cache(maxsize=256)
+def to_clickhouse(sql: str) -> str:
+    """DuckDB SQL rendered for ClickHouse (sqlglot; cached: the same few queries run per command).
+    Beyond the transpiler: `TIMESTAMP` becomes `DateTime64(6)` (it renders `DateTime`, whole
+    seconds), a column named like a ClickHouse keyword (`top`) is quoted, `epoch(ts)` is the
+    seconds of a `DateTime64` (it renders a function ClickHouse lacks), and DuckDB's
+    `timezone(ZONE, timezone('UTC', ts))` (UTC to local time) is `toTimeZone(ts, ZONE)`."""
+    import sqlglot
+    from sqlglot import exp
+
+    def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.TIMESTAMP:
+            return exp.DataType.build("DateTime64(6)", dialect="clickhouse")
+        if isinstance(node, exp.Identifier) and not node.quoted and node.name.lower() in _RESERVED:
+            return exp.Identifier(this=node.name, quoted=True)
+        if _is_call(node, "timezone") and _is_call(node.expressions[1], "timezone") and \
+                node.expressions[1].expressions[0].name == "UTC":
+            # timezone(ZONE, timezone('UTC', ts)): a naive UTC time as local time in ZONE
+            return exp.Anonymous(this="toTimeZone", expressions=[node.expressions[1].expressions[1],
+                                                                 node.expressions[0]])
+        if isinstance(node, exp.TimeToUnix):  # epoch(ts): seconds with their fraction (llmcost's are DateTime64(6))
+            return exp.Div(this=exp.Anonymous(this="toUnixTimestamp64Micro", expressions=[node.this]),
+                           expression=exp.Literal.number(1000000))
+        return node
+
+    out = []
+    for tree in sqlglot.parse(sql, read="duckdb"):
+        if tree is None:
+            continue
+        out.append(tree.transform(fix).sql(dialect="clickhouse"))
+    return ";\n".join(out)
+
+
+def _is_call(node: Any, name: str) -> bool:
+    """`node` is a call of a function sqlglot does not know (kept as written), with two arguments."""
+    from sqlglot import exp
+
+    return isinstance(node, exp.Anonymous) and str(node.this).lower() == name and len(node.expressions) == 2
+
+
+def inline_params(sql: str, params: Sequence[Any] | None) -> str:
+    """`?` placeholders replaced by literals (ClickHouse over HTTP has no positional parameters)."""
+    if not params:
+        return sql
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise ValueError(f"{len(params)} parameters for {len(parts) - 1} placeholders")
+    out = [parts[0]]
+    for value, rest in zip(params, parts[1:], strict=True):
+        out.append(_literal(value))
+        out.append(rest)
+    return "".join(out)
+
+
+def _literal(v: Any) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, Decimal, float)):
+        return str(v)
+    if isinstance(v, datetime):
+        return f"TIMESTAMP {sql_str(v.isoformat(sep=' '))}"
+    if isinstance(v, date):
+        return f"DATE {sql_str(v.isoformat())}"
+    return sql_str(str(v))
+
+
+_WIDE = Context(prec=80)  # Decimal(38, 21) and wider, unrounded (the default context keeps 28 digits)
+_NULLABLE = re.compile(r"^(?:Nullable|LowCardinality)\((.*)\)$")
+
+
+def _convert(type_name: str, value: Any) -> Any:
+    """One value of a JSONCompact result as the Python value DuckDB would return."""
+    if value is None:
+        return None
+    t = type_name
+    while m := _NULLABLE.match(t):
+        t = m.group(1)
+    if t.startswith("Decimal"):  # at the column's scale, as DuckDB returns it: Decimal(38, 21) -> 21 places
+        scale = re.search(r"(\d+)\)$", t)
+        d = Decimal(str(value))
+        return d.quantize(Decimal(1).scaleb(-int(scale.group(1))), context=_WIDE) if scale else d
+    if t.startswith(("Int", "UInt")):
+        return int(value)
+    if t.startswith("Float"):
+        return float(value)
+    if t.startswith("Bool"):
+        return bool(value)
+    if t.startswith("Date32") or t == "Date":
+        return date.fromisoformat(value)
+    if t.startswith("DateTime"):
+        return datetime.fromisoformat(value)
+    if t.startswith("Array("):
+        inner = t[len("Array("):-1]
+        return [_convert(inner, x) for x in value]
+    return value
+
+
+class _Result:
+    """What `con.execute(...)` returns in DuckDB, as far as llmcost reads it."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+
+class ClickHouse:
+    """One ClickHouse connection: `query(sql)` runs DuckDB-dialect SQL rendered for ClickHouse and
+    returns rows; `native(sql)` runs ClickHouse SQL as written. It also stands in for a DuckDB
+    connection and `Store` where analysis code needs one (`con.execute(...).fetchone()`,
+    `store.query`, `store.con`, `store.path`)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = url  # never ':memory:': nothing here is a DuckDB store
+        self._session: Any = None
+        self._client: Any = None
+        self._layouts: dict[str, str] = {}  # name -> ClickHouse SELECT it stands for (register_layout)
+        if url.startswith("chdb://"):
+            path = url[len("chdb://"):]
+            if not path:
+                raise UsageError(f"--db {url}: name the folder of the chDB data after chdb://.",
+                                 "For example --db chdb://./llmcost-ch.")
+            try:
+                from chdb import session
+            except ImportError as e:
+                raise UsageError(f"--db {url} runs ClickHouse in-process with chDB, which is not installed.",
+                                 "pip install 'llmcost[clickhouse]'.") from e
+            try:
+                self._session = session.Session(path)
+            except Exception as e:
+                raise StoreError(f"chDB cannot open {path}: {_first_line(e)}",
+                                 "Pass --db chdb://FOLDER, a folder you can write (created if missing).") from e
+            for k, v in SETTINGS.items():  # a chDB session keeps its settings from query to query
+                self._session.query(f"SET {k} = {v!r}" if isinstance(v, str) else f"SET {k} = {v}")
+        else:
+            u = urlparse(url)
+            try:
+                import clickhouse_connect
+            except ImportError as e:
+                raise UsageError(f"--db {url} needs clickhouse-connect, which is not installed.",
+                                 "pip install 'llmcost[clickhouse]'.") from e
+            host, port = u.hostname or "localhost", u.port or 8123
+            import logging
+
+            logging.getLogger("clickhouse_connect").setLevel(logging.CRITICAL)  # it logs what we raise
+            try:
+                self._client = clickhouse_connect.get_client(
+                    host=host, port=port, username=unquote(u.username or "default"),
+                    password=unquote(u.password or ""), database=(u.path or "/").strip("/") or "default",
+                    settings={k: v for k, v in SETTINGS.items() if not k.startswith("output_format")})
+            except Exception as e:  # never the password: the message names host and port only
+                raise StoreError(f"Cannot connect to ClickHouse at {host}:{port}: {_first_line(e)}",
+                                 "Check that the server is up and the URL: "
+                                 "clickhouse://USER[:PASSWORD]@HOST:8123/DATABASE (HTTP port).") from e
+
+    @property
+    def con(self) -> ClickHouse:
+        return self
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> ClickHouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def native(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run ClickHouse SQL as written; the rows it returns (none for DDL and INSERT). A query
+        ClickHouse refuses is a `StoreError` with its first line."""
+        try:
+            return self._native(sql)
+        except Exception as e:
+            raise StoreError(f"ClickHouse refused a query: {_first_line(e)}",
+                             "Check --table and the user's privileges (SELECT on the table, CREATE "
+                             "TEMPORARY TABLE); --debug shows the query.") from e
+
+    def _native(self, sql: str) -> list[tuple[Any, ...]]:
+        if self._client is not None:
+            if re.match(r"\s*(SELECT|WITH|DESCRIBE|SHOW)\b", sql, re.I):
+                return [tuple(_naive_utc(v) for v in r) for r in self._client.query(sql).result_rows]
+            self._client.command(sql)
+            return []
+        if re.match(r"\s*(SELECT|WITH|DESCRIBE|SHOW)\b", sql, re.I):
+            res = self._session.query(sql, "JSONCompact")
+            text = res.bytes().decode() if hasattr(res, "bytes") else str(res)
+            if not text.strip():
+                return []
+            doc = json.loads(text)
+            types = [m["type"] for m in doc["meta"]]
+            return [tuple(_convert(t, v) for t, v in zip(types, row, strict=True)) for row in doc["data"]]
+        self._session.query(sql)
+        return []
+
+    def register_layout(self, name: str, select: str) -> None:
+        """Let DuckDB-dialect queries read `FROM name` where `name` is a SELECT written in
+        ClickHouse SQL (a log layout: Map columns, FINAL…, which DuckDB's dialect cannot say):
+        it is put in place after the query is rendered."""
+        self._layouts[name] = select
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run DuckDB-dialect SQL (rendered for ClickHouse); the rows."""
+        rendered = to_clickhouse(inline_params(sql, params))
+        for name, select in self._layouts.items():
+            subquery = f"FROM ({select}) AS {name}"
+            rendered = re.sub(rf"\bFROM {name}\b", lambda _m: subquery, rendered)  # noqa: B023 (used at once)
+        return self.native(rendered)
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> _Result:
+        return _Result(self.query(sql, params))
+
+    def columns(self, table: str) -> dict[str, str]:
+        """The columns of a table (or view): name -> ClickHouse type."""
+        target = f"({self._layouts[table]})" if table in self._layouts else f"TABLE {table}"
+        try:
+            return {r[0]: r[1] for r in self.native(f"DESCRIBE {target}")}
+        except StoreError as e:
+            if re.search(r"UNKNOWN_TABLE|UNKNOWN_DATABASE|does not exist", e.message):
+                raise UsageError(f"--table {table}: no such table in {shown_url(self.url)}.",
+                                 "Name a table of the database in --db, or DATABASE.TABLE.") from e
+            raise
+
+
+def _naive_utc(v: Any) -> Any:
+    """clickhouse-connect returns a `DateTime64(6, 'UTC')` as an aware datetime; DuckDB's
+    `TIMESTAMP` (which the analysis code compares with) is naive UTC."""
+    if isinstance(v, datetime) and v.tzinfo is not None:
+        return v.astimezone(UTC).replace(tzinfo=None)
+    return v
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"^(clickhouse://[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+def _first_line(e: BaseException) -> str:
+    """The gist of a driver's error: its first line, without the stack trace ClickHouse appends."""
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text.split(". Stack trace")[0][:300]
+
+
+def connect_clickhouse(url: str) -> ClickHouse:
+    return ClickHouse(url)

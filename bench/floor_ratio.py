@@ -8,7 +8,8 @@ NEW.duckdb --format json` (a store removed before each run), and the read-join-g
 absolute times move with the load of the other processes; a floor and its llmcost run taken back
 to back see about the same load, so the ratio of each round is steadier than either time. Prints
 every run (wall seconds, peak RSS, the 1-minute load average before it), the medians and the
-ratio of the medians, and the median of the per-round ratios.
+ratio of the medians, and the median of the per-round ratios; and the same for CPU time (user +
+system), which other processes disturb less than wall time.
 """
 
 from __future__ import annotations
@@ -27,17 +28,20 @@ BENCH = Path(__file__).resolve().parent
 PY = sys.executable
 
 
-def timed(cmd: list[str]) -> tuple[float, float, float]:
-    """(wall seconds, peak RSS MB, 1-minute load average just before) of one whole process."""
+def timed(cmd: list[str]) -> tuple[float, float, float, float]:
+    """(wall seconds, peak RSS MB, 1-minute load average just before, CPU seconds: user +
+    system) of one whole process."""
     load = os.getloadavg()[0]
     r = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{r.stderr[-1500:]}")
     wall = re.search(r"Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)", r.stderr)
     mem = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
-    assert wall and mem, r.stderr[-500:]
+    user = re.search(r"User time \(seconds\): ([\d.]+)", r.stderr)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", r.stderr)
+    assert wall and mem and user and system, r.stderr[-500:]
     seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
-    return seconds, int(mem.group(1)) / 1024, load
+    return seconds, int(mem.group(1)) / 1024, load, float(user.group(1)) + float(system.group(1))
 
 
 def main() -> int:
@@ -56,7 +60,8 @@ def main() -> int:
     }
     if a.only:
         pairs = {a.only: pairs[a.only]}
-    runs: dict[str, list[tuple[tuple[float, float, float], tuple[float, float, float]]]] = {k: [] for k in pairs}
+    runs: dict[str, list[tuple[tuple[float, float, float, float], tuple[float, float, float, float]]]] = {
+        k: [] for k in pairs}
     try:
         for i in range(a.runs):
             for name, (floor, ours) in pairs.items():
@@ -65,16 +70,20 @@ def main() -> int:
                 f = timed(floor)
                 o = timed(ours)
                 runs[name].append((f, o))
-                print(f"round {i + 1} {name}: floor {f[0]:.2f} s ({f[1]:,.0f} MB, load {f[2]:.1f}), "
-                      f"llmcost {o[0]:.2f} s ({o[1]:,.0f} MB, load {o[2]:.1f}), ratio {o[0] / f[0]:.2f}", flush=True)
+                print(f"round {i + 1} {name}: floor {f[0]:.2f} s (CPU {f[3]:.2f} s, {f[1]:,.0f} MB, load {f[2]:.1f}), "
+                      f"llmcost {o[0]:.2f} s (CPU {o[3]:.2f} s, {o[1]:,.0f} MB, load {o[2]:.1f}), "
+                      f"ratio {o[0] / f[0]:.2f} (CPU {o[3] / f[3]:.2f})", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for name, rs in runs.items():
         fm = statistics.median(f[0] for f, _ in rs)
         om = statistics.median(o[0] for _, o in rs)
         rm = statistics.median(o[0] / f[0] for f, o in rs)
+        fc = statistics.median(f[3] for f, _ in rs)
+        oc = statistics.median(o[3] for _, o in rs)
         print(f"{name}: floor median {fm:.2f} s, llmcost median {om:.2f} s, ratio of medians {om / fm:.2f}, "
-              f"median ratio {rm:.2f}, peak RSS llmcost {max(o[1] for _, o in rs):,.0f} MB")
+              f"median ratio {rm:.2f}; CPU medians {fc:.2f} s and {oc:.2f} s, ratio {oc / fc:.2f}; "
+              f"peak RSS llmcost {max(o[1] for _, o in rs):,.0f} MB")
     return 0
 
 

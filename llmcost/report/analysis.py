@@ -333,23 +333,45 @@ FINE = "llmcost_analysis_fine"
 _ROW_FIGURES = ("calls", "inp", "cr", "cw", "out", "cost", "unpriced", "errs", "e_inp", "e_out", "e_unp")
 
 
-def _top_and_rest(store: Store, rel: str, expr: str, limit: int | None,
-                  where: str = "true", stray: str = "false") -> tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]:
-    """One breakdown over the priced calls, grouped in DuckDB: its `limit` most expensive keys
-    (cost, then calls, then key; every key when None), and every other key summed into one row
-    (keys counted) — only those rows come back. Rows are (key, calls, input, cache read, cache
-    write, output, cost, unpriced, errored, errored input, errored output, errored unpriced, the
-    cost of the calls `stray` marks); the rest is (keys, calls, …) or None when no key is left out."""
+TOPS = "llmcost_analysis_tops"
+
+
+def _tops_and_rests(store: Store, rel: str, dims: dict[str, tuple[str, int | None, bool]],
+                    stray: str = "false") -> dict[str, tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]]:
+    """Breakdowns over the priced calls, grouped in DuckDB, for several dimensions (name ->
+    column, how many keys to show, whether calls without a key are left out) from ONE pass
+    (GROUPING SETS; the grouped rows kept in a TEMP table): per dimension its `limit` most
+    expensive keys (cost, then calls, then key; every key when None), and every other key summed
+    into one row (keys counted) — only those rows come back. Rows are (key, calls, input, cache
+    read, cache write, output, cost, unpriced, errored, errored input, errored output, errored
+    unpriced, the cost of the calls `stray` marks); the rest is (keys, calls, …) or None when no
+    key is left out."""
     figures = ", ".join(f"{'coalesce(sum(cost_usd), 0)' if k == 'cost' else ROLLUP_FIGURES[k]} AS {k}"
                         for k in _ROW_FIGURES) + f", coalesce(sum(cost_usd) FILTER (WHERE {stray}), 0) AS stray"
-    grouped = f"SELECT {expr} AS k, {figures} FROM {rel} WHERE {where} GROUP BY 1"
+    columns = [column for column, _, _ in dims.values()]
+    store.con.execute(f"""CREATE OR REPLACE TEMP TABLE {TOPS} AS
+        SELECT GROUPING({', '.join(columns)}) AS g, {', '.join(columns)}, {figures} FROM {rel}
+        GROUP BY GROUPING SETS ({', '.join(f'({c})' for c in columns)})""")
+    out: dict[str, tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]] = {}
+    for i, (name, (column, limit, keyed)) in enumerate(dims.items()):
+        # GROUPING's bit is 0 for the column grouped on; the leftmost column is the high bit
+        grouped_on = (1 << len(columns)) - 1 - (1 << (len(columns) - 1 - i))
+        where = f"g = {grouped_on}" + (f" AND {column} IS NOT NULL" if keyed else "")
+        rel_i = f"(SELECT {column} AS k, * EXCLUDE (g, {', '.join(columns)}) FROM {TOPS} WHERE {where})"
+        out[name] = _ranked(store, rel_i, limit)
+    store.con.execute(f"DROP TABLE {TOPS}")
+    return out
+
+
+def _ranked(store: Store, grouped: str, limit: int | None) -> tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]:
+    """Grouped rows (k, figures…): the `limit` most expensive keys and the rest summed."""
+    cols = ", ".join(("k", *_ROW_FIGURES, "stray"))
     if limit is None:
-        return list(store.query(grouped)), None
+        return list(store.query(f"SELECT {cols} FROM {grouped}")), None
     sums = ", ".join(f"sum({k})" for k in (*_ROW_FIGURES, "stray"))
     rows = store.query(f"""
-        WITH g AS ({grouped}),
-        r AS (SELECT *, row_number() OVER (ORDER BY cost DESC, calls DESC, k ASC NULLS LAST) <= {int(limit)}
-                        AS top FROM g)
+        WITH r AS (SELECT *, row_number() OVER (ORDER BY cost DESC, calls DESC, k ASC NULLS LAST) <= {int(limit)}
+                        AS top FROM {grouped})
         SELECT top, CASE WHEN top THEN k END, count(*), {sums} FROM r
         GROUP BY top, CASE WHEN top THEN k END""")
     top = [(k, *figs) for is_top, k, _n, *figs in rows if is_top]
@@ -424,15 +446,15 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     rests: dict[str, tuple[Any, ...]] = {}
     if calls:
         stray_ts = run_rate.stray_sql()
-        by["tenant"], tenant_rest = _top_and_rest(store, rel, "tenant", limits.get("tenant"), stray=stray_ts)
-        if tenant_rest is not None:
-            rests["tenant"] = tenant_rest
-        # the most expensive conversations, the rest summed (a pass of its own: millions of groups)
-        by["conversation"], conversation_rest = _top_and_rest(
-            store, rel, "conversation_id", limits.get("conversation"), "conversation_id IS NOT NULL",
-            stray=stray_ts)
-        if conversation_rest is not None:
-            rests["conversation"] = conversation_rest
+        # the tenants and the most expensive conversations, the rest summed: one pass for both
+        # (millions of conversation groups; pricing on the fly, a pass costs a pricing)
+        tops = _tops_and_rests(store, rel, {"tenant": ("tenant", limits.get("tenant"), False),
+                                            "conversation": ("conversation_id", limits.get("conversation"), True)},
+                               stray=stray_ts)
+        for name, (rows, rest) in tops.items():
+            by[name] = rows
+            if rest is not None:
+                rests[name] = rest
     by = {k: [(r[0], r[1], r[2], r[3], r[4], r[5], _d(r[6]), r[7], *r[8:]) for r in rows]
           for k, rows in by.items()}
     # errored calls per breakdown key (from the same passes): per-call figures leave them out

@@ -51,6 +51,8 @@ def route_block(store: Store, plans: list[LeverPlan]) -> int:
     specs = [(parse_scope(r["scope"]), r["models"]) for p in plans[:k] for r in p.params["routes"]]
     if len(specs) <= 1:
         return k
+    if any(r["scope"] == "all calls" for p in plans[:k] for r in p.params["routes"]):
+        return 0
     if any(not s.tasks or s.features or s.models or s.tenants for s, _ in specs):
         return 0
     home = {m: p for m, p in store.query(f"SELECT model, provider FROM {MODEL_CACHE}")}

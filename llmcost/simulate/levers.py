@@ -61,6 +61,9 @@ class LeverPlan:
     # calls prepare(store, prev, table) first, which writes the decisions to the TEMP `table`
     # that `sql` names as `{decisions}`
     prepare: Callable[[Any, str, str], object] | None = None
+    # route only: the calls this step changes, from `{prev}`, as a narrow delta (call_id, new
+    # model `_m` and provider `_p`, cost change `_d`): llmcost.simulate.route_delta
+    delta_sql: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,13 +224,16 @@ def route(specs: list[tuple[Scope, str]], book: PriceBook,
             f"WHERE _target IS NOT NULL AND _target <> model")
     moved = (f"(SELECT c.* REPLACE (c._target AS model, coalesce(mc.provider, c.provider) AS provider) "
              f"FROM cand c LEFT JOIN {MODEL_CACHE} mc ON mc.model = c._target)")
-    sql = f"""
+    picked = "alt._c IS NOT NULL AND cur._c IS NOT NULL AND (alt._forced OR alt._c < cur._c)"
+    priced_cand = f"""
         WITH cand AS ({cand}),
         cur AS (SELECT call_id, cost_usd AS _c FROM ({priced_sql('cand')})),
         alt AS (SELECT call_id, model AS _m, provider AS _p, _forced, cost_usd AS _c
-                FROM ({priced_sql(moved)})),
-        pick AS (SELECT alt.call_id, alt._m, alt._p FROM alt JOIN cur USING (call_id)
-                 WHERE alt._c IS NOT NULL AND cur._c IS NOT NULL AND (alt._forced OR alt._c < cur._c))
+                FROM ({priced_sql(moved)}))"""
+    delta_sql = (f"{priced_cand} SELECT alt.call_id, alt._m, alt._p, alt._c - cur._c AS _d "
+                 f"FROM alt JOIN cur USING (call_id) WHERE {picked}")
+    sql = f"""{priced_cand},
+        pick AS (SELECT alt.call_id, alt._m, alt._p FROM alt JOIN cur USING (call_id) WHERE {picked})
         {_select('{prev}', {'model': 'coalesce(pick._m, model)', 'provider': 'coalesce(pick._p, provider)'},
                  'pick.call_id IS NOT NULL', 'route', 'LEFT JOIN pick USING (call_id)')}
     """
@@ -244,7 +250,8 @@ def route(specs: list[tuple[Scope, str]], book: PriceBook,
                      scope=", ".join(labels), confidence="assumed",
                      risk="quality", effort="a week (eval)", quality=quality,
                      args=[] if only_cheaper and any(s.text != "all calls" for s, _ in specs) else
-                     [a for s, t in specs for a in ("--route", t if s.text == "all calls" else f"{s.text}={t}")])
+                     [a for s, t in specs for a in ("--route", t if s.text == "all calls" else f"{s.text}={t}")],
+                     delta_sql=delta_sql)
 
 
 # --- trim prompt --------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
 
 BURST_WINDOW_MIN = 30
+ZERO = Decimal(0)
 # recommend's prefix size where the log has no prefix ids (simulate --cacheable-tokens estimate)
 ESTIMATED_PREFIX = "(CAST(floor(min(p.input_tokens) OVER (PARTITION BY p.model, p.task_type) * 0.5) AS BIGINT))"
 ESTIMATED_PREFIX_NOTE = ("the log has no prefix ids: each task type is taken to share a static prefix of half "
@@ -421,11 +422,17 @@ def select_plan(store: Store, units: list[L.LeverPlan], baseline: Decimal
     target loses the caching the original model had, a batch that stops paying once the calls
     moved), until every step saves money and removing any step raises the cost. Returns the
     kept units, the final cost, the step results and what was left out."""
+    from llmcost.simulate import route_delta as RD
+
     units = sorted(units, key=lambda p: L.STACK_ORDER.index(p.lever))
     dropped: list[str] = []
+    deltas = RD.RouteDeltas(store)
     while True:
         rels: list[str] = []
-        scenario, steps = run_stack(store, units, baseline, tag="p", rels=rels)
+        scenario, steps = run_stack(store, units, baseline, tag="p", rels=rels, deltas=deltas)
+        block = RD.route_block(store, units)
+        local = all(u.lever in RD.MODEL_LOCAL for u in units[block:])
+        by_model: dict[str, Decimal] | None = None
         worst = min(range(len(steps)), key=lambda i: steps[i].savings_usd, default=None)
         if worst is not None and steps[worst].savings_usd <= 0:
             u = units.pop(worst)
@@ -437,9 +444,21 @@ def select_plan(store: Store, units: list[L.LeverPlan], baseline: Decimal
         for i in range(len(units) - 1):  # the last step's removal costs its own (positive) saving
             if units[i].lever not in INTERACTING:
                 continue
-            # the steps before i are the same: start from the stack's relation after them
-            start, before = (rels[i - 1], steps[i - 1].cost_after) if i else (BASE, baseline)
-            cost, _ = run_stack(store, units[i + 1:], before, base=start, tag=f"x{i}_")
+            if i < block and local:  # only the calls of the models route i moves change
+                if block == len(units):
+                    cost = scenario - (steps[i].cost_after - steps[i].cost_before)
+                else:
+                    models = deltas.models(units[i], BASE)
+                    if by_model is None:
+                        by_model = RD.cost_by_model(store, rels[-1])
+                    rest = deltas.relation(BASE, units[:i] + units[i + 1:block], f"llmcost_rv_x{i}_")
+                    sub, _ = run_stack(store, units[block:], ZERO, tag=f"x{i}_",
+                                       base=RD.restricted(store, rest, models, f"llmcost_rx_{i}"))
+                    cost = scenario - sum((by_model.get(m, ZERO) for m in models), ZERO) + sub
+            else:
+                # the steps before i are the same: start from the stack's relation after them
+                start, before = (rels[i - 1], steps[i - 1].cost_after) if i else (BASE, baseline)
+                cost, _ = run_stack(store, units[i + 1:], before, base=start, tag=f"x{i}_")
             if cost <= scenario and (best is None or cost < best[1]):
                 best = (i, cost)
         if best is None:
@@ -499,7 +518,18 @@ def recommend(store: Store, book: PriceBook, priced_scope: str, cfg: Config,
         if u.lever == "route":
             u.args = [a for r in u.params["routes"] for a in ("--route", f"{r['scope']}={r['target']}")]
     if len(final) != len(kept):
-        scenario, steps = run_stack(store, final, baseline, tag="p")
+        from llmcost.simulate.route_delta import route_block
+
+        n = sum(1 for u in kept if u.lever == "route")
+        if route_block(store, kept) == n and route_block(store, final) == 1:
+            # the routes move disjoint calls: one step moves what they moved, the later steps
+            # see the same calls (llmcost.simulate.route_delta)
+            m = final[0]
+            steps = [LeverResult(m.lever, m.params, m.scope, sum(s.calls_affected for s in steps[:n]), baseline,
+                                 steps[n - 1].cost_after, m.assumptions, {}, {}, m.confidence, m.risk,
+                                 m.effort), *steps[n:]]
+        else:
+            scenario, steps = run_stack(store, final, baseline, tag="p")
     # the ranking: each lever alone on the baseline (the routes of several tasks as one step)
     ranking = [r for p, r in zip(plans, alone, strict=True) if r.savings_usd > 0 and p.lever != "route"]
     routes = [p for p in useful if p.lever == "route"]

@@ -21,6 +21,7 @@ from llmcost.store import Store
 if TYPE_CHECKING:
     from llmcost.run_rate import RunRate
     from llmcost.simulate.quality import Quality
+    from llmcost.simulate.route_delta import RouteDeltas
 
 BASE = "llmcost_sim_base"
 ZERO = Decimal(0)
@@ -131,15 +132,34 @@ def step_figures(store: Store, plan: LeverPlan, rel: str) -> tuple[Decimal, int,
 
 
 def run_stack(store: Store, plans: list[LeverPlan], baseline: Decimal,
-              base: str = BASE, tag: str = "s", rels: list[str] | None = None) -> tuple[Decimal, list[LeverResult]]:
+              base: str = BASE, tag: str = "s", rels: list[str] | None = None,
+              deltas: RouteDeltas | None = None) -> tuple[Decimal, list[LeverResult]]:
     """Apply `plans` in the fixed stack order on top of `base`; price after each step. `rels`, when
-    given, receives the relation after each step (a TEMP table or a subquery), so a caller can
-    run other steps on top of a prefix of the stack without recomputing it."""
+    given, receives the relation after each step (a TEMP table, view or subquery), so a caller can
+    run other steps on top of a prefix of the stack without recomputing it. Leading route steps
+    run as narrow deltas (llmcost.simulate.route_delta; `deltas` keeps them for the next call
+    on the same `base`): `baseline` must then be the priced total of `base`."""
+    from llmcost.simulate.route_delta import RouteDeltas, route_block
+
     plans = sorted(plans, key=lambda p: STACK_ORDER.index(p.lever))
     before = baseline
     prev = base
     results = []
+    block = route_block(store, plans)
+    if block:
+        deltas = deltas or RouteDeltas(store)
+        for i, plan in enumerate(plans[:block]):
+            _, change, moved = deltas.delta(plan, base)
+            results.append(LeverResult(plan.lever, plan.params, plan.scope, moved, before, before + change,
+                                       plan.assumptions, {}, {}, plan.confidence, plan.risk, plan.effort))
+            before = before + change
+            if rels is not None or i == block - 1:
+                prev = deltas.relation(base, plans[:i + 1], f"llmcost_rv_{tag}{i}")
+                if rels is not None:
+                    rels.append(prev)
     for i, plan in enumerate(plans):
+        if i < block:
+            continue
         sql = plan.sql.replace("{prev}", prev)
         if plan.prepare is not None:  # decided in Python on pulled-back data, returned as a table
             decisions = f"llmcost_sim_{tag}{i}_decisions"

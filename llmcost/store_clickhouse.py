@@ -177,6 +177,9 @@ class ClickHouse:
         self._session: Any = None
         self._client: Any = None
         self._layouts: dict[str, str] = {}  # name -> ClickHouse SELECT it stands for (register_layout)
+        # every call of --table as canonical columns (a DuckDB-SQL subquery), once a scope is
+        # prepared (`report.clickhouse_scope`): what a store's `calls` table is to a command
+        self.calls_source: str | None = None
         if url.startswith("chdb://"):
             path = url[len("chdb://"):]
             if not path:

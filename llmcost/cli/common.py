@@ -143,6 +143,22 @@ class ScopeContext:
 
 
 
+# --table: the calls' table when --db names a ClickHouse database (issue 17)
+TableOpt = Annotated[str | None, typer.Option(
+    "--table", metavar="NAME", help="With --db chdb://PATH or clickhouse://USER@HOST:8123/DB: the "
+    "ClickHouse table of calls to work on there (canonical columns, docs/scale.md).", show_default=False)]
+
+
+def check_table_option(table: str | None, db: str | None, command: str) -> None:
+    """--table goes with a ClickHouse --db."""
+    from llmcost.store_clickhouse import is_clickhouse_url
+
+    if table is not None and not is_clickhouse_url(db):
+        raise UsageError(f"--table {table} names a table in ClickHouse: it goes with --db chdb://PATH or "
+                         "--db clickhouse://USER@HOST:8123/DATABASE.",
+                         f"Add --db, or drop --table to {command} the DuckDB store.")
+
+
 @dataclass
 class ScopeOptions:
     """The options every command that prices calls shares, as given on its command line: where the

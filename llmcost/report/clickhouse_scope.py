@@ -61,9 +61,8 @@ class ScopeFilters:
 
 def check_table_name(table: str | None, url: str) -> str:
     if not table:
-        raise UsageError(f"--db {url} is a ClickHouse database: `llmcost analyze --db {url} --table NAME` "
-                         "prices and summarises a table of calls there (the one command that runs inside "
-                         "ClickHouse so far).",
+        raise UsageError(f"--db {url} is a ClickHouse database: name the table of calls there with "
+                         f"--table NAME (`llmcost analyze --db {url} --table NAME`).",
                          "For example --table calls (a table with the canonical columns of DESIGN §3).")
     if not _TABLE_NAME.match(table):
         raise UsageError(f"--table {table}: expected a table name (NAME or DATABASE.NAME).",
@@ -93,6 +92,7 @@ def prepare_clickhouse_scope(ch: ClickHouse, book: PriceBook, table: str,
     """Load the price tables into the session and return the priced calls in scope (a subquery in
     DuckDB SQL) and the scope."""
     source = ch_pricing.canonical_source(ch, calls_table(ch, table))
+    ch.calls_source = source
     last = ch.query(f"SELECT max(ts) FROM {source}")[0][0]
     scope = make_scope(None, filters.since, filters.until, filters.models, filters.providers,
                        filters.features, filters.tasks, filters.tenants,

@@ -183,6 +183,7 @@ class ScopeOptions:
     pricing: list[str] | None = None
     config: str | None = None
     table: str | None = None  # --table: the calls' table when --db is a ClickHouse database
+    every_column: bool = False  # in ClickHouse: every priced column in scope (simulate, recommend)
 
 
 @contextmanager
@@ -259,13 +260,15 @@ def _clickhouse_scope(o: ScopeOptions, book: PriceBook, cfg: Config,
         raise UsageError(f"--db {url} is a ClickHouse database: llmcost reads its --table, it does not "
                          "load FILES into it.",
                          "Drop the FILES, or analyze them with a DuckDB store (--db PATH or :memory:).")
-    if levers is not None:
-        raise UsageError(f"--db {url}: only `llmcost analyze --db {url} --table NAME` runs inside "
-                         "ClickHouse so far.", "Run this command on a DuckDB store (--db PATH).")
+    if levers is not None and levers.similar_cache is not None:
+        raise UsageError(f"--similar-cache does not run inside ClickHouse (--db {url}): it compares the "
+                         "wording of requests in Python, which would bring every prompt text back.",
+                         "Drop --similar-cache here, or simulate it on an export of the table with a "
+                         "DuckDB store (--db PATH).")
     table = check_table_name(o.table, url)
     with ClickHouse(o.db or "") as ch:
         relation, scope = prepare_clickhouse_scope(ch, book, table, ScopeFilters(
-            o.since, o.until, o.model, o.provider, o.feature, o.task, o.tenant))
+            o.since, o.until, o.model, o.provider, o.feature, o.task, o.tenant), every_column=o.every_column)
         # analysis code reads a store through `query`, `con.execute(…).fetchone()` and `path`,
         # which the ClickHouse connection provides (rendering each query for ClickHouse)
         yield ScopeContext(cast(Store, ch), book, cfg, relation, None, scope)

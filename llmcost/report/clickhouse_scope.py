@@ -88,9 +88,10 @@ def calls_table(ch: ClickHouse, table: str) -> str:
 
 
 def prepare_clickhouse_scope(ch: ClickHouse, book: PriceBook, table: str,
-                             filters: ScopeFilters) -> tuple[str, Scope]:
-    """Load the price tables into the session and return the priced calls in scope (a subquery in
-    DuckDB SQL) and the scope."""
+                             filters: ScopeFilters, every_column: bool = False) -> tuple[str, Scope]:
+    """Load the price tables into the session and return the priced calls in scope (a session
+    table) and the scope. `every_column`: every canonical and priced column (what the levers of
+    simulate and recommend read), not only those `analyze` reads."""
     source = ch_pricing.canonical_source(ch, calls_table(ch, table))
     ch.calls_source = source
     last = ch.query(f"SELECT max(ts) FROM {source}")[0][0]
@@ -98,7 +99,7 @@ def prepare_clickhouse_scope(ch: ClickHouse, book: PriceBook, table: str,
                        filters.features, filters.tasks, filters.tenants,
                        last_call=last if isinstance(last, datetime) else None)
     ch_pricing.prepare_pricing(ch, book, source)
-    return _priced_into(ch, PRICED, source, scope, None), scope
+    return _priced_into(ch, PRICED, source, scope, None, every_column), scope
 
 
 def reprice_clickhouse(ch: ClickHouse, table: str, scope: Scope, call_time: str,
@@ -112,10 +113,11 @@ def reprice_clickhouse(ch: ClickHouse, table: str, scope: Scope, call_time: str,
     return _priced_into(ch, AS_OF, source, scope, as_of), repricing
 
 
-def _priced_into(ch: ClickHouse, name: str, source: str, scope: Scope, as_of: datetime | None) -> str:
+def _priced_into(ch: ClickHouse, name: str, source: str, scope: Scope, as_of: datetime | None,
+                 every_column: bool = False) -> str:
     # priced once into a session table of the columns the analysis reads: its passes (the grouped
     # one, tenants, conversations, the top calls) then scan that instead of pricing again each
     ch.native(f"DROP TEMPORARY TABLE IF EXISTS {name}")
-    ch.query(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(ANALYZED)} "
+    ch.query(f"CREATE TEMP TABLE {name} AS SELECT {'*' if every_column else ', '.join(ANALYZED)} "
              f"FROM {ch_pricing.priced_relation(source, as_of)} WHERE {scope.where_literal(held=False)}")
     return name

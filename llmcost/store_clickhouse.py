@@ -93,6 +93,11 @@ def to_clickhouse(sql: str) -> str:
                 lst, a, exp.Add(this=exp.Sub(this=b, expression=a), expression=exp.Literal.number(1))])
         if isinstance(node, (exp.LogicalAnd, exp.LogicalOr)):  # bool_and / bool_or: false < true
             return exp.Anonymous(this="min" if isinstance(node, exp.LogicalAnd) else "max", expressions=[node.this])
+        if isinstance(node, (exp.PercentileCont, exp.Median)):
+            # quantile_cont / median interpolate between the two nearest values (DuckDB); so does
+            # quantileExactInclusive, where ClickHouse's `median` and `quantile` sample
+            q = node.expression if isinstance(node, exp.PercentileCont) else exp.Literal.number("0.5")
+            return exp.ParameterizedAgg(this="quantileExactInclusive", expressions=[q], params=[node.this])
         if isinstance(node, exp.GenerateSeries) and not isinstance(node.parent, (exp.From, exp.Join, exp.Table)):
             # range(a, b) / generate_series(a, b) as a list: ClickHouse's range(a, b) ends before b
             end = node.args["end"]
@@ -115,7 +120,7 @@ def to_clickhouse(sql: str) -> str:
     for tree in sqlglot.parse(sql, read="duckdb"):
         if tree is None:
             continue
-        out.append(_named_subqueries(_unique_ctes(tree)).transform(fix).sql(dialect="clickhouse"))
+        out.append(_order_by_aliases(_named_subqueries(_unique_ctes(tree))).transform(fix).sql(dialect="clickhouse"))
     return ";\n".join(out)
 
 
@@ -147,6 +152,25 @@ def _sorted_concat(node: Any) -> Any:
     return exp.Anonymous(this="arrayStringConcat", expressions=[
         exp.Anonymous(this="arraySort", expressions=[gathered]),
         node.args.get("separator") or exp.Literal.string(",")])
+
+
+def _order_by_aliases(tree: Any) -> Any:
+    """`ORDER BY name` where `name` is an output column's alias: that column's expression. DuckDB
+    reads an ORDER BY name as the output column first; ClickHouse, with the column names preferred
+    to aliases (SETTINGS, which WHERE and GROUP BY need), would read the input column."""
+    from sqlglot import exp
+
+    for select in list(tree.find_all(exp.Select)):
+        order = select.args.get("order")
+        if order is None:
+            continue
+        aliased = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
+        for item in order.expressions:
+            col = item.this
+            if isinstance(col, exp.Column) and not col.table and col.name in aliased and \
+                    not (isinstance(aliased[col.name], exp.Column) and aliased[col.name].name == col.name):
+                item.set("this", aliased[col.name].copy())
+    return tree
 
 
 def _named_subqueries(tree: Any) -> Any:
@@ -400,6 +424,11 @@ class ClickHouse:
             types = [m["type"] for m in doc["meta"]]
             return [tuple(_convert(t, v) for t, v in zip(types, row, strict=True)) for row in doc["data"]]
         self._session.query(sql)
+        return []
+
+    def sources(self) -> list[Any]:
+        """The store's record of loaded files (`Store.sources`): none here, llmcost loads no file
+        into a ClickHouse table (its rows came there by the team's own pipeline)."""
         return []
 
     def register(self, name: str, data: object) -> None:

@@ -212,3 +212,51 @@ def test_what_does_not_run_inside_clickhouse_says_so(cli, tmp_path: Path):
     assert r.exit_code == 2 and "eval file" in r.stderr and "Traceback" not in r.stderr
     r = cli("simulate", "--table", "calls", "--route", "haiku")
     assert r.exit_code == 2 and "goes with --db chdb://" in r.stderr
+
+
+# ---- recommend and report ----
+
+TEAM = """tasks:
+  summarize:
+    batchable: true
+  classify:
+    routes: [haiku]
+    trim_prompt: 0.3
+"""
+
+
+def test_recommend_in_clickhouse_gives_the_duckdb_document(cli, tmp_path: Path):
+    db, url = same_calls_in_both(tmp_path, [LV / "mixed.csv"])
+    cfg = write_config(tmp_path, TEAM)
+    duck = cli("recommend", "--db", db, "--config", str(cfg), "-f", "json")
+    click = cli("recommend", "--db", url, "--table", "calls", "--config", str(cfg), "-f", "json")
+    assert duck.exit_code == click.exit_code == 0, click.stderr
+    assert click.json() == duck.json()
+    recs = {r["lever"]: Decimal(str(r["savings_usd"])) for r in click.json()["recommendations"]}
+    # alone, each on the baseline (tests/test_levers.py): batch summarize 69,000 / 2 = 34,500 µ$;
+    # dedupe 1 h 12,150 µ$ (s2 within the hour of s1)
+    assert recs["batch"] == Decimal("0.0345") and recs["dedupe"] == Decimal("0.01215")
+    # the cache replay: A on 1 h saves 15,600 µ$, C's write never pays (tests/test_levers.py)
+    db, url = same_calls_in_both(tmp_path / "cache", [LV / "cache_replay.csv"])
+    duck = cli("recommend", "--db", db, "-f", "json")
+    click = cli("recommend", "--db", url, "--table", "calls", "-f", "json")
+    assert click.json() == duck.json()
+    assert [(r["lever"], str(r["savings_usd"])) for r in click.json()["recommendations"]] == [("cache", "0.0156")]
+
+
+def test_report_figures_in_clickhouse_agree(cli, tmp_path: Path):
+    import json
+
+    db, url = same_calls_in_both(tmp_path, [LV / "mixed.csv"])
+    cfg = write_config(tmp_path, TEAM)
+    duck = cli("report", "--db", db, "--config", str(cfg), "-o", str(tmp_path / "duck.json"))
+    click = cli("report", "--db", url, "--table", "calls", "--config", str(cfg), "-o", str(tmp_path / "ch.json"))
+    assert duck.exit_code == click.exit_code == 0, click.stderr
+    d, c = (json.loads((tmp_path / f).read_text()) for f in ("duck.json", "ch.json"))
+    # what differs by nature: when and how each was made, and the files llmcost loaded (a
+    # ClickHouse table has no load record: none listed, rather than made up)
+    assert "--table calls" in c["command_line"] and c["files"] == []
+    for k in ("generated_at", "command_line", "files"):
+        d.pop(k), c.pop(k)
+    assert c == d
+    assert Decimal(str(c["headline"]["spend_usd"])) == Decimal("0.105816")  # mixed.csv's baseline, by hand

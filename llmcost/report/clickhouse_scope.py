@@ -9,10 +9,12 @@ rows come back.
 The table holds the canonical columns (DESIGN §3), or is a layout llmcost maps (Langfuse's
 `observations`, Helicone's `request_response_rmt`).
 
-What it does not do (yet): the other commands (simulate, recommend, report, check); FILES (a
-ClickHouse table is not loaded from files here); the filter values' check against the calls
-(`scope_check`: an unknown --model simply selects nothing); priced calls kept between runs
-(every run prices the scope once).
+The other commands run over the same priced scope (every priced column, `every_column`):
+`check` (`report.check`), `simulate` and `recommend` (the levers' SQL, each step a session table
+or subquery), `report`. What it does not do (yet): FILES (a ClickHouse table is not loaded from
+files here); the filter values' check against the calls (`scope_check`: an unknown --model
+simply selects nothing); priced calls kept between runs (every run prices the scope once); the
+near-duplicate cache and eval files (see docs/scale.md).
 """
 
 from __future__ import annotations

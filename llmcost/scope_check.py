@@ -136,9 +136,11 @@ def book_suggestions(book: PriceBook, name: str | None, n: int = 2) -> list[str]
     return nearest(name.rsplit("/", 1)[-1], set(book.models), n=n, cutoff=0.75)
 
 
-def stored_values(store: Store, source_hashes: list[str] | None, wanted: set[str]) -> StoredValues:
-    """One aggregate pass over the stored calls: counts, first and last call, and the distinct
-    values of the `wanted` filters, for the calls in the files given (or the whole store)."""
+def stored_values(store: Store, source_hashes: list[str] | None, wanted: set[str],
+                  calls: str = "calls") -> StoredValues:
+    """One aggregate pass over the stored calls (`calls`: the store's table, or a ClickHouse
+    table's calls): counts, first and last call, and the distinct values of the `wanted` filters,
+    for the calls in the files given (or the whole store)."""
     inside = Scope(source_hashes=tuple(source_hashes) if source_hashes is not None else None).where_literal()
     names = sorted(wanted)
     lists = "".join(f", list(DISTINCT {_FILTERS[w][1]}) FILTER (WHERE {inside} AND {_FILTERS[w][1]} IS NOT NULL)"
@@ -146,7 +148,7 @@ def stored_values(store: Store, source_hashes: list[str] | None, wanted: set[str
     row = store.query(f"""SELECT count(*) FILTER (WHERE {inside}), count(*),
                                  min(ts) FILTER (WHERE {inside}), max(ts) FILTER (WHERE {inside}),
                                  list(DISTINCT task_type) FILTER (WHERE task_type IS NOT NULL){lists}
-                          FROM calls""")[0]
+                          FROM {calls}""")[0]
     return StoredValues("in the files given" if source_hashes is not None else "in the store",
                         int(row[0] or 0), int(row[1] or 0), row[2], row[3],
                         {w: list(v or []) for w, v in zip(names, row[5:], strict=True)}, list(row[4] or []))

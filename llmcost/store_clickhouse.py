@@ -41,6 +41,10 @@ SETTINGS: dict[str, Any] = {
     # the pricing joins' right sides are a few thousand rows: the parallel hash join evaluates
     # the range condition on both cores (2M calls: 0.84 s -> 0.39 s for the period join)
     "join_algorithm": "parallel_hash",
+    # `SELECT least(output_tokens, 400) AS output_tokens, output_tokens > 400 AS t_cap`: in standard
+    # SQL (and DuckDB) the second `output_tokens` is the column read, not the alias just made; the
+    # levers' SELECTs replace columns that way
+    "prefer_column_name_to_alias": 1,
 }
 URL_PREFIXES = ("chdb://", "clickhouse://")
 
@@ -73,6 +77,40 @@ def to_clickhouse(sql: str) -> str:
             # timezone(ZONE, timezone('UTC', ts)): a naive UTC time as local time in ZONE
             return exp.Anonymous(this="toTimeZone", expressions=[node.expressions[1].expressions[1],
                                                                  node.expressions[0]])
+        if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Order):
+            ordered = _sorted_concat(node)
+            if ordered is not None:
+                return ordered
+        if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null) and \
+                isinstance(node.this, exp.Column) and node.this.name in _list_columns():
+            # a ClickHouse array is never NULL: an absent list is empty there (pricing.clickhouse)
+            return exp.Anonymous(this="empty", expressions=[node.this])
+        if isinstance(node, exp.Cast) and isinstance(node.this, exp.Null) and node.to.is_type(exp.DataType.Type.ARRAY):
+            return exp.Cast(this=exp.Array(expressions=[]), to=node.to)  # no list: an empty array
+        if _is_named(node, "list_slice", 3):  # list_slice(l, a, b), a..b inclusive: arraySlice(l, a, length)
+            lst, a, b = node.expressions
+            return exp.Anonymous(this="arraySlice", expressions=[
+                lst, a, exp.Add(this=exp.Sub(this=b, expression=a), expression=exp.Literal.number(1))])
+        if isinstance(node, (exp.LogicalAnd, exp.LogicalOr)):  # bool_and / bool_or: false < true
+            return exp.Anonymous(this="min" if isinstance(node, exp.LogicalAnd) else "max", expressions=[node.this])
+        if isinstance(node, (exp.PercentileCont, exp.Median)):
+            # quantile_cont / median interpolate between the two nearest values (DuckDB); so does
+            # quantileExactInclusive, where ClickHouse's `median` and `quantile` sample
+            q = node.expression if isinstance(node, exp.PercentileCont) else exp.Literal.number("0.5")
+            return exp.ParameterizedAgg(this="quantileExactInclusive", expressions=[q], params=[node.this])
+        if isinstance(node, exp.GenerateSeries) and not isinstance(node.parent, (exp.From, exp.Join, exp.Table)):
+            # range(a, b) / generate_series(a, b) as a list: ClickHouse's range(a, b) ends before b
+            end = node.args["end"]
+            if not node.args.get("is_end_exclusive"):
+                end = exp.Add(this=end, expression=exp.Literal.number(1))
+            step = [node.args["step"]] if node.args.get("step") else []
+            return exp.Anonymous(this="range", expressions=[node.args["start"], end, *step])
+        if isinstance(node, exp.First) and isinstance(node.this, exp.Order) and \
+                not any(k.args.get("desc") for k in node.this.expressions):
+            # first(v ORDER BY a, b): the v of the smallest (a, b)
+            keys = [k.this for k in node.this.expressions]
+            return exp.Anonymous(this="argMin", expressions=[
+                node.this.this, keys[0] if len(keys) == 1 else exp.Tuple(expressions=keys)])
         if isinstance(node, exp.TimeToUnix):  # epoch(ts): seconds with their fraction (llmcost's are DateTime64(6))
             return exp.Div(this=exp.Anonymous(this="toUnixTimestamp64Micro", expressions=[node.this]),
                            expression=exp.Literal.number(1000000))
@@ -82,8 +120,131 @@ def to_clickhouse(sql: str) -> str:
     for tree in sqlglot.parse(sql, read="duckdb"):
         if tree is None:
             continue
-        out.append(tree.transform(fix).sql(dialect="clickhouse"))
+        out.append(_order_by_aliases(_named_subqueries(_unique_ctes(tree))).transform(fix).sql(dialect="clickhouse"))
     return ";\n".join(out)
+
+
+@lru_cache(maxsize=1)
+def _list_columns() -> frozenset[str]:
+    """The canonical columns that hold a list (`prefix_blocks`): arrays in ClickHouse."""
+    from llmcost.schema import CALL_COLUMNS
+
+    return frozenset(c.name for c in CALL_COLUMNS if c.sql_type.replace(" NOT NULL", "").endswith("[]"))
+
+
+def _sorted_concat(node: Any) -> Any:
+    """`string_agg([DISTINCT] v, sep ORDER BY v)` (ClickHouse takes no ORDER BY inside an
+    aggregate) as `arrayStringConcat(arraySort(groupArray|groupUniqArray(v)), sep)`; None when the
+    order is not the value itself, ascending."""
+    from sqlglot import exp
+
+    order = node.this
+    value = order.this
+    distinct = isinstance(value, exp.Distinct)
+    if distinct:
+        if len(value.expressions) != 1:
+            return None
+        value = value.expressions[0]
+    keys = order.expressions
+    if len(keys) != 1 or keys[0].args.get("desc") or keys[0].this != value:
+        return None
+    gathered = exp.Anonymous(this="groupUniqArray" if distinct else "groupArray", expressions=[value])
+    return exp.Anonymous(this="arrayStringConcat", expressions=[
+        exp.Anonymous(this="arraySort", expressions=[gathered]),
+        node.args.get("separator") or exp.Literal.string(",")])
+
+
+def _order_by_aliases(tree: Any) -> Any:
+    """`ORDER BY name` where `name` is an output column's alias: that column's expression. DuckDB
+    reads an ORDER BY name as the output column first; ClickHouse, with the column names preferred
+    to aliases (SETTINGS, which WHERE and GROUP BY need), would read the input column."""
+    from sqlglot import exp
+
+    for select in list(tree.find_all(exp.Select)):
+        order = select.args.get("order")
+        if order is None:
+            continue
+        aliased = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
+        for item in order.expressions:
+            col = item.this
+            if isinstance(col, exp.Column) and not col.table and col.name in aliased and \
+                    not (isinstance(aliased[col.name], exp.Column) and aliased[col.name].name == col.name):
+                item.set("this", aliased[col.name].copy())
+    return tree
+
+
+def _named_subqueries(tree: Any) -> Any:
+    """A subquery in FROM or JOIN without a name gets one (`_sq1`): ClickHouse refuses an unnamed
+    one in a join (`no alias for subquery`), DuckDB names them itself."""
+    from sqlglot import exp
+
+    for n, sub in enumerate(list(tree.find_all(exp.Subquery))):
+        if not sub.alias and isinstance(sub.parent, (exp.From, exp.Join)):
+            sub.set("alias", exp.TableAlias(this=exp.to_identifier(f"_sq{n}")))
+    return tree
+
+
+def _unique_ctes(tree: Any) -> Any:
+    """Every CTE renamed to a name of its own (`c` -> `c__3`), its references with it (`FROM c`
+    -> `FROM c__3 AS c`, so that `c.col` still reads). ClickHouse (24-25, chDB 4.4) cannot resolve
+    a WITH nested inside a CTE of an outer WITH that defines the same names (`Unknown table
+    expression identifier`), which is what pricing a lever's scenario is: `priced_sql` (WITH c,
+    m, f) over a scenario that holds `priced_sql` itself (the route lever's "only if cheaper")."""
+    from sqlglot import exp
+
+    withs = list(tree.find_all(exp.With))
+    if not withs:
+        return tree
+    names: dict[int, dict[str, str]] = {}  # id(With) -> name -> unique name
+    for n, w in enumerate(withs):
+        names[id(w)] = {cte.alias: f"{cte.alias}__{n}" for cte in w.expressions}
+    for table in list(tree.find_all(exp.Table)):
+        if table.args.get("db") or table.args.get("catalog") or not isinstance(table.this, exp.Identifier):
+            continue
+        name, child, node = table.name, table, table.parent
+        while node is not None:
+            w = None if isinstance(node, exp.With) else node.args.get("with_", node.args.get("with"))
+            if isinstance(w, exp.With) and name in names[id(w)] and child is not w:
+                new = names[id(w)][name]
+                table.set("this", exp.to_identifier(new))
+                if not table.alias:
+                    table.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
+                break
+            if isinstance(node, exp.With) and isinstance(child, exp.CTE):
+                # inside a CTE's definition: only the CTEs defined before it are in scope here
+                before = {c.alias for c in node.expressions[:node.expressions.index(child)]}
+                if name in before:
+                    new = names[id(node)][name]
+                    table.set("this", exp.to_identifier(new))
+                    if not table.alias:
+                        table.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
+                    break
+                child, node = node.parent, node.parent.parent if node.parent is not None else None
+                continue
+            child, node = node, node.parent
+    for w in withs:
+        for cte in w.expressions:
+            cte.set("alias", exp.TableAlias(this=exp.to_identifier(names[id(w)][cte.alias])))
+    return tree
+
+
+_TEMP_VIEW = re.compile(r"^(\s*CREATE (?:OR REPLACE )?TEMPORARY) VIEW\b", re.I)
+_DROP = re.compile(r"^\s*DROP (?:VIEW|TABLE) IF EXISTS\b", re.I)
+
+
+def session_ddl(sql: str) -> str:
+    """The scratch relations llmcost's SQL makes, as ClickHouse session tables: a TEMP VIEW (which
+    ClickHouse lacks) is a TEMPORARY TABLE of its rows (the same rows: nothing under it changes
+    during a run), and a DROP of a view or table is a DROP TEMPORARY TABLE, so that llmcost never
+    drops a table of the database, whatever the name."""
+    sql = _TEMP_VIEW.sub(r"\1 TABLE", sql)
+    return _DROP.sub("DROP TEMPORARY TABLE IF EXISTS", sql)
+
+
+def _is_named(node: Any, name: str, arity: int) -> bool:
+    from sqlglot import exp
+
+    return isinstance(node, exp.Anonymous) and str(node.this).lower() == name and len(node.expressions) == arity
 
 
 def _is_call(node: Any, name: str) -> bool:
@@ -171,12 +332,17 @@ class ClickHouse:
     connection and `Store` where analysis code needs one (`con.execute(...).fetchone()`,
     `store.query`, `store.con`, `store.path`)."""
 
+    is_clickhouse = True  # what `pricing.engine` dispatches on (its tables made here instead)
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.path = url  # never ':memory:': nothing here is a DuckDB store
         self._session: Any = None
         self._client: Any = None
         self._layouts: dict[str, str] = {}  # name -> ClickHouse SELECT it stands for (register_layout)
+        # every call of --table as canonical columns (a DuckDB-SQL subquery), once a scope is
+        # prepared (`report.clickhouse_scope`): what a store's `calls` table is to a command
+        self.calls_source: str | None = None
         if url.startswith("chdb://"):
             path = url[len("chdb://"):]
             if not path:
@@ -260,6 +426,22 @@ class ClickHouse:
         self._session.query(sql)
         return []
 
+    def sources(self) -> list[Any]:
+        """The store's record of loaded files (`Store.sources`): none here, llmcost loads no file
+        into a ClickHouse table (its rows came there by the team's own pipeline)."""
+        return []
+
+    def register(self, name: str, data: object) -> None:
+        """DuckDB's `con.register` (a Python table read as SQL): what llmcost uses it for, the rows
+        of an eval file, is not sent into ClickHouse."""
+        raise UsageError("An eval file (--eval, or llmcost.yaml's quality_eval) is not read inside "
+                         f"ClickHouse (--db {shown_url(self.url)}) yet.",
+                         "Drop --eval (and quality_eval) for this run, or run it on an export of the "
+                         "table with a DuckDB store (--db PATH).")
+
+    def unregister(self, name: str) -> None:
+        pass
+
     def register_layout(self, name: str, select: str) -> None:
         """Let DuckDB-dialect queries read `FROM name` where `name` is a SELECT written in
         ClickHouse SQL (a log layout: Map columns, FINAL…, which DuckDB's dialect cannot say):
@@ -268,7 +450,7 @@ class ClickHouse:
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run DuckDB-dialect SQL (rendered for ClickHouse); the rows."""
-        rendered = to_clickhouse(inline_params(sql, params))
+        rendered = session_ddl(to_clickhouse(inline_params(sql, params)))
         for name, select in self._layouts.items():
             subquery = f"FROM ({select}) AS {name}"
             rendered = re.sub(rf"\bFROM {name}\b", lambda _m: subquery, rendered)  # noqa: B023 (used at once)

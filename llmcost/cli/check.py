@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import typer
 
@@ -23,6 +24,7 @@ from llmcost.cli.common import (
     SinceOpt,
     SourceOpt,
     StartOpt,
+    TableOpt,
     TaskOpt,
     TenantOpt,
     UntilOpt,
@@ -58,6 +60,7 @@ def check(
     pricing: PricingOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    table: TableOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Check the calls (FILES, or the whole store) against the rules of llmcost.yaml's check:
@@ -68,6 +71,7 @@ def check(
     common.set_debug(debug)
     progress.set_quiet(quiet)
     common.check_format(fmt, "check", *OutputFormat)
+    common.check_table_option(table, db, "check")
     from llmcost.config import load_config
     from llmcost.report.check import run_check
     from llmcost.scope import parse_bound
@@ -80,10 +84,16 @@ def check(
         raise UsageError(f"{where}: no check rules to hold the calls to.", NO_RULES_HINT)
     rules = cfg.check
     options = common.ScopeOptions(files, db, fmt, None, until, model, provider, feature, task, tenant, source,
-                                  mapping, start, input_excludes_cache, pricing, config)
+                                  mapping, start, input_excludes_cache, pricing, config, table=table)
     with common.priced_scope(options) as ctx:
+        calls, rejected_unknown = "calls", None
+        if table is not None:  # inside ClickHouse: the table's calls; no record of rejected records there
+            from llmcost.store_clickhouse import ClickHouse
+
+            calls, rejected_unknown = cast(ClickHouse, ctx.store).calls_source or table, f"ClickHouse table {table}"
         result = run_check(ctx.store, ctx.book, ctx.relation, rules, source_hashes=ctx.scope.source_hashes,
-                           since=since, config_name=cfg.path or "llmcost.yaml")
+                           since=since, config_name=cfg.path or "llmcost.yaml", calls=calls,
+                           rejected_unknown=rejected_unknown)
     from llmcost.render import check_out
 
     common.emit(fmt, table=lambda: check_out.check_table(result), json=lambda: check_out.check_dict(result),

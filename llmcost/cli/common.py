@@ -143,6 +143,22 @@ class ScopeContext:
 
 
 
+# --table: the calls' table when --db names a ClickHouse database (issue 17)
+TableOpt = Annotated[str | None, typer.Option(
+    "--table", metavar="NAME", help="With --db chdb://PATH or clickhouse://USER@HOST:8123/DB: the "
+    "ClickHouse table of calls to work on there (canonical columns, docs/scale.md).", show_default=False)]
+
+
+def check_table_option(table: str | None, db: str | None, command: str) -> None:
+    """--table goes with a ClickHouse --db."""
+    from llmcost.store_clickhouse import is_clickhouse_url
+
+    if table is not None and not is_clickhouse_url(db):
+        raise UsageError(f"--table {table} names a table in ClickHouse: it goes with --db chdb://PATH or "
+                         "--db clickhouse://USER@HOST:8123/DATABASE.",
+                         f"Add --db, or drop --table to {command} the DuckDB store.")
+
+
 @dataclass
 class ScopeOptions:
     """The options every command that prices calls shares, as given on its command line: where the
@@ -167,6 +183,7 @@ class ScopeOptions:
     pricing: list[str] | None = None
     config: str | None = None
     table: str | None = None  # --table: the calls' table when --db is a ClickHouse database
+    every_column: bool = False  # in ClickHouse: every priced column in scope (simulate, recommend)
 
 
 @contextmanager
@@ -243,13 +260,15 @@ def _clickhouse_scope(o: ScopeOptions, book: PriceBook, cfg: Config,
         raise UsageError(f"--db {url} is a ClickHouse database: llmcost reads its --table, it does not "
                          "load FILES into it.",
                          "Drop the FILES, or analyze them with a DuckDB store (--db PATH or :memory:).")
-    if levers is not None:
-        raise UsageError(f"--db {url}: only `llmcost analyze --db {url} --table NAME` runs inside "
-                         "ClickHouse so far.", "Run this command on a DuckDB store (--db PATH).")
+    if levers is not None and levers.similar_cache is not None:
+        raise UsageError(f"--similar-cache does not run inside ClickHouse (--db {url}): it compares the "
+                         "wording of requests in Python, which would bring every prompt text back.",
+                         "Drop --similar-cache here, or simulate it on an export of the table with a "
+                         "DuckDB store (--db PATH).")
     table = check_table_name(o.table, url)
     with ClickHouse(o.db or "") as ch:
         relation, scope = prepare_clickhouse_scope(ch, book, table, ScopeFilters(
-            o.since, o.until, o.model, o.provider, o.feature, o.task, o.tenant))
+            o.since, o.until, o.model, o.provider, o.feature, o.task, o.tenant), every_column=o.every_column)
         # analysis code reads a store through `query`, `con.execute(…).fetchone()` and `path`,
         # which the ClickHouse connection provides (rendering each query for ClickHouse)
         yield ScopeContext(cast(Store, ch), book, cfg, relation, None, scope)

@@ -26,6 +26,7 @@ from llmcost.cli.common import (
     SinceOpt,
     SourceOpt,
     StartOpt,
+    TableOpt,
     TaskOpt,
     TenantOpt,
     UntilOpt,
@@ -191,6 +192,7 @@ def report(
     pricing: PricingOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    table: TableOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """The report for finance: spend, run rate, the savings plan with its assumptions, data quality and
@@ -199,17 +201,19 @@ def report(
     progress.set_quiet(quiet)
     from llmcost.report.model import build_report, default_title, make_currency
 
+    common.check_table_option(table, db, "report on")
     kind = output_kind(output, focus)
     make_currency(currency, rate)  # check before any loading
     line = reproduce_line(
         files, output, title=title, focus=focus, currency=currency, rate=rate, since=since, until=until,
         model=model, provider=provider, feature=feature, task=task, tenant=tenant, source=source, map=mapping,
         start=start, input_excludes_cache=input_excludes_cache is True,
-        input_includes_cache=input_excludes_cache is False, pricing=pricing, config=config, db=db)
+        input_includes_cache=input_excludes_cache is False, pricing=pricing, config=config, db=db, table=table)
     title = title or default_title(files)
     with progress.steps() as on_step:
         options = common.ScopeOptions(files, db, OutputFormat.table, since, until, model, provider, feature, task,
-                                      tenant, source, mapping, start, input_excludes_cache, pricing, config)
+                                      tenant, source, mapping, start, input_excludes_cache, pricing, config,
+                                      table=table, every_column=True)
         with common.priced_scope(options, on_step=on_step) as ctx:
             result = build_report(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.ingest, title, line,
                                   currency=currency, rate=rate, scope=ctx.scope, on_step=on_step)

@@ -23,6 +23,7 @@ from llmcost.cli.common import (
     SinceOpt,
     SourceOpt,
     StartOpt,
+    TableOpt,
     TaskOpt,
     TenantOpt,
     UntilOpt,
@@ -118,6 +119,7 @@ def simulate(
     pricing: PricingOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    table: TableOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """What would the bill be if… Levers stack in a fixed order: route → cascade → trim prompt → history
@@ -126,6 +128,7 @@ def simulate(
     common.set_debug(debug)
     progress.set_quiet(quiet)
     common.check_format(fmt, "simulate", *OutputFormat)
+    common.check_table_option(table, db, "simulate")
     from llmcost.render import json_out, terminal
     from llmcost.simulate.lever_checks import check_lever_options
     from llmcost.simulate.options import LeverOptions, simulate_options
@@ -139,7 +142,8 @@ def simulate(
                           similar_cache=similar_cache, similar_window=similar_window, deflect=deflect or [])
     check_lever_options(levers)  # before the price book is even read; the models in it below
     scope = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                                mapping, start, input_excludes_cache, pricing, config)
+                                mapping, start, input_excludes_cache, pricing, config, table=table,
+                                every_column=True)
     with progress.steps(fmt is OutputFormat.table) as on_step, common.priced_scope(
             scope, levers=levers, on_step=on_step, before_store=lambda book: check_lever_options(levers, book)) as ctx:
         result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.levers or levers,
@@ -173,6 +177,7 @@ def recommend(
     pricing: PricingOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    table: TableOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Every lever with parameters derived from your traffic, ranked by what it saves alone, then the
@@ -180,11 +185,13 @@ def recommend(
     common.set_debug(debug)
     progress.set_quiet(quiet)
     common.check_format(fmt, "recommend", *OutputFormat)
+    common.check_table_option(table, db, "recommend")
     from llmcost.render import json_out, terminal
     from llmcost.simulate.recommend import recommend as run_recommend
 
     scope = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                                mapping, start, input_excludes_cache, pricing, config)
+                                mapping, start, input_excludes_cache, pricing, config, table=table,
+                                every_column=True)
     with progress.steps(fmt is OutputFormat.table) as on_step, common.priced_scope(scope, on_step=on_step) as ctx:
         if eval_file:
             ctx.config.quality_eval, ctx.config.quality_eval_origin = eval_file, "--eval"

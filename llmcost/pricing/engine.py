@@ -202,6 +202,11 @@ def model_map_rows(book: PriceBook, names: list[str]) -> list[tuple[str, str, De
 def load_model_map(con: duckdb.DuckDBPyConnection, book: PriceBook, source: str) -> None:
     """Resolve each DISTINCT logged model name of `source` once (a handful, not rows); every book
     id maps to itself too, so scenarios can move calls to any model of the book."""
+    if getattr(con, "is_clickhouse", False):  # the same table inside ClickHouse (issue 17)
+        from llmcost.pricing import clickhouse as ch_pricing
+
+        ch_pricing.load_model_map(con, book, source)  # type: ignore[arg-type]
+        return
     names = [r[0] for r in con.execute(
         f"SELECT DISTINCT model FROM {source} WHERE model IS NOT NULL").fetchall()]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {MODEL_MAP} ({MODEL_MAP_COLUMNS})")
@@ -343,5 +348,10 @@ def cost_total_sql(alias: str = "") -> str:
 
 
 def prepare_pricing(con: duckdb.DuckDBPyConnection, book: PriceBook, source: str) -> None:
+    if getattr(con, "is_clickhouse", False):  # the same tables inside ClickHouse (issue 17)
+        from llmcost.pricing import clickhouse as ch_pricing
+
+        ch_pricing.prepare_pricing(con, book, source)  # type: ignore[arg-type]
+        return
     load_price_tables(con, book)
     load_model_map(con, book, source)

@@ -255,17 +255,21 @@ _STORED = {"task": "tasks", "feature": "features", "tenant": "tenants", "model":
 
 
 def run_check(store: Store, book: PriceBook, relation: str, rules: CheckRules, *,
-              source_hashes: tuple[str, ...] | None, since: str | None, config_name: str) -> CheckResult:
+              source_hashes: tuple[str, ...] | None, since: str | None, config_name: str,
+              calls: str = "calls", rejected_unknown: str | None = None) -> CheckResult:
     """Check the priced calls of `relation` (every day, whatever `since` says: the baselines and
     months need the days before it) against `rules`; `since` (as typed: a date, or counted back
-    from the last call) limits the days whose breaches are reported."""
+    from the last call) limits the days whose breaches are reported. `calls` holds every stored
+    call (the store's table, or a ClickHouse table's calls); where no record of rejected records
+    exists (a ClickHouse table), `rejected_unknown` names it and the rejected share is not checked
+    (said in a note, never taken as 0)."""
     from llmcost.errors import UsageError
     from llmcost.scope import parse_bound
     from llmcost.scope_check import DATES_HINT, stored_values
 
     rows = day_rows(store, relation, {sc.kind for sc in rules.scopes() if sc.kind is not None})
     stored = stored_values(store, list(source_hashes) if source_hashes is not None else None,
-                           {"tasks", "features", "tenants", "models"})
+                           {"tasks", "features", "tenants", "models"}, calls)
     rules, notes = resolve_scopes(rules, rows, stored.values, stored.where, book, config_name)
     days = sorted(r.day for r in rows if r.kind is None)
     since_day = None
@@ -275,8 +279,12 @@ def run_check(store: Store, book: PriceBook, relation: str, rules: CheckRules, *
         if since_day > days[-1]:
             raise UsageError(f"--since {since} matches no call: the calls in scope run from {days[0]} to "
                              f"{days[-1]}.", DATES_HINT)
-    rejected = rejected_counts(store, source_hashes) if rules.max_rejected_share is not None else None
+    rejected = (rejected_counts(store, source_hashes)
+                if rules.max_rejected_share is not None and rejected_unknown is None else None)
     result = evaluate(rules, rows, since_day, rejected)
+    if rules.max_rejected_share is not None and rejected_unknown is not None:
+        notes.append(f"max_rejected_share: not checked: {rejected_unknown} has no record of rejected "
+                     "records (only llmcost's own store counts them as it loads files).")
     undated = store.query(f"SELECT count(*) FROM {relation} WHERE ts IS NULL")[0][0]
     if undated:
         notes.append(f"{undated:,} call{'s' * (undated != 1)} without a time: not in any day's figures.")

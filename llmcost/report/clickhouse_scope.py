@@ -9,10 +9,12 @@ rows come back.
 The table holds the canonical columns (DESIGN §3), or is a layout llmcost maps (Langfuse's
 `observations`, Helicone's `request_response_rmt`).
 
-What it does not do (yet): the other commands (simulate, recommend, report, check); FILES (a
-ClickHouse table is not loaded from files here); the filter values' check against the calls
-(`scope_check`: an unknown --model simply selects nothing); priced calls kept between runs
-(every run prices the scope once).
+The other commands run over the same priced scope (every priced column, `every_column`):
+`check` (`report.check`), `simulate` and `recommend` (the levers' SQL, each step a session table
+or subquery), `report`. What it does not do (yet): FILES (a ClickHouse table is not loaded from
+files here); the filter values' check against the calls (`scope_check`: an unknown --model
+simply selects nothing); priced calls kept between runs (every run prices the scope once); the
+near-duplicate cache and eval files (see docs/scale.md).
 """
 
 from __future__ import annotations
@@ -61,9 +63,8 @@ class ScopeFilters:
 
 def check_table_name(table: str | None, url: str) -> str:
     if not table:
-        raise UsageError(f"--db {url} is a ClickHouse database: `llmcost analyze --db {url} --table NAME` "
-                         "prices and summarises a table of calls there (the one command that runs inside "
-                         "ClickHouse so far).",
+        raise UsageError(f"--db {url} is a ClickHouse database: name the table of calls there with "
+                         f"--table NAME (`llmcost analyze --db {url} --table NAME`).",
                          "For example --table calls (a table with the canonical columns of DESIGN §3).")
     if not _TABLE_NAME.match(table):
         raise UsageError(f"--table {table}: expected a table name (NAME or DATABASE.NAME).",
@@ -89,16 +90,18 @@ def calls_table(ch: ClickHouse, table: str) -> str:
 
 
 def prepare_clickhouse_scope(ch: ClickHouse, book: PriceBook, table: str,
-                             filters: ScopeFilters) -> tuple[str, Scope]:
-    """Load the price tables into the session and return the priced calls in scope (a subquery in
-    DuckDB SQL) and the scope."""
+                             filters: ScopeFilters, every_column: bool = False) -> tuple[str, Scope]:
+    """Load the price tables into the session and return the priced calls in scope (a session
+    table) and the scope. `every_column`: every canonical and priced column (what the levers of
+    simulate and recommend read), not only those `analyze` reads."""
     source = ch_pricing.canonical_source(ch, calls_table(ch, table))
+    ch.calls_source = source
     last = ch.query(f"SELECT max(ts) FROM {source}")[0][0]
     scope = make_scope(None, filters.since, filters.until, filters.models, filters.providers,
                        filters.features, filters.tasks, filters.tenants,
                        last_call=last if isinstance(last, datetime) else None)
     ch_pricing.prepare_pricing(ch, book, source)
-    return _priced_into(ch, PRICED, source, scope, None), scope
+    return _priced_into(ch, PRICED, source, scope, None, every_column), scope
 
 
 def reprice_clickhouse(ch: ClickHouse, table: str, scope: Scope, call_time: str,
@@ -112,10 +115,11 @@ def reprice_clickhouse(ch: ClickHouse, table: str, scope: Scope, call_time: str,
     return _priced_into(ch, AS_OF, source, scope, as_of), repricing
 
 
-def _priced_into(ch: ClickHouse, name: str, source: str, scope: Scope, as_of: datetime | None) -> str:
+def _priced_into(ch: ClickHouse, name: str, source: str, scope: Scope, as_of: datetime | None,
+                 every_column: bool = False) -> str:
     # priced once into a session table of the columns the analysis reads: its passes (the grouped
     # one, tenants, conversations, the top calls) then scan that instead of pricing again each
     ch.native(f"DROP TEMPORARY TABLE IF EXISTS {name}")
-    ch.query(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(ANALYZED)} "
+    ch.query(f"CREATE TEMP TABLE {name} AS SELECT {'*' if every_column else ', '.join(ANALYZED)} "
              f"FROM {ch_pricing.priced_relation(source, as_of)} WHERE {scope.where_literal(held=False)}")
     return name

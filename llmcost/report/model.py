@@ -250,7 +250,9 @@ def _class_sql() -> dict[str, tuple[str, str, str, str]]:
     disc = "coalesce(per.discount, 1)"
 
     def token(qty: str, cost: str, price: str) -> tuple[str, str, str, str]:
-        contracted = f"({price}) * {mult}"
+        # the price widened first: DECIMAL(18,9) x DECIMAL(12,6) stays 64-bit in ClickHouse
+        # (3 integer digits at scale 15), whose division by the discount then overflows (issue 17)
+        contracted = f"CAST({price} AS DECIMAL(38,9)) * {mult}"
         listed = (f"CASE WHEN {disc} = 1 THEN {contracted} WHEN {disc} = 0 THEN NULL "
                   f"ELSE CAST({contracted} / {disc} AS DECIMAL(38,15)) END")
         return qty, cost, contracted, listed
@@ -280,7 +282,9 @@ def spend_lines(store: Store, book: PriceBook, relation: str) -> list[SpendLine]
             f"sum({q_sql})",
             f"count(*) FILTER (WHERE {has})",
             f"sum({c_sql})",
-            f"sum(CASE WHEN {disc} = 1 OR {disc} = 0 THEN {c_sql} ELSE CAST({c_sql} / {disc} AS DECIMAL(38,21)) END)",
+            # both branches one type: ClickHouse refuses a CASE of two decimal scales (web search's)
+            f"sum(CASE WHEN {disc} = 1 OR {disc} = 0 THEN CAST({c_sql} AS DECIMAL(38,21)) "
+            f"ELSE CAST({c_sql} / {disc} AS DECIMAL(38,21)) END)",
             f"min({cup}) FILTER (WHERE {has})", f"max({cup}) FILTER (WHERE {has})",
             f"count(*) FILTER (WHERE {has} AND ({cup}) IS NULL)",
             f"min({lup}) FILTER (WHERE {has})", f"max({lup}) FILTER (WHERE {has})",

@@ -238,9 +238,6 @@ def growing_conversations(store: Store, rel: str) -> list[tuple[str, int, float,
     -> (task type, window N, first-turn median, late-turn median, late calls); N is the median
     history the 3rd turn carries (its input minus the first turn's: the last two exchanges, as
     article 002 keeps "the last 2-3 turns"), rounded up to 100 tokens."""
-    from llmcost.store import Store
-
-    assert isinstance(store, Store)
     rows = store.query(f"""
         WITH t AS (
             SELECT task_type, conversation_id, input_tokens,

@@ -358,9 +358,13 @@ def _cache_decisions(prev: str, ttls: dict[str, int], scope: Scope, cacheable_to
     ), blocks AS (
         SELECT k.call_id, k.model, k.ts, k.source_line, k.input_tokens, k._elig, k._mode, k._step,
                k._min, k._wp, coalesce(k.block_tokens, 512) AS _bt,
-               len(k.prefix_blocks) AS _n, k.i, k.h
-        FROM (SELECT *, unnest(prefix_blocks) AS h, unnest(range(1, len(prefix_blocks) + 1)) AS i
-              FROM k WHERE prefix_blocks IS NOT NULL AND len(prefix_blocks) > 0) AS k
+               array_length(k.prefix_blocks) AS _n, k.i, k.h
+        -- one unnest and an index, not two unnests side by side: DuckDB zips those, ClickHouse
+        -- (arrayJoin) would pair every block with every position; array_length, not len: the
+        -- transpiler takes len for a string's (issue 17)
+        FROM (SELECT *, prefix_blocks[i] AS h
+              FROM (SELECT *, unnest(range(1, array_length(prefix_blocks) + 1)) AS i
+                    FROM k WHERE prefix_blocks IS NOT NULL AND array_length(prefix_blocks) > 0)) AS k
     ), block_hits AS (
         SELECT call_id, i, _n, _bt, input_tokens, _elig, _mode, _step, _min, _wp,
                (lag(ts) OVER (PARTITION BY model, h ORDER BY ts, source_line, call_id)) AS _pt, ts

@@ -330,6 +330,9 @@ def recommended(store: Any, rel: str, deflect_shares: dict[str, float],
     if not with_text:
         skipped.append("near-duplicate cache: the log carries no prompt text (a prompt or messages column, "
                        "Langfuse input, LiteLLM messages)")
+    elif getattr(store, "is_clickhouse", False):  # issue 17: the texts would all come back
+        skipped.append("near-duplicate cache: not run inside ClickHouse (it compares the prompt texts in "
+                       "Python); run simulate --similar-cache 0.9 on an export of the table with a DuckDB store")
     elif with_text > MAX_CALLS:
         skipped.append(f"near-duplicate cache: {_calls(with_text)} with prompt text, more than the "
                        f"{MAX_CALLS:,} one replay handles; run simulate --similar-cache 0.9 on a narrower scope "

@@ -234,3 +234,15 @@ def test_terminal_and_markdown_show_the_figures(cli, tmp_path):
     md = cli("forecast", *args, "--format", "markdown").stdout
     assert "| **October 2026 at month end** | **$25.50** |" in md
     assert "| acme-7b | 2026-10-20 |" in md
+
+
+def test_the_rest_of_a_month_under_a_day_reads_in_hours_or_minutes():
+    from decimal import Decimal
+
+    from llmcost.render.forecast_out import days_text
+
+    # 0.0052662 days × 86,400 s = 455 s ≈ 8 min (it read "0.01 days"); 0.9 days = 21.6 hours
+    assert days_text(Decimal("0.0052662037")) == "8 min"
+    assert days_text(Decimal("0.9")) == "21.6 hours"
+    assert days_text(Decimal(16)) == "16 days" and days_text(Decimal("2.5")) == "2.5 days"
+    assert days_text(Decimal(1)) == "1 day"

@@ -23,6 +23,11 @@ def month_name(f: Forecast, which: str = "month") -> str:
 
 
 def days_text(days: Decimal) -> str:
+    """`16 days`, `2.5 days`; under a day in hours or minutes (`8 min`, not `0.01 days`)."""
+    if days < 1:
+        from llmcost.run_rate import span_text
+
+        return span_text(float(days) * 86400)
     text = f"{days:.2f}".rstrip("0").rstrip(".")
     return f"{text} day{'s' * (text != '1')}"
 

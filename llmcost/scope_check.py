@@ -74,6 +74,7 @@ class StoredValues:
     last: datetime | None
     values: dict[str, list[str]]  # filter name -> distinct values (those asked for)
     store_tasks: list[str]
+    store_where: str = "in the store"  # where store_tasks are (a ClickHouse table: "in the table NAME")
 
 
 @dataclass
@@ -154,8 +155,14 @@ def stored_values(store: Store, source_hashes: list[str] | None, wanted: set[str
                         {w: list(v or []) for w, v in zip(names, row[5:], strict=True)}, list(row[4] or []))
 
 
-def _no_calls(store: Store, v: StoredValues, ingest: IngestResult | None, needs_calls: bool) -> str | None:
-    """The empty states: an error (exit 1) when the command needs calls, else a note."""
+def _no_calls(store: Store, v: StoredValues, ingest: IngestResult | None, needs_calls: bool,
+              table: str | None = None) -> str | None:
+    """The empty states: an error (exit 1) when the command needs calls, else a note. `table`:
+    the calls are a ClickHouse table (named so), not the store's."""
+    if table is not None:
+        raise LlmcostError(f"The table {table} holds no calls.",
+                           "Point --table at the table of LLM calls in that database (docs/scale.md), or "
+                           "analyze log files with a DuckDB store (--db PATH).")
     if ingest is None:
         name = f" ({store.path})" if store.path and store.path != ":memory:" else ""
         raise LlmcostError(f"The store{name} holds no calls yet.",
@@ -218,15 +225,19 @@ def _match(name: str, typed: tuple[str, ...], v: StoredValues, book: PriceBook,
 
 def check_request(store: Store, book: PriceBook, req: ScopeRequest, *, config: Config | None = None,
                   ingest: IngestResult | None = None, needs_calls: bool = True,
-                  levers: LeverOptions | None = None) -> CheckedScope:
-    """The scope the command works on, every value the user typed checked against the calls."""
+                  levers: LeverOptions | None = None, calls: str = "calls",
+                  table: str | None = None) -> CheckedScope:
+    """The scope the command works on, every value the user typed checked against the calls
+    (`calls`: the store's table, or a ClickHouse table's calls, named `table` in messages)."""
     typed = {name: split_values(getattr(req, name)) for name in _FILTERS}
     lever_kinds = _lever_kinds(levers) if levers is not None else set()
     wanted = {n for n, vals in typed.items() if vals} | lever_kinds | ({"tasks"} if config and config.tasks else set())
-    v = stored_values(store, req.source_hashes, wanted)
+    v = stored_values(store, req.source_hashes, wanted, calls)
+    if table is not None:
+        v.where = v.store_where = f"in the table {table}"
     notes: list[str] = []
     if v.calls == 0:
-        note = _no_calls(store, v, ingest, needs_calls)
+        note = _no_calls(store, v, ingest, needs_calls, table)
         if note:
             notes.append(note)
         scope = make_scope(req.source_hashes, _absolute(req.since), _absolute(req.until),
@@ -367,9 +378,9 @@ def _check_config(cfg: Config, v: StoredValues, task_filter: list[str], problems
     name = cfg.path or "llmcost.yaml"
     for task in cfg.tasks:
         if task not in v.store_tasks:
-            problems.add(f"{name}: task {task} is not the task type of any call in the store"
+            problems.add(f"{name}: task {task} is not the task type of any call {v.store_where}"
                          f"{did_you_mean(nearest(task, v.store_tasks))}",
-                         listing("Task types", v.store_tasks, "in the store") + " A policy applies to the calls "
+                         listing("Task types", v.store_tasks, v.store_where) + " A policy applies to the calls "
                          "whose task_type is its name, spelt exactly.")
     reached = set(v.values["tasks"])
     if task_filter:

@@ -224,7 +224,7 @@ def priced_scope(o: ScopeOptions, needs_config: bool = True, needs_calls: bool =
     from llmcost.store_clickhouse import is_clickhouse_url
 
     if is_clickhouse_url(o.db):  # the calls are in ClickHouse: priced there (issue 17)
-        with _clickhouse_scope(o, book, cfg, levers) as ctx:
+        with _clickhouse_scope(o, book, cfg, levers, needs_config, needs_calls) as ctx:
             yield ctx
         return
     with open_store(o.db) as store:
@@ -245,13 +245,15 @@ def priced_scope(o: ScopeOptions, needs_config: bool = True, needs_calls: bool =
 
 
 @contextmanager
-def _clickhouse_scope(o: ScopeOptions, book: PriceBook, cfg: Config,
-                      levers: LeverOptions | None) -> Iterator[ScopeContext]:
-    """`priced_scope` where --db is ClickHouse (chdb://PATH or clickhouse://…): the calls of
-    --table priced inside it (`report.clickhouse_scope`); the connection stands in for the store."""
+def _clickhouse_scope(o: ScopeOptions, book: PriceBook, cfg: Config, levers: LeverOptions | None,
+                      needs_config: bool, needs_calls: bool) -> Iterator[ScopeContext]:
+    """`priced_scope` where --db is ClickHouse (chdb://PATH or clickhouse://…): the filters and
+    lever scopes checked against the calls of --table (and the task policies, `needs_config`), then
+    those calls priced inside it (`report.clickhouse_scope`); the connection stands in for the store."""
     from typing import cast
 
-    from llmcost.report.clickhouse_scope import ScopeFilters, check_table_name, prepare_clickhouse_scope
+    from llmcost.report.clickhouse_scope import check_table_name, price_scope, scope_source
+    from llmcost.scope_check import ScopeRequest, check_request, confirm_in_scope
     from llmcost.store import Store
     from llmcost.store_clickhouse import ClickHouse, shown_url
 
@@ -267,11 +269,18 @@ def _clickhouse_scope(o: ScopeOptions, book: PriceBook, cfg: Config,
                          "DuckDB store (--db PATH).")
     table = check_table_name(o.table, url)
     with ClickHouse(o.db or "") as ch:
-        relation, scope = prepare_clickhouse_scope(ch, book, table, ScopeFilters(
-            o.since, o.until, o.model, o.provider, o.feature, o.task, o.tenant), every_column=o.every_column)
         # analysis code reads a store through `query`, `con.execute(…).fetchone()` and `path`,
         # which the ClickHouse connection provides (rendering each query for ClickHouse)
-        yield ScopeContext(cast(Store, ch), book, cfg, relation, None, scope)
+        store = cast(Store, ch)
+        source = scope_source(ch, table)
+        request = ScopeRequest(None, o.since, o.until, o.model, o.provider, o.feature, o.task, o.tenant)
+        checked = check_request(store, book, request, config=cfg if needs_config else None,
+                                needs_calls=needs_calls, levers=levers, calls=source, table=table)
+        for note in checked.notes:
+            print_warning(note)
+        relation = price_scope(ch, book, source, checked.scope, every_column=o.every_column)
+        confirm_in_scope(store, relation, checked)
+        yield ScopeContext(store, book, cfg, relation, None, checked.scope, checked.levers)
 
 
 def _pricing_step(store: Store, scope: Scope) -> str:

@@ -11,23 +11,23 @@ The table holds the canonical columns (DESIGN §3), or is a layout llmcost maps 
 
 The other commands run over the same priced scope (every priced column, `every_column`):
 `check` (`report.check`), `simulate` and `recommend` (the levers' SQL, each step a session table
-or subquery), `report`. What it does not do (yet): FILES (a ClickHouse table is not loaded from
-files here); the filter values' check against the calls (`scope_check`: an unknown --model
-simply selects nothing); priced calls kept between runs (every run prices the scope once); the
-near-duplicate cache and eval files (see docs/scale.md).
+or subquery), `report`. Before pricing, the filter values, dates and lever scopes are checked
+against the table's calls (`scope_check.check_request` over `scope_source`), as over a DuckDB
+store: a misspelt value is an error naming the nearest values. What it does not do (yet): FILES
+(a ClickHouse table is not loaded from files here); priced calls kept between runs (every run
+prices the scope once); the near-duplicate cache and eval files (see docs/scale.md).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from llmcost.errors import UsageError
 from llmcost.pricing import clickhouse as ch_pricing
 from llmcost.pricing.book import PriceBook
-from llmcost.scope import Scope, make_scope
+from llmcost.scope import Scope
 from llmcost.store import Store
 from llmcost.store_clickhouse import ClickHouse
 
@@ -46,19 +46,6 @@ ANALYZED = ("call_id", "ts", "provider", "model", "model_id", "task_type", "feat
             "web_search_requests", "logged_cost_usd", "period_key", "unpriced_reason", "tier_priced",
             "web_search_unpriced", "cost_input", "cost_cache_read", "cost_cache_write", "cost_output",
             "cost_other", "cost_usd")
-
-
-@dataclass(frozen=True)
-class ScopeFilters:
-    """The scope options as given (relative dates count back from the table's last call)."""
-
-    since: str | None = None
-    until: str | None = None
-    models: list[str] | None = None
-    providers: list[str] | None = None
-    features: list[str] | None = None
-    tasks: list[str] | None = None
-    tenants: list[str] | None = None
 
 
 def check_table_name(table: str | None, url: str) -> str:
@@ -89,19 +76,19 @@ def calls_table(ch: ClickHouse, table: str) -> str:
     return table
 
 
-def prepare_clickhouse_scope(ch: ClickHouse, book: PriceBook, table: str,
-                             filters: ScopeFilters, every_column: bool = False) -> tuple[str, Scope]:
-    """Load the price tables into the session and return the priced calls in scope (a session
-    table) and the scope. `every_column`: every canonical and priced column (what the levers of
-    simulate and recommend read), not only those `analyze` reads."""
+def scope_source(ch: ClickHouse, table: str) -> str:
+    """The canonical calls of `table` (a relation on the connection, kept as `ch.calls_source`):
+    what the filters and lever scopes are checked against (`scope_check.check_request`)."""
     source = ch_pricing.canonical_source(ch, calls_table(ch, table))
     ch.calls_source = source
-    last = ch.query(f"SELECT max(ts) FROM {source}")[0][0]
-    scope = make_scope(None, filters.since, filters.until, filters.models, filters.providers,
-                       filters.features, filters.tasks, filters.tenants,
-                       last_call=last if isinstance(last, datetime) else None)
+    return source
+
+
+def price_scope(ch: ClickHouse, book: PriceBook, source: str, scope: Scope, every_column: bool = False) -> str:
+    """Load the price tables into the session and price the calls of `source` in `scope` into a
+    session table (its name returned)."""
     ch_pricing.prepare_pricing(ch, book, source)
-    return _priced_into(ch, PRICED, source, scope, None, every_column), scope
+    return _priced_into(ch, PRICED, source, scope, None, every_column)
 
 
 def reprice_clickhouse(ch: ClickHouse, table: str, scope: Scope, call_time: str,

@@ -159,3 +159,35 @@ def test_mooncake_replay_reproduces_the_independent_figures(cli):
 def test_simulate_needs_a_lever(cli):
     r = cli("simulate", MIXED)
     assert r.exit_code == 2 and "at least one lever" in r.stderr
+
+
+def test_dedupe_pairs_repeats_of_one_model_only_and_calls_with_no_model():
+    """The lever SQL on a hand-built relation. Its window runs only over hashes seen more than once
+    (a semi-join on the hash): a repeat still needs the same model, and calls with no model (loaded
+    unpriced) still pair with each other."""
+    import duckdb
+
+    from llmcost.schema import COLUMN_NAMES
+    from llmcost.simulate import levers as L
+
+    con = duckdb.connect()
+    flags = ", ".join(f"false AS t_{f}" for f in L.STACK_ORDER)
+    rows = [  # call_id, model, prompt_hash, minutes after 09:00, status
+        ("a1", "m1", "h1", 0, "ok"), ("a2", "m1", "h1", 10, "ok"),  # a2 repeats a1 within 1 h
+        ("b1", "m2", "h1", 20, "ok"),  # same hash, other model: not a repeat
+        ("c1", None, "h2", 0, "ok"), ("c2", None, "h2", 5, "ok"),  # no model: c2 repeats c1
+        ("d1", "m1", "h3", 0, "ok"), ("d2", "m1", "h3", 90, "ok"),  # 90 min apart: outside 1 h
+        ("e1", "m1", "h4", 0, "error"), ("e2", "m1", "h4", 1, "ok"),  # an error answers nothing
+        ("f1", "m1", "h5", 0, "ok"),  # unique hash
+    ]
+    values = ", ".join(f"('{c}', {repr(m) if m else 'NULL'}, '{h}', "
+                       f"TIMESTAMP '2026-07-01 09:00:00' + INTERVAL {t} MINUTE, '{s}', {i})"
+                       for i, (c, m, h, t, s) in enumerate(rows))
+    con.execute(f"CREATE TABLE raw (call_id VARCHAR, model VARCHAR, prompt_hash VARCHAR, ts TIMESTAMP, "
+                f"status VARCHAR, source_line BIGINT); INSERT INTO raw VALUES {values}")
+    cols = ", ".join(c if c in ("call_id", "model", "prompt_hash", "ts", "status", "source_line")
+                     else ("true AS billed" if c == "billed" else f"NULL AS {c}") for c in COLUMN_NAMES)
+    con.execute(f"CREATE TABLE prev AS SELECT {cols}, {flags} FROM raw")
+    out = con.execute(f"SELECT call_id FROM ({L.dedupe(3600).sql.replace('{prev}', 'prev')}) "
+                      "WHERE t_dedupe AND NOT billed ORDER BY call_id").fetchall()
+    assert out == [("a2",), ("c2",)]

@@ -157,17 +157,9 @@ def test_a_multiplier_product_rounds_like_duckdb(chdb, store):
 def _same_calls_in_both(tmp_path: Path) -> tuple[str, str]:
     """cases.csv ingested into a DuckDB store, and the store's calls copied into a chDB table with
     the canonical columns (through Parquet): the same calls, provider and all, in both engines."""
-    from llmcost.store import open_store
+    from tests.test_two_engines_commands import same_calls_in_both
 
-    db = tmp_path / "store.duckdb"
-    with open_store(str(db)) as store:
-        ingest_files(store, [str(CASES)], IngestOptions())
-        store.con.execute(f"COPY calls TO '{tmp_path / 'calls.parquet'}' (FORMAT parquet)")
-    url = f"chdb://{tmp_path / 'chdb'}"
-    with ClickHouse(url) as ch:
-        ch.native(ch_pricing.calls_table_ddl("calls"))
-        ch.native(f"INSERT INTO calls SELECT * FROM file('{tmp_path / 'calls.parquet'}', Parquet)")
-    return str(db), url
+    return same_calls_in_both(tmp_path, [CASES])
 
 
 def test_analyze_in_clickhouse_gives_the_duckdb_document(cli, tmp_path: Path):

@@ -454,3 +454,59 @@ def test_clickhouse_failures_are_one_clear_paragraph(cli, tmp_path: Path):
     assert "s3cret" not in r.stderr + r.stdout and "Traceback" not in r.stderr
     r = cli("analyze", "--db", f"chdb://{tmp_path / 'ch'}", "--table", "nosuch")
     assert r.exit_code == 2 and "--table nosuch: no such table" in r.stderr
+
+
+# ---- inside ClickHouse, analyze prices sums of calls (pricing.grouped): every split where a
+# price changes within one model and day must hold ----
+
+SPLITS = """call_id,ts,model,status,billed,input_tokens,output_tokens
+a-before-16h,2026-08-16T15:59:59Z,deepseek-v4-flash,ok,true,1000000,0
+b-from-16h,2026-08-16T16:00:00Z,deepseek-v4-flash,ok,true,1000000,0
+c-0059,2026-08-17T00:59:00Z,deepseek-v4-flash,ok,true,1000000,0
+d-0100,2026-08-17T01:00:00Z,deepseek-v4-flash,ok,true,1000000,0
+e-0359,2026-08-17T03:59:59Z,deepseek-v4-flash,ok,true,1000000,0
+f-0400,2026-08-17T04:00:00Z,deepseek-v4-flash,ok,true,1000000,0
+g-0600,2026-08-17T06:00:00Z,deepseek-v4-flash,ok,true,1000000,0
+h-1000,2026-08-17T10:00:00Z,deepseek-v4-flash,ok,true,1000000,0
+i-unbilled,2026-08-17T01:30:00Z,deepseek-v4-flash,ok,false,1000000,0
+j-200k,2025-10-01T12:00:00Z,claude-sonnet-4-20250514,ok,true,200000,0
+k-200k-and-1,2025-10-01T12:00:01Z,claude-sonnet-4-20250514,ok,true,200001,0
+"""
+
+
+def test_summed_pricing_splits_every_price_change_within_a_day(cli, tmp_path: Path):
+    """Calls of one model on one day that take different price rows: a period that starts at
+    16:00 UTC, DeepSeek's peak windows (01:00-04:00, 06:00-10:00 UTC, Mon-Fri; off-peak half
+    price), an unbilled call, and input either side of Claude's 200k long-context threshold.
+    Priced as sums inside ClickHouse, each must still cost what it costs alone (pricing/*.yaml):
+      a  Sun 15:59:59, before the 2026-08-16 16:00 period: 1M × $0.14           = 0.14
+      b  Sun 16:00, new period, Sunday is off-peak: 1M × $0.44 × 0.5           = 0.22
+      c  Mon 00:59 off-peak 0.22 · d 01:00 peak 0.44 · e 03:59:59 peak 0.44
+      f  04:00 off-peak 0.22 · g 06:00 peak 0.44 · h 10:00 off-peak 0.22        = 1.98
+      i  unbilled                                                              = 0
+      j  200,000 input, not over the threshold: 0.2M × $3                      = 0.60
+         (j and k log Claude Sonnet 4 by its dated alias)
+      k  200,001 input, long context: 0.200001M × $6                           = 1.200006
+    total 0.14 + 0.22 + 1.98 + 0.60 + 1.200006 = 4.140006."""
+    import json
+
+    log = tmp_path / "splits.csv"
+    log.write_text(SPLITS)
+    from tests.test_two_engines_commands import same_calls_in_both
+
+    db, url = same_calls_in_both(tmp_path, [log])
+    duck = json.loads(cli("analyze", "--db", db, "--top", "0", "-f", "json").stdout)
+    click = json.loads(cli("analyze", "--db", url, "--table", "calls", "--top", "0", "-f", "json").stdout)
+    assert abs(Decimal(str(click["totals"]["cost_usd"])) - Decimal("4.140006")) < EPS
+    assert click == duck
+    by_day = {d["day"]: d["cost_usd"] for d in click["by_day"]}
+    assert abs(Decimal(str(by_day["2026-08-16"])) - Decimal("0.36")) < EPS  # 0.14 + 0.22
+    assert abs(Decimal(str(by_day["2026-08-17"])) - Decimal("1.98")) < EPS
+    top = {t["call_id"]: t["cost_usd"] for t in click["top_calls"]}
+    assert abs(Decimal(str(top["k-200k-and-1"])) - Decimal("1.200006")) < EPS
+    # --model names the book id; the log names a dated alias of it: 0.60 + 1.200006
+    only = ("--model", "claude-sonnet-4", "-f", "json")
+    duck = json.loads(cli("analyze", "--db", db, *only).stdout)
+    click = json.loads(cli("analyze", "--db", url, "--table", "calls", *only).stdout)
+    assert click == duck and click["totals"]["calls"] == 2
+    assert abs(Decimal(str(click["totals"]["cost_usd"])) - Decimal("1.800006")) < EPS

@@ -92,7 +92,8 @@ def analyze(
 
     at = parse_as_of(as_of) if as_of is not None else None
     options = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                                  mapping, start, input_excludes_cache, pricing, table=table)
+                                  mapping, start, input_excludes_cache, pricing, table=table,
+                                  summed=at is None)
     if table is not None:
         from llmcost.store_clickhouse import is_clickhouse_url
 
@@ -111,10 +112,11 @@ def analyze(
         else:
             relation, repriced = reprice_scope(ctx.store, ctx.book, ctx.scope, ctx.relation, at)
         result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=relation,
-                               limits=limits)
+                               limits=limits, summed=ctx.summed)
         result.repriced = repriced
+        per_call = ctx.summed.calls if ctx.summed else relation  # inside ClickHouse: priced by class
         series = None if ask is None else time_series(
-            ctx.store, relation, ask, zone, DEFAULT_TOP if top is None else top or None)
+            ctx.store, per_call, ask, zone, DEFAULT_TOP if top is None else top or None)
     common.emit(fmt, table=lambda: _render("terminal").render_analysis(result, dims, series=series),
                 json=lambda: _render("json_out").analysis_dict(result, series=series),
                 markdown=lambda: _render("markdown").analysis_markdown(result, by=dims, series=series))

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from llmcost.config import Config
     from llmcost.ingest import IngestOptions, IngestResult
     from llmcost.pricing.book import PriceBook
+    from llmcost.pricing.grouped import SummedScope
     from llmcost.scope import Scope
     from llmcost.simulate.options import LeverOptions
     from llmcost.store import Store
@@ -140,6 +141,7 @@ class ScopeContext:
     ingest: IngestResult | None
     scope: Scope
     levers: LeverOptions | None = None  # the lever options with their scopes checked
+    summed: SummedScope | None = None  # inside ClickHouse, `ScopeOptions.summed`: priced as sums
 
 
 
@@ -184,6 +186,9 @@ class ScopeOptions:
     config: str | None = None
     table: str | None = None  # --table: the calls' table when --db is a ClickHouse database
     every_column: bool = False  # in ClickHouse: every priced column in scope (simulate, recommend)
+    # in ClickHouse: the calls in scope priced as sums, not one by one (`pricing.grouped`), for a
+    # command that reads only `analyze_calls`' figures (analyze without --as-of or a time series)
+    summed: bool = False
 
 
 @contextmanager
@@ -252,7 +257,7 @@ def _clickhouse_scope(o: ScopeOptions, book: PriceBook, cfg: Config, levers: Lev
     those calls priced inside it (`report.clickhouse_scope`); the connection stands in for the store."""
     from typing import cast
 
-    from llmcost.report.clickhouse_scope import check_table_name, price_scope, scope_source
+    from llmcost.report.clickhouse_scope import check_table_name, price_scope, scope_source, summarise_scope
     from llmcost.scope_check import ScopeRequest, check_request, confirm_in_scope
     from llmcost.store import Store
     from llmcost.store_clickhouse import ClickHouse, shown_url
@@ -278,9 +283,13 @@ def _clickhouse_scope(o: ScopeOptions, book: PriceBook, cfg: Config, levers: Lev
                                 needs_calls=needs_calls, levers=levers, calls=source, table=table)
         for note in checked.notes:
             print_warning(note)
-        relation = price_scope(ch, book, source, checked.scope, every_column=o.every_column)
+        if o.summed:
+            summed = summarise_scope(ch, book, source, checked.scope)
+            relation = summed.groups
+        else:
+            summed, relation = None, price_scope(ch, book, source, checked.scope, every_column=o.every_column)
         confirm_in_scope(store, relation, checked)
-        yield ScopeContext(store, book, cfg, relation, None, checked.scope, checked.levers)
+        yield ScopeContext(store, book, cfg, relation, None, checked.scope, checked.levers, summed)
 
 
 def _pricing_step(store: Store, scope: Scope) -> str:

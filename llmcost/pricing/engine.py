@@ -251,12 +251,14 @@ def _in_windows(ts: str) -> str:
             f"THEN {m} >= w.s AND {m} < w.e ELSE {m} >= w.s OR {m} < w.e END)) > 0)")
 
 
-def priced_sql(source: str, as_of: datetime | None = None) -> str:
+def priced_sql(source: str, as_of: datetime | None = None, lc_tokens: str = "input_tokens") -> str:
     """SELECT every column of `source` (a relation with the canonical call columns), the resolved
     `model_id`, the prices used, the cost of each component in USD (DECIMAL(38,21)) and their sum
     `cost_usd`; cost columns are NULL for unpriced calls, with `unpriced_reason` saying why.
     `as_of`: every call takes the period in force at that instant instead of at its own time
-    (repricing; off-peak windows still follow the call's time of day)."""
+    (repricing; off-peak windows still follow the call's time of day). `lc_tokens`: the column
+    compared with the long-context threshold (a row of summed calls, `pricing.grouped`, gives one
+    of its calls' input: the token columns are then sums)."""
     ts = "c.ts"
     at = sql_literal(as_of) if as_of is not None else "c.ts"
     in_force = (f"({at} >= per.effective_from AND (per.effective_to IS NULL OR {at} < per.effective_to))"
@@ -283,18 +285,10 @@ def priced_sql(source: str, as_of: datetime | None = None) -> str:
                "* CAST(coalesce(s.factor, 1) AS DOUBLE) * CAST(coalesce(per.discount, 1) AS DOUBLE)")
     mult = (f"CAST(CAST(round(({product}) * 1000000) AS DECIMAL(18,0)) * CAST(0.000001 AS DECIMAL(7,6)) "
             "AS DECIMAL(12,6))")
-    charge = "CASE WHEN f.billed THEN 1 ELSE 0 END"
-    micro = "CAST(0.000001 AS DECIMAL(7,6))"
-
-    def cost(tokens: str, price: str) -> str:
-        return (f"CASE WHEN r.row_period_key IS NULL THEN NULL ELSE "
-                f"CAST({tokens} AS DECIMAL(38,0)) * {price} * f._mult * {charge} * {micro} END")
-
     # the price tables are joined as subqueries whose columns do not share a name with the calls'
     # (`logged_model`, `row_tier`, no `provider`): ClickHouse names a column of `c.*` that another
     # table of a 3-way join also has `c.model`, not `model` (llmcost.pricing.clickhouse)
-    uncached = ("(f.input_tokens - f.cache_read_tokens - f.cache_write_5m_tokens "
-                "- f.cache_write_1h_tokens)")
+    costs = component_costs("f", "r", "f._mult", "f.web_search_per_1k", "r.row_period_key IS NULL")
     return f"""
     SELECT *, {cost_total_sql()} AS cost_usd FROM (
     WITH c AS (
@@ -303,7 +297,7 @@ def priced_sql(source: str, as_of: datetime | None = None) -> str:
         SELECT c.*, mm.model_id AS model_id, mm.platform AS price_platform,
                per.period_key, per.lc_threshold, per.web_search_per_1k, per.is_latest,
                ({off_peak}) AS off_peak,
-               (per.lc_threshold IS NOT NULL AND c.input_tokens > per.lc_threshold) AS long_context,
+               (per.lc_threshold IS NOT NULL AND c.{lc_tokens} > per.lc_threshold) AS long_context,
                {mult} AS _mult
         FROM c
         LEFT JOIN (SELECT model AS logged_model, model_id, alias_mult, platform FROM {MODEL_MAP}) mm
@@ -321,17 +315,7 @@ def priced_sql(source: str, as_of: datetime | None = None) -> str:
                 WHEN f.model_id IS NULL THEN 'model not in the price book'
                 WHEN f.period_key IS NULL THEN {no_price}
            END AS unpriced_reason,
-           {cost(uncached, 'r.p_input')} AS cost_input,
-           {cost('f.cache_read_tokens', 'r.p_cache_read')} AS cost_cache_read,
-           CASE WHEN r.row_period_key IS NULL THEN NULL ELSE
-               (CAST(f.cache_write_5m_tokens AS DECIMAL(38,0)) * r.p_cache_write_5m
-                + CAST(f.cache_write_1h_tokens AS DECIMAL(38,0)) * r.p_cache_write_1h)
-               * f._mult * {charge} * {micro} END AS cost_cache_write,
-           {cost('f.output_tokens', 'r.p_output')} AS cost_output,
-           CASE WHEN r.row_period_key IS NULL THEN NULL
-                ELSE CAST(coalesce(f.web_search_requests, 0) AS DECIMAL(38,0))
-                     * coalesce(f.web_search_per_1k, 0) * {charge} * CAST(0.001 AS DECIMAL(4,3)) END
-               AS cost_other,
+           {', '.join(f'{e} AS {k}' for k, e in costs.items())},
            (f.web_search_requests > 0 AND f.web_search_per_1k IS NULL) AS web_search_unpriced
     FROM f
     LEFT JOIN (SELECT period_key AS row_period_key, service_tier AS row_tier, long_context AS row_lc,
@@ -340,6 +324,36 @@ def priced_sql(source: str, as_of: datetime | None = None) -> str:
          ON r.row_period_key = f.period_key AND r.row_tier = f.service_tier
          AND r.row_lc = f.long_context AND r.row_off_peak = f.off_peak)
     """
+
+
+def component_costs(calls: str, prices: str, mult: str, web_search_per_1k: str, unpriced: str) -> dict[str, str]:
+    """The cost of each component in USD (`COST_COLUMNS` -> SQL), exact DECIMAL(38,21): the
+    tokens of the row `calls` (and its `billed`), the prices of the row `prices` (`p_input`…),
+    the multiplier `mult`, the web-search price `web_search_per_1k`; NULL where `unpriced`."""
+    charge = f"CASE WHEN {calls}.billed THEN 1 ELSE 0 END"
+    micro = "CAST(0.000001 AS DECIMAL(7,6))"
+
+    def cost(tokens: str, price: str) -> str:
+        return (f"CASE WHEN {unpriced} THEN NULL ELSE "
+                f"CAST({tokens} AS DECIMAL(38,0)) * {prices}.{price} * {mult} * {charge} * {micro} END")
+
+    c = calls
+    uncached = (f"({c}.input_tokens - {c}.cache_read_tokens - {c}.cache_write_5m_tokens "
+                f"- {c}.cache_write_1h_tokens)")
+    return {
+        "cost_input": cost(uncached, "p_input"),
+        "cost_cache_read": cost(f"{c}.cache_read_tokens", "p_cache_read"),
+        "cost_cache_write": (
+            f"CASE WHEN {unpriced} THEN NULL ELSE "
+            f"(CAST({c}.cache_write_5m_tokens AS DECIMAL(38,0)) * {prices}.p_cache_write_5m "
+            f"+ CAST({c}.cache_write_1h_tokens AS DECIMAL(38,0)) * {prices}.p_cache_write_1h) "
+            f"* {mult} * {charge} * {micro} END"),
+        "cost_output": cost(f"{c}.output_tokens", "p_output"),
+        "cost_other": (
+            f"CASE WHEN {unpriced} THEN NULL "
+            f"ELSE CAST(coalesce({c}.web_search_requests, 0) AS DECIMAL(38,0)) "
+            f"* coalesce({web_search_per_1k}, 0) * {charge} * CAST(0.001 AS DECIMAL(4,3)) END"),
+    }
 
 
 def cost_total_sql(alias: str = "") -> str:

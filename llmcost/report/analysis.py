@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from llmcost.pricing.book import PriceBook
 from llmcost.pricing.engine import prepare_pricing, priced_sql
+from llmcost.pricing.grouped import SummedScope
 from llmcost.pricing.stored import (
     ROLLUP,
     ROLLUP_FIGURES,
@@ -381,13 +382,15 @@ def _ranked(store: Store, grouped: str, limit: int | None) -> tuple[list[tuple[A
 
 def analyze_calls(store: Store, book: PriceBook, scope: Scope,
                   ingest: IngestResult | None, top: int = 5, relation: str | None = None,
-                  limits: dict[str, int | None] | None = None) -> Analysis:
+                  limits: dict[str, int | None] | None = None, summed: SummedScope | None = None) -> Analysis:
     """Everything `analyze` reports, from a few aggregate passes over the priced calls: the
     totals, every breakdown at once (GROUPING SETS), the top calls and conversations (and, only
     when there are any, reconciliation and unpriced models); only aggregated rows come back.
     `relation`: the priced calls in scope when already prepared (`prepare_priced_scope`).
     `limits`: dimension -> how many keys its breakdown shows, the others summed in `rest`
-    (conversations: TOP_KEYS unless given; every other dimension: all its keys unless given)."""
+    (conversations: TOP_KEYS unless given; every other dimension: all its keys unless given).
+    `summed`: the calls in scope priced as sums (inside ClickHouse, `pricing.grouped`), read
+    instead of the priced calls; the same figures."""
     limits = {"conversation": TOP_KEYS, **(limits or {})}
     top_of = {k: v for k, v in limits.items() if v is not None}
     rel = relation or prepare_priced_scope(store, book, scope)
@@ -396,7 +399,10 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     # the tenant one (hundreds of tenants would multiply it) are summed from it
     fine_keys = {k: e for k, e in _SETS.items() if k != "tenant"}
     keys_sql = ", ".join(f"{e} AS d_{k}" for k, e in fine_keys.items())
-    if rel == PRICED and keeps_priced_calls(store, book) and rollup_serves(
+    if summed is not None:
+        figures = ", ".join(f"{fn}({k}) AS {k}" for k, fn in ROLLUP_SUMS.items())
+        source = summed.rollup
+    elif rel == PRICED and keeps_priced_calls(store, book) and rollup_serves(
             scope.since, scope.until, scope.tenants, store, scope.source_hashes):
         # from the per-file, per-day rollup kept with the priced calls (same filters, same sums)
         figures = ", ".join(f"{fn}({k}) AS {k}" for k, fn in ROLLUP_SUMS.items())
@@ -448,8 +454,9 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
         stray_ts = run_rate.stray_sql()
         # the tenants and the most expensive conversations, the rest summed: one pass for both
         # (millions of conversation groups; pricing on the fly, a pass costs a pricing)
-        tops = _tops_and_rests(store, rel, {"tenant": ("tenant", limits.get("tenant"), False),
-                                            "conversation": ("conversation_id", limits.get("conversation"), True)},
+        tops = _tops_and_rests(store, summed.calls if summed else rel,
+                               {"tenant": ("tenant", limits.get("tenant"), False),
+                                "conversation": ("conversation_id", limits.get("conversation"), True)},
                                stray=stray_ts)
         for name, (rows, rest) in tops.items():
             by[name] = rows
@@ -465,22 +472,26 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     totals.errored_input_tokens, totals.errored_output_tokens, totals.errored_unpriced_calls = (
         int(e_inp or 0), int(e_out or 0), int(e_unp or 0))
     # logged against computed cost per model, and why calls are unpriced: only when there are any
+    # (over priced groups: a group's `n` calls for a call, `_logged` for a logged cost)
+    calls_rel, n_calls, logged = (summed.groups, "sum(n)", "_logged") if summed else (
+        rel, "count(*)", "logged_cost_usd IS NOT NULL")
     recon_by_model = store.query(f"""
-        SELECT coalesce(model_id, model), count(*), sum(logged_cost_usd), sum(cost_usd) FROM {rel}
-        WHERE logged_cost_usd IS NOT NULL AND cost_usd IS NOT NULL GROUP BY 1""") if log_n else []
+        SELECT coalesce(model_id, model), {n_calls}, sum(logged_cost_usd), sum(cost_usd) FROM {calls_rel}
+        WHERE {logged} AND cost_usd IS NOT NULL GROUP BY 1""") if log_n else []
     unpriced_why = store.query(f"""
-        SELECT model, count(*), min(unpriced_reason) FROM {rel} WHERE cost_input IS NULL
+        SELECT model, {n_calls}, min(unpriced_reason) FROM {calls_rel} WHERE cost_input IS NULL
         GROUP BY 1""") if unpriced else []
     # the few most expensive calls (a top-N heap, in a second pass) and the tiers without a price
     top_calls: list[TopItem] = []
     for call_id, model, ts, inp_t, out_t, c in store.query(
             f"""SELECT call_id, coalesce(model_id, model), ts, input_tokens, output_tokens, cost_usd
-                FROM {rel} WHERE cost_input IS NOT NULL ORDER BY cost_usd DESC, call_id LIMIT {int(top)}"""):
+                FROM {summed.calls if summed else rel} WHERE cost_input IS NOT NULL
+                ORDER BY cost_usd DESC, call_id LIMIT {int(top)}"""):
         when = ts.strftime("%Y-%m-%d %H:%M") if ts else "?"
         top_calls.append(TopItem(call_id, f"{model} · {when} · {inp_t:,} in / {out_t:,} out", _d(c)))
     if tier_missing[0]:
         tier_missing = (tier_missing[0], [t for (t,) in store.query(
-            f"SELECT DISTINCT service_tier FROM {rel} WHERE tier_priced = false ORDER BY 1")])
+            f"SELECT DISTINCT service_tier FROM {calls_rel} WHERE tier_priced = false ORDER BY 1")])
     total_cost = totals.cost_usd
     breakdowns: dict[str, list[BreakdownRow]] = {}
     rest_rows: dict[str, Rest] = {}

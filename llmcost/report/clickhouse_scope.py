@@ -1,15 +1,17 @@
 """The calls in scope, priced inside ClickHouse (`--db chdb://PATH` or `clickhouse://…`,
 `--table NAME`): what `cli.common.priced_scope` gives a command over a DuckDB store, built where
-the calls are. The price tables are loaded into the ClickHouse session (`pricing.clickhouse`),
-the calls in scope are priced once (`priced_sql` rendered for ClickHouse) into a session table of
-the columns the analysis reads, and the report code (`report.analysis`, `report.time_series`)
-runs its DuckDB SQL over it through the connection, which renders each query; only aggregated
-rows come back.
+the calls are. The price tables are loaded into the ClickHouse session (`pricing.clickhouse`).
+`analyze` prices the calls in scope as sums (`summarise_scope`, `pricing.grouped`): one grouped
+pass into a small session table whose rows are priced like calls, and each call priced by its
+price class where calls are read one by one; the report code (`report.analysis`,
+`report.time_series`) runs its DuckDB SQL over these through the connection, which renders each
+query; only aggregated rows come back.
 
 The table holds the canonical columns (DESIGN §3), or is a layout llmcost maps (Langfuse's
 `observations`, Helicone's `request_response_rmt`).
 
-The other commands run over the same priced scope (every priced column, `every_column`):
+The other commands (and `analyze --as-of`) price every call in scope once (`priced_sql`
+rendered for ClickHouse) into a session table (`price_scope`; every priced column, `every_column`):
 `check` (`report.check`), `simulate` and `recommend` (the levers' SQL, each step a session table
 or subquery), `report`. Before pricing, the filter values, dates and lever scopes are checked
 against the table's calls (`scope_check.check_request` over `scope_source`), as over a DuckDB
@@ -32,6 +34,7 @@ from llmcost.store import Store
 from llmcost.store_clickhouse import ClickHouse
 
 if TYPE_CHECKING:
+    from llmcost.pricing.grouped import SummedScope
     from llmcost.report.reprice import Repricing
 
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
@@ -89,6 +92,35 @@ def price_scope(ch: ClickHouse, book: PriceBook, source: str, scope: Scope, ever
     session table (its name returned)."""
     ch_pricing.prepare_pricing(ch, book, source)
     return _priced_into(ch, PRICED, source, scope, None, every_column)
+
+
+def summarise_scope(ch: ClickHouse, book: PriceBook, source: str, scope: Scope) -> SummedScope:
+    """Load the price tables into the session and price the calls of `source` in `scope` as sums
+    (`pricing.grouped`): one grouped pass over the table (per provider, feature, task type and
+    price class) into a small session table whose rows are priced like calls, and each price
+    class's prices, which price a call with one hash join where calls are read one by one;
+    instead of every call priced by the range joins into a session table."""
+    from llmcost.pricing import grouped
+    from llmcost.pricing.engine import MODEL_MAP, priced_sql
+
+    ch_pricing.prepare_pricing(ch, book, source)
+    cuts = grouped.find_cuts(cast(Store, ch), source)
+    if scope.models:  # a --model filter also matches the book id a logged name resolves to
+        source = (f"(SELECT c.* EXCLUDE (model_id), mm.mapped_id AS model_id FROM {source} c LEFT JOIN "
+                  f"(SELECT model AS logged_model, model_id AS mapped_id FROM {MODEL_MAP}) mm "
+                  "ON mm.logged_model = c.model)")
+    where = scope.where_literal(held=False)
+    priced = f"({priced_sql(grouped.grouped_sql(source, where, grouped.GROUP_DIMS, cuts), lc_tokens='lc_tokens')})"
+    for name, select in ((GROUPS, f"SELECT * FROM {priced}"), (CLASSES, grouped.classes_sql(GROUPS, cuts))):
+        ch.native(f"DROP TEMPORARY TABLE IF EXISTS {name}")
+        ch.query(f"CREATE TEMP TABLE {name} AS {select}")
+    return grouped.SummedScope(GROUPS, f"({grouped.summed_sql(GROUPS, grouped.ROLLUP_BY)})",
+                               grouped.priced_calls_sql(source, where, CLASSES, cuts,
+                                                        grouped.varying_keys(cast(Store, ch), CLASSES, cuts)))
+
+
+GROUPS = "llmcost_ch_priced_groups"
+CLASSES = "llmcost_ch_price_classes"
 
 
 def reprice_clickhouse(ch: ClickHouse, table: str, scope: Scope, call_time: str,

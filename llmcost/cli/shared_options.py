@@ -66,9 +66,9 @@ def shared_options(*, only: Sequence[str] | None = None, without: Collection[str
         own = [p.replace(annotation=hints.get(p.name, p.annotation))
                for p in inspect.signature(func).parameters.values()]
         marker = [i for i, p in enumerate(own) if p.annotation is common.ScopeOptions]
-        if len(marker) != 1 or any(p.name in SHARED_OPTIONS for p in own):
+        if len(marker) != 1 or any(p.name in names for p in own):
             raise TypeError(f"{func.__name__}: one ScopeOptions parameter, and no own parameter named like a "
-                            "shared option")
+                            "shared option it takes")
         scope_name = own[marker[0]].name
         before, rest = own[:marker[0]], own[marker[0] + 1:]
         placed = {name for names_after in (after or {}).values() for name in names_after}

@@ -6,29 +6,16 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from llmcost.cli import app, common, progress
-from llmcost.cli.common import (
-    ByOpt,
-    DbOpt,
-    DebugOpt,
-    ExcludesOpt,
-    FeatureOpt,
-    FilesArg,
-    FormatOpt,
-    MapOpt,
-    ModelOpt,
-    OutputFormat,
-    PricingOpt,
-    ProviderOpt,
-    SinceOpt,
-    SourceOpt,
-    StartOpt,
-    TaskOpt,
-    TenantOpt,
-    UntilOpt,
-)
-from llmcost.cli.progress import QuietOpt
+from llmcost.cli import app, common
+from llmcost.cli.common import ByOpt, OutputFormat
+from llmcost.cli.shared_options import shared_options
 from llmcost.errors import UsageError
+
+# --table as analyze words it
+AnalyzeTableOpt = Annotated[str | None, typer.Option(
+    "--table", metavar="NAME", help="With --db chdb://PATH or clickhouse://USER@HOST:8123/DB: the "
+    "ClickHouse table of calls to price and summarise there (canonical columns, docs/scale.md).",
+    show_default=False)]
 
 
 @app.command(short_help="Where the money goes: cost by model, task, feature, day…", epilog=common.examples(
@@ -37,24 +24,11 @@ from llmcost.errors import UsageError
     "llmcost analyze --by week,model --tz Europe/Paris",
     "llmcost analyze calls.csv --db :memory: --as-of 2026-01-01 --format json",
 ))
+@shared_options(without=("config",), after={"pricing": ("by",), "quiet": ("top", "tz", "as_of")},
+                replace={"table": AnalyzeTableOpt})
 def analyze(
-    files: FilesArg = None,
-    db: DbOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    model: ModelOpt = None,
-    provider: ProviderOpt = None,
-    feature: FeatureOpt = None,
-    task: TaskOpt = None,
-    tenant: TenantOpt = None,
-    source: SourceOpt = None,
-    mapping: MapOpt = None,
-    start: StartOpt = None,
-    input_excludes_cache: ExcludesOpt = None,
-    pricing: PricingOpt = None,
+    o: common.ScopeOptions,
     by: ByOpt = None,
-    quiet: QuietOpt = False,
     top: Annotated[int | None, typer.Option(
         "--top", metavar="N", help="Rows per breakdown, the rest summed in one row (default: 10 "
         "conversations and tenants, every model, task type, feature, day and provider; 0: every key). "
@@ -67,17 +41,10 @@ def analyze(
         "--as-of", metavar="DATE", help="Price every call at the prices in force on DATE (UTC date or "
         "date and time), beside its call-time cost: what the period would cost at DATE's prices.",
         show_default=False)] = None,
-    table: Annotated[str | None, typer.Option(
-        "--table", metavar="NAME", help="With --db chdb://PATH or clickhouse://USER@HOST:8123/DB: the "
-        "ClickHouse table of calls to price and summarise there (canonical columns, docs/scale.md).",
-        show_default=False)] = None,
-    debug: DebugOpt = False,
 ) -> None:
     """Where the money goes: load FILES (if any) and price and summarise their calls, or the
     whole store's."""
-    common.set_debug(debug)
-    progress.set_quiet(quiet)
-    common.check_format(fmt, "analyze", *OutputFormat)
+    common.check_format(o.fmt, "analyze", *OutputFormat)
     from llmcost.report.analysis import analyze_calls
     from llmcost.report.time_series import DEFAULT_TOP, check_zone, series_from_by, time_series
 
@@ -91,24 +58,17 @@ def analyze(
     from llmcost.report.reprice import parse_as_of, reprice_scope
 
     at = parse_as_of(as_of) if as_of is not None else None
-    options = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                                  mapping, start, input_excludes_cache, pricing, table=table,
-                                  summed=at is None)
-    if table is not None:
-        from llmcost.store_clickhouse import is_clickhouse_url
-
-        if not is_clickhouse_url(db):
-            raise UsageError(f"--table {table} names a table in ClickHouse: it goes with --db chdb://PATH or "
-                             "--db clickhouse://USER@HOST:8123/DATABASE.",
-                             "Add --db, or drop --table to analyze the DuckDB store.")
-    with common.priced_scope(options, needs_config=False, needs_calls=False, lists_files=True) as ctx:
+    common.check_table_option(o.table, o.db, "analyze")
+    o.summed = at is None  # inside ClickHouse: priced as sums (no per-call repricing to keep)
+    with common.priced_scope(o, needs_config=False, needs_calls=False, lists_files=True) as ctx:
         if at is None:
             relation, repriced = ctx.relation, None
-        elif table is not None:  # inside ClickHouse
+        elif o.table is not None:  # inside ClickHouse
             from llmcost.report.clickhouse_scope import reprice_clickhouse
             from llmcost.store_clickhouse import ClickHouse
 
-            relation, repriced = reprice_clickhouse(cast(ClickHouse, ctx.store), table, ctx.scope, ctx.relation, at)
+            relation, repriced = reprice_clickhouse(cast(ClickHouse, ctx.store), o.table, ctx.scope,
+                                                    ctx.relation, at)
         else:
             relation, repriced = reprice_scope(ctx.store, ctx.book, ctx.scope, ctx.relation, at)
         result = analyze_calls(ctx.store, ctx.book, ctx.scope, ctx.ingest, relation=relation,
@@ -117,7 +77,7 @@ def analyze(
         per_call = ctx.summed.calls if ctx.summed else relation  # inside ClickHouse: priced by class
         series = None if ask is None else time_series(
             ctx.store, per_call, ask, zone, DEFAULT_TOP if top is None else top or None)
-    common.emit(fmt, table=lambda: _render("terminal").render_analysis(result, dims, series=series),
+    common.emit(o.fmt, table=lambda: _render("terminal").render_analysis(result, dims, series=series),
                 json=lambda: _render("json_out").analysis_dict(result, series=series),
                 markdown=lambda: _render("markdown").analysis_markdown(result, by=dims, series=series))
 

@@ -7,25 +7,8 @@ from typing import Annotated
 import typer
 
 from llmcost.cli import app, common
-from llmcost.cli.common import (
-    DbOpt,
-    DebugOpt,
-    ExcludesOpt,
-    FeatureOpt,
-    FilesArg,
-    FormatOpt,
-    MapOpt,
-    ModelOpt,
-    OutputFormat,
-    PricingOpt,
-    ProviderOpt,
-    SinceOpt,
-    SourceOpt,
-    StartOpt,
-    TaskOpt,
-    TenantOpt,
-    UntilOpt,
-)
+from llmcost.cli.common import OutputFormat
+from llmcost.cli.shared_options import shared_options
 
 
 @app.command(short_help="Fine-tuning or self-hosting against the API, per task type.",
@@ -34,8 +17,8 @@ from llmcost.cli.common import (
     "llmcost breakeven --task classify --format json",
     "llmcost breakeven --gpu-hourly 2.5 --gpu-sizing average --horizon-months 12",
 ))
+@shared_options(without=("config", "quiet", "table"))
 def breakeven(
-    files: FilesArg = None,
     ft_model: Annotated[str | None, typer.Option(
         "--ft-model", metavar="MODEL", help="The model to fine-tune: one with a training price in "
         "pricing/breakeven/breakeven.yaml, where the default and every other default below are, with "
@@ -80,27 +63,13 @@ def breakeven(
     horizon_months: Annotated[float | None, typer.Option(
         "--horizon-months", metavar="N", help="Months over which one-time costs are spread to judge break-even.",
         show_default=False)] = None,
-    db: DbOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    model: ModelOpt = None,
-    provider: ProviderOpt = None,
-    feature: FeatureOpt = None,
-    task: TaskOpt = None,
-    tenant: TenantOpt = None,
-    source: SourceOpt = None,
-    mapping: MapOpt = None,
-    start: StartOpt = None,
-    input_excludes_cache: ExcludesOpt = None,
-    pricing: PricingOpt = None,
-    debug: DebugOpt = False,
+    *,
+    o: common.ScopeOptions,
 ) -> None:
     """Would fine-tuning a small model, or serving an open model on rented GPUs, cost less than the
     API? Per task type: the monthly cost of each, the payback in days of its one-time cost, the
     volume from which it breaks even, and every figure it rests on (docs/breakeven.md)."""
-    common.set_debug(debug)
-    common.check_format(fmt, "breakeven", *OutputFormat)
+    common.check_format(o.fmt, "breakeven", *OutputFormat)
     from llmcost.pricing.breakeven_defaults import load_breakeven_defaults
     from llmcost.render import breakeven as render
     from llmcost.simulate.breakeven import BreakevenOptions, check_options
@@ -111,10 +80,8 @@ def breakeven(
                                selfhost_setup, horizon_months)
     defaults = load_breakeven_defaults()
     check_options(defaults, options)  # a bad figure stops before any file is read
-    scope = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                                mapping, start, input_excludes_cache, pricing)
-    with common.priced_scope(scope, needs_config=False) as ctx:
+    with common.priced_scope(o, needs_config=False) as ctx:
         result = run_breakeven(ctx.store, ctx.book, ctx.relation, defaults, options, ctx.scope.describe())
-    common.emit(fmt, table=lambda: render.breakeven_table(result),
+    common.emit(o.fmt, table=lambda: render.breakeven_table(result),
                 json=lambda: render.breakeven_dict(result),
                 markdown=lambda: render.breakeven_markdown(result))

@@ -6,25 +6,9 @@ from typing import Annotated
 
 import typer
 
-from llmcost.cli import app, common, progress
-from llmcost.cli.common import (
-    DbOpt,
-    DebugOpt,
-    ExcludesOpt,
-    FeatureOpt,
-    FilesArg,
-    FormatOpt,
-    MapOpt,
-    ModelOpt,
-    OutputFormat,
-    PricingOpt,
-    ProviderOpt,
-    SourceOpt,
-    StartOpt,
-    TaskOpt,
-    TenantOpt,
-)
-from llmcost.cli.progress import QuietOpt
+from llmcost.cli import app, common
+from llmcost.cli.common import OutputFormat
+from llmcost.cli.shared_options import shared_options
 
 PeriodA = Annotated[str, typer.Argument(metavar="A", help="The period before: a day (2026-10-05), a month "
                                         "(2026-10), a range (2026-10-01..2026-10-15), or counted back from "
@@ -39,40 +23,19 @@ PeriodB = Annotated[str, typer.Argument(metavar="B", help="The period after, wri
     "llmcost diff 4d-1 4d -f markdown   # the last 4 days against the 4 before",
     "llmcost diff 2026-10-01 2026-10-02..2026-10-05 --task classify --format json",
 ))
-def diff(
-    a: PeriodA,
-    b: PeriodB,
-    files: FilesArg = None,
-    db: DbOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
-    model: ModelOpt = None,
-    provider: ProviderOpt = None,
-    feature: FeatureOpt = None,
-    task: TaskOpt = None,
-    tenant: TenantOpt = None,
-    source: SourceOpt = None,
-    mapping: MapOpt = None,
-    start: StartOpt = None,
-    input_excludes_cache: ExcludesOpt = None,
-    pricing: PricingOpt = None,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-) -> None:
+@shared_options(without=("since", "until", "config", "table"))
+def diff(a: PeriodA, b: PeriodB, o: common.ScopeOptions) -> None:
     """The change in the priced spend from period A to period B (FILES, or the whole store),
     split into drivers that add up exactly to it: volume (calls), mix (tasks, models, service
     tiers), input and output tokens per call, cache hit rate, prices; per task, and by feature
     and by tenant beside it, largest first; and the savings that show in the traffic (a higher
     cache hit rate, calls moved to a cheaper model, more batch), measured. Periods are UTC and
     must not overlap; relative ones count back from the last call in scope, never the clock."""
-    common.set_debug(debug)
-    progress.set_quiet(quiet)
-    common.check_format(fmt, "diff", *OutputFormat)
+    common.check_format(o.fmt, "diff", *OutputFormat)
     from llmcost.report.diff import check_period_syntax, run_diff
 
     check_period_syntax(a, b)
-    options = common.ScopeOptions(files, db, fmt, None, None, model, provider, feature, task, tenant, source,
-                                  mapping, start, input_excludes_cache, pricing, None)
-    with common.priced_scope(options, needs_config=False) as ctx:
+    with common.priced_scope(o, needs_config=False) as ctx:
         result = run_diff(ctx.store, ctx.book, ctx.relation, ctx.scope, a, b)
     from llmcost.render import diff_out
 
@@ -81,5 +44,5 @@ def diff(
 
         return diff_table(result)
 
-    common.emit(fmt, table=table, json=lambda: diff_out.diff_dict(result),
+    common.emit(o.fmt, table=table, json=lambda: diff_out.diff_dict(result),
                 markdown=lambda: diff_out.diff_markdown(result))

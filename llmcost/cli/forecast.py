@@ -8,27 +8,9 @@ from typing import Annotated
 
 import typer
 
-from llmcost.cli import app, common, progress
-from llmcost.cli.common import (
-    DbOpt,
-    DebugOpt,
-    ExcludesOpt,
-    FeatureOpt,
-    FilesArg,
-    FormatOpt,
-    MapOpt,
-    ModelOpt,
-    OutputFormat,
-    PricingOpt,
-    ProviderOpt,
-    SinceOpt,
-    SourceOpt,
-    StartOpt,
-    TaskOpt,
-    TenantOpt,
-    UntilOpt,
-)
-from llmcost.cli.progress import QuietOpt
+from llmcost.cli import app, common
+from llmcost.cli.common import OutputFormat
+from llmcost.cli.shared_options import shared_options
 from llmcost.errors import UsageError
 
 
@@ -45,45 +27,26 @@ def parse_day(value: str, option: str = "--as-of") -> date:
     "llmcost forecast daily.csv --db :memory: --as-of 2026-10-12 --format json",
     "llmcost forecast daily.csv --db :memory: --pricing price-cut.yaml",
 ))
+@shared_options(without=("config", "table"), after={"fmt": ("as_of",)})
 def forecast(
-    files: FilesArg = None,
-    db: DbOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
+    o: common.ScopeOptions,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="DATE", help="Forecast as it stood at the end of DATE (UTC): its month, and "
         "only the calls up to it. Default: the month of the last call.", show_default=False)] = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    model: ModelOpt = None,
-    provider: ProviderOpt = None,
-    feature: FeatureOpt = None,
-    task: TaskOpt = None,
-    tenant: TenantOpt = None,
-    source: SourceOpt = None,
-    mapping: MapOpt = None,
-    start: StartOpt = None,
-    input_excludes_cache: ExcludesOpt = None,
-    pricing: PricingOpt = None,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
 ) -> None:
     """Forecast the spend of the month of the last call (or of --as-of DATE; never today's
     clock) at its end, and of the next month: the mean day of the last 14 full days, priced
     at the prices in force on each day ahead (a price change the book or a --pricing overlay
     dates in the future applies from its date), with an 80 % range. Calls on models without a
     price are listed and left out."""
-    common.set_debug(debug)
-    progress.set_quiet(quiet)
-    common.check_format(fmt, "forecast", *OutputFormat)
+    common.check_format(o.fmt, "forecast", *OutputFormat)
     from llmcost.report.forecast import run_forecast
 
     day = parse_day(as_of) if as_of is not None else None
-    options = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                                  mapping, start, input_excludes_cache, pricing)
-    with common.priced_scope(options, needs_config=False) as ctx:
+    with common.priced_scope(o, needs_config=False) as ctx:
         result = run_forecast(ctx.store, ctx.book, ctx.relation, day)
     from llmcost.render import forecast_out, forecast_terminal
 
-    common.emit(fmt, table=lambda: forecast_terminal.forecast_table(result),
+    common.emit(o.fmt, table=lambda: forecast_terminal.forecast_table(result),
                 json=lambda: forecast_out.forecast_dict(result),
                 markdown=lambda: forecast_out.forecast_markdown(result))

@@ -8,17 +8,7 @@ from typing import Annotated
 import typer
 
 from llmcost.cli import app, common
-from llmcost.cli.common import (
-    DbOpt,
-    DebugOpt,
-    FilesArg,
-    MapOpt,
-    OutputFormat,
-    PricingOpt,
-    SinceOpt,
-    SourceOpt,
-    UntilOpt,
-)
+from llmcost.cli.shared_options import shared_options
 from llmcost.errors import UsageError
 
 
@@ -28,25 +18,19 @@ from llmcost.errors import UsageError
     "llmcost init --since 2026-10-01 -o draft.yaml",
     "llmcost init -o - --db :memory: calls.csv",
 ))
+@shared_options(only=("files", "db", "since", "until", "source", "mapping", "pricing", "debug"))
 def init(
-    files: FilesArg = None,
     output: Annotated[str, typer.Option(
         "--output", "-o", metavar="FILE",
         help="Where to write it (- prints it).")] = "llmcost.yaml",
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
-    db: DbOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    source: SourceOpt = None,
-    mapping: MapOpt = None,
-    pricing: PricingOpt = None,
-    debug: DebugOpt = False,
+    *,
+    o: common.ScopeOptions,
 ) -> None:
     """Draft llmcost.yaml (docs/config.md) from the calls in the store (after loading FILES, if
     any): one entry per task type, with its calls, cost, average tokens and models as comments, and
     routes, quality floors and batching as commented examples to uncomment. Refuses to replace an
     existing file without --force."""
-    common.set_debug(debug)
     to_stdout = output == "-"
     path = Path(output).expanduser()
     if not to_stdout and path.exists() and not force:  # checked before anything is read
@@ -56,10 +40,8 @@ def init(
         raise UsageError(f"-o {output} is a folder.", "Give a file name, e.g. -o llmcost.yaml.")
     from llmcost.report.starter_config import draft_config
 
-    options = common.ScopeOptions(files, db, OutputFormat.table, since, until, source=source, mapping=mapping,
-                                  pricing=pricing)
-    with common.priced_scope(options, needs_config=False) as ctx:
-        draft = draft_config(ctx.store, ctx.relation, _scope_words(files, db, ctx.scope.describe()))
+    with common.priced_scope(o, needs_config=False) as ctx:
+        draft = draft_config(ctx.store, ctx.relation, _scope_words(o.files, o.db, ctx.scope.describe()))
     if to_stdout:
         common.print_text(draft.text)
         return

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from llmcost.cli import app, common
-from llmcost.cli.common import DebugOpt, FormatOpt, OutputFormat, PricingOpt, ProviderOpt
+from llmcost.cli.common import OutputFormat
+from llmcost.cli.shared_options import shared_options
 from llmcost.errors import UsageError
 
 pricing_app = typer.Typer(
@@ -51,25 +52,22 @@ def _providers(values: list[str] | None) -> list[str]:
     "llmcost pricing list --provider anthropic",
     "llmcost pricing list --at 2025-06-01 --format json",
 ))
+@shared_options(only=("provider", "pricing", "fmt", "debug"), after={"provider": ("at",)})
 def list_models(
-    provider: ProviderOpt = None,
+    o: common.ScopeOptions,
     at: Annotated[str | None, typer.Option("--at", "--as-of", metavar="DATE",
                                            help="Prices in force at this date/time (UTC); default now. "
                                            "--as-of is the same option (as in analyze --as-of).",
                                            show_default=False)] = None,
-    pricing: PricingOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
-    debug: DebugOpt = False,
 ) -> None:
     """Every model with its prices in force now: input, output, cache read and writes ($/MTok)."""
-    common.set_debug(debug)
     from llmcost.pricing.book import load_book
     from llmcost.pricing.check import model_rows
     from llmcost.render import pricing_out
 
     when = _when(at, "--at")
-    rows = model_rows(load_book(pricing), when, _providers(provider))
-    common.emit(fmt, table=lambda: pricing_out.render_list(rows, when),
+    rows = model_rows(load_book(o.pricing), when, _providers(o.provider))
+    common.emit(o.fmt, table=lambda: pricing_out.render_list(rows, when),
                 json=lambda: pricing_out.list_doc(rows, when),
                 markdown=lambda: _markdown().pricing_list_markdown(rows, when))
 
@@ -80,26 +78,24 @@ def list_models(
     "llmcost pricing show openai/gpt-4o --format json",
     "llmcost pricing show o3 --as-of 2025-07-01",
 ))
+@shared_options(only=("pricing", "fmt", "debug"), after={"fmt": ("at",)})
 def show_model(
     model: Annotated[str, typer.Argument(metavar="MODEL", help="A model id or any alias (claude-sonnet-4-5@20250929, "
                                          "openai/gpt-4o, a Bedrock id …).")],
-    pricing: PricingOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
+    o: common.ScopeOptions,
     at: Annotated[str | None, typer.Option("--at", "--as-of", metavar="DATE",
                                            help="Also say which period is in force at this date/time (UTC).",
                                            show_default=False)] = None,
-    debug: DebugOpt = False,
 ) -> None:
     """Every price period of a model: all components, long context, tiers, off-peak, sources."""
-    common.set_debug(debug)
     from llmcost.pricing.book import load_book
     from llmcost.pricing.check import find_model
     from llmcost.render import pricing_out
 
     when = _when(at, "--at") if at is not None else None
-    view = find_model(load_book(pricing), model)
+    view = find_model(load_book(o.pricing), model)
     if when is None:
-        common.emit(fmt, table=lambda: pricing_out.render_show(view), json=lambda: pricing_out.show_doc(view),
+        common.emit(o.fmt, table=lambda: pricing_out.render_show(view), json=lambda: pricing_out.show_doc(view),
                     markdown=lambda: _markdown().pricing_show_markdown(view))
         return
     from rich.console import Group
@@ -107,7 +103,7 @@ def show_model(
     from llmcost.render.rich_safe import plain
 
     line = pricing_out.in_force_line(view, when)
-    common.emit(fmt, table=lambda: Group(pricing_out.render_show(view), plain(f" {line}", style="bold")),
+    common.emit(o.fmt, table=lambda: Group(pricing_out.render_show(view), plain(f" {line}", style="bold")),
                 json=lambda: pricing_out.show_doc(view) | pricing_out.in_force_keys(view, when),
                 markdown=lambda: _markdown().pricing_show_markdown(view) + f"\n{line}\n")
 
@@ -117,23 +113,20 @@ def show_model(
     "llmcost pricing diff --from 2025-06-01 --to 2026-01-01",
     "llmcost pricing diff --from 2025-01-01 --to 2026-01-01 --provider openai",
 ))
+@shared_options(only=("provider", "pricing", "fmt", "debug"))
 def diff_prices(
     date_from: Annotated[str, typer.Option("--from", metavar="DATE", help="First date (UTC), e.g. 2025-06-01.")],
     date_to: Annotated[str, typer.Option("--to", metavar="DATE", help="Second date (UTC), e.g. 2025-07-01.")],
-    provider: ProviderOpt = None,
-    pricing: PricingOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
-    debug: DebugOpt = False,
+    o: common.ScopeOptions,
 ) -> None:
     """Models whose prices in force differ between two dates, including models added and withdrawn."""
-    common.set_debug(debug)
     from llmcost.pricing.book import load_book
     from llmcost.pricing.check import diff_book
     from llmcost.render import pricing_out
 
     start, end = _when(date_from, "--from"), _when(date_to, "--to")
-    changes = diff_book(load_book(pricing), start, end, _providers(provider))
-    common.emit(fmt, table=lambda: pricing_out.render_diff(changes, start, end),
+    changes = diff_book(load_book(o.pricing), start, end, _providers(o.provider))
+    common.emit(o.fmt, table=lambda: pricing_out.render_diff(changes, start, end),
                 json=lambda: pricing_out.diff_doc(changes, start, end))
 
 
@@ -142,6 +135,7 @@ def diff_prices(
     "llmcost pricing check",
     "llmcost pricing check --against model_prices_and_context_window.json",
 ))
+@shared_options(only=("pricing", "fmt", "debug"))
 def check_prices(
     against: Annotated[str | None, typer.Option(
         "--against", metavar="FILE", help="Also compare with LiteLLM's model_prices_and_context_window.json "
@@ -153,13 +147,11 @@ def check_prices(
         "--book", metavar="FOLDER", help="Check this price-book folder (a working copy of pricing/) instead of the "
         "shipped one.", show_default=False)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
-    pricing: PricingOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
-    debug: DebugOpt = False,
+    *,
+    o: common.ScopeOptions,
 ) -> None:
     """Lint the price book (and overlays): period order and overlaps, sources, aliases, cache and
     long-context rules. Exit code 1 when there is an error (or, with --strict, a warning)."""
-    common.set_debug(debug)
     from llmcost.pricing.check import run_check
     from llmcost.render import pricing_out
 
@@ -168,8 +160,8 @@ def check_prices(
         directory = Path(book).expanduser()
         if not directory.is_dir():
             raise UsageError(f"--book {book}: not a folder.", "Give the folder holding the <provider>.yaml files.")
-    report = run_check(pricing, directory, against, _when(at, "--at") if at else None)
-    common.emit(fmt, table=lambda: pricing_out.render_check(report, strict),
+    report = run_check(o.pricing, directory, against, _when(at, "--at") if at else None)
+    common.emit(o.fmt, table=lambda: pricing_out.render_check(report, strict),
                 json=lambda: pricing_out.check_doc(report, strict),
                 markdown=lambda: _markdown().pricing_check_markdown(report, strict))
     if report.errors or (strict and report.warnings):
@@ -182,25 +174,24 @@ def check_prices(
     "    --effective-from 2026-07-24 -o litellm.yaml",
     "llmcost analyze --pricing litellm.yaml",
 ))
+@shared_options(only=("provider", "fmt", "debug"), after={"provider": ("checked",)})
 def import_litellm_cmd(
     file: Annotated[str, typer.Argument(metavar="FILE", help="LiteLLM's model_prices_and_context_window.json.")],
     effective_from: Annotated[str, typer.Option("--effective-from", metavar="DATE", help="Date the imported prices "
                                                 "apply from (UTC), e.g. 2026-07-24.")],
     output: Annotated[str | None, typer.Option("-o", "--output", metavar="FILE", help="Write the overlay here "
                                                "(default: print the YAML).", show_default=False)] = None,
-    provider: ProviderOpt = None,
+    *,
+    o: common.ScopeOptions,
     checked: Annotated[str | None, typer.Option(
         "--checked", metavar="DATE", help="The `checked` date to record (default: the file's last_updated date).",
         show_default=False)] = None,
-    fmt: FormatOpt = OutputFormat.table,
-    debug: DebugOpt = False,
 ) -> None:
     """Turn LiteLLM's price table into a price overlay (YAML) for --pricing: book models become
     `overrides:` from --effective-from, the rest new models."""
-    common.set_debug(debug)
     import tempfile
 
-    if fmt is OutputFormat.markdown:
+    if o.fmt is OutputFormat.markdown:
         raise UsageError("pricing import-litellm has no Markdown output.", "Use --format table or json.")
 
     from llmcost.pricing.book import load_book
@@ -212,7 +203,7 @@ def import_litellm_cmd(
     if checked is not None:
         checked = _when(checked, "--checked").date().isoformat()
     book = load_book()
-    doc = import_litellm(file, when, _providers(provider) or None, book=book, checked=checked)
+    doc = import_litellm(file, when, _providers(o.provider) or None, book=book, checked=checked)
     text = overlay_yaml(doc)
     if output:
         path = write_overlay(doc, output)
@@ -223,8 +214,8 @@ def import_litellm_cmd(
             probe.write_text(text, encoding="utf-8")
             loaded = len(load_book([str(probe)]).models)
     info = doc["imported_from"]
-    if fmt is OutputFormat.json:
-        common.emit(fmt, table=lambda: None, json=lambda: pricing_out.import_doc(
+    if o.fmt is OutputFormat.json:
+        common.emit(o.fmt, table=lambda: None, json=lambda: pricing_out.import_doc(
             info, output, loaded, None if output else doc))
         return
     if not output:

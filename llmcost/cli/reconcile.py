@@ -7,24 +7,9 @@ from typing import Annotated
 
 import typer
 
-from llmcost.cli import app, common, progress
-from llmcost.cli.common import (
-    DbOpt,
-    DebugOpt,
-    ExcludesOpt,
-    FilesArg,
-    FormatOpt,
-    MapOpt,
-    ModelOpt,
-    OutputFormat,
-    PricingOpt,
-    ProviderOpt,
-    SinceOpt,
-    SourceOpt,
-    StartOpt,
-    UntilOpt,
-)
-from llmcost.cli.progress import QuietOpt
+from llmcost.cli import app, common
+from llmcost.cli.common import OutputFormat
+from llmcost.cli.shared_options import shared_options
 
 InvoiceArg = Annotated[str, typer.Argument(
     metavar="INVOICE", help="The invoice: OpenAI's cost export (Costs API JSON or the usage page's cost CSV), "
@@ -37,23 +22,8 @@ InvoiceArg = Annotated[str, typer.Argument(
     "llmcost reconcile invoice.csv calls.csv --db :memory: --format json",
     "llmcost reconcile invoice.csv --provider openai --format markdown",
 ))
-def reconcile(
-    invoice: InvoiceArg,
-    files: FilesArg = None,
-    db: DbOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    model: ModelOpt = None,
-    provider: ProviderOpt = None,
-    source: SourceOpt = None,
-    mapping: MapOpt = None,
-    start: StartOpt = None,
-    input_excludes_cache: ExcludesOpt = None,
-    pricing: PricingOpt = None,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
-) -> None:
+@shared_options(without=("feature", "task", "tenant", "config", "table"))
+def reconcile(invoice: InvoiceArg, o: common.ScopeOptions) -> None:
     """Compare INVOICE with the cost computed from the calls (FILES, or the whole store) per day,
     provider and model (where the invoice names models), at call-time prices. The difference
     (invoiced − computed) is split into explained parts, each on evidence (days or models missing
@@ -63,16 +33,12 @@ def reconcile(
     Invoice lines and calls outside the other's days or providers are left out and listed (an
     invoice has no task, feature or tenant: those filters are not offered). Exit 0 when it
     matches, 1 when it does not (or the invoice cannot be read), 2 for a usage error."""
-    common.set_debug(debug)
-    progress.set_quiet(quiet)
-    common.check_format(fmt, "reconcile", *OutputFormat)
+    common.check_format(o.fmt, "reconcile", *OutputFormat)
     from llmcost.ingest.invoices import read_invoice
     from llmcost.report.reconcile import run_reconcile
 
     bill = read_invoice(invoice)  # before the store opens: a bad invoice stops here
-    options = common.ScopeOptions(files, db, fmt, since, until, model, provider, None, None, None, source,
-                                  mapping, start, input_excludes_cache, pricing, None)
-    with common.priced_scope(options, needs_config=False) as ctx:
+    with common.priced_scope(o, needs_config=False) as ctx:
         result = run_reconcile(ctx.store, ctx.book, ctx.relation, ctx.scope, bill)
     from llmcost.render import reconcile_out
 
@@ -81,7 +47,7 @@ def reconcile(
 
         return reconcile_table(result)
 
-    common.emit(fmt, table=table, json=lambda: reconcile_out.reconcile_dict(result),
+    common.emit(o.fmt, table=table, json=lambda: reconcile_out.reconcile_dict(result),
                 markdown=lambda: reconcile_out.reconcile_markdown(result))
     if not result.matches:
         raise typer.Exit(1)

@@ -11,27 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from llmcost.cli import app, common, progress
-from llmcost.cli.common import (
-    ConfigOpt,
-    DbOpt,
-    DebugOpt,
-    ExcludesOpt,
-    FeatureOpt,
-    FilesArg,
-    MapOpt,
-    ModelOpt,
-    OutputFormat,
-    PricingOpt,
-    ProviderOpt,
-    SinceOpt,
-    SourceOpt,
-    StartOpt,
-    TableOpt,
-    TaskOpt,
-    TenantOpt,
-    UntilOpt,
-)
-from llmcost.cli.progress import QuietOpt
+from llmcost.cli.shared_options import shared_options
 from llmcost.errors import LlmcostError, UsageError
 
 if TYPE_CHECKING:
@@ -161,8 +141,8 @@ def _left_alone(report: Report) -> str:
     "llmcost report -o report.md --currency EUR --rate 0.92",
     "llmcost report -o spend.focus.csv --since 2026-10-01",
 ))
+@shared_options(without=("fmt",), every_column=True)
 def report(
-    files: FilesArg = None,
     output: Annotated[str, typer.Option(
         "--output", "-o", metavar="FILE",
         help="The file to write; its name picks the format: .html (for finance: charts, "
@@ -177,44 +157,24 @@ def report(
         show_default=False)] = None,
     rate: Annotated[str | None, typer.Option(
         "--rate", metavar="RATE", help="Units of --currency per US dollar, e.g. 0.92.", show_default=False)] = None,
-    db: DbOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    model: ModelOpt = None,
-    provider: ProviderOpt = None,
-    feature: FeatureOpt = None,
-    task: TaskOpt = None,
-    tenant: TenantOpt = None,
-    source: SourceOpt = None,
-    mapping: MapOpt = None,
-    start: StartOpt = None,
-    input_excludes_cache: ExcludesOpt = None,
-    pricing: PricingOpt = None,
-    config: ConfigOpt = None,
-    quiet: QuietOpt = False,
-    table: TableOpt = None,
-    debug: DebugOpt = False,
+    *,
+    o: common.ScopeOptions,
 ) -> None:
     """The report for finance: spend, run rate, the savings plan with its assumptions, data quality and
     how every figure was made. Writes -o FILE (HTML by default) and prints one line."""
-    common.set_debug(debug)
-    progress.set_quiet(quiet)
     from llmcost.report.model import build_report, default_title, make_currency
 
-    common.check_table_option(table, db, "report on")
+    common.check_table_option(o.table, o.db, "report on")
     kind = output_kind(output, focus)
     make_currency(currency, rate)  # check before any loading
     line = reproduce_line(
-        files, output, title=title, focus=focus, currency=currency, rate=rate, since=since, until=until,
-        model=model, provider=provider, feature=feature, task=task, tenant=tenant, source=source, map=mapping,
-        start=start, input_excludes_cache=input_excludes_cache is True,
-        input_includes_cache=input_excludes_cache is False, pricing=pricing, config=config, db=db, table=table)
-    title = title or default_title(files)
+        o.files, output, title=title, focus=focus, currency=currency, rate=rate, since=o.since, until=o.until,
+        model=o.model, provider=o.provider, feature=o.feature, task=o.task, tenant=o.tenant, source=o.source,
+        map=o.mapping, start=o.start, input_excludes_cache=o.excludes is True,
+        input_includes_cache=o.excludes is False, pricing=o.pricing, config=o.config, db=o.db, table=o.table)
+    title = title or default_title(o.files)
     with progress.steps() as on_step:
-        options = common.ScopeOptions(files, db, OutputFormat.table, since, until, model, provider, feature, task,
-                                      tenant, source, mapping, start, input_excludes_cache, pricing, config,
-                                      table=table, every_column=True)
-        with common.priced_scope(options, on_step=on_step) as ctx:
+        with common.priced_scope(o, on_step=on_step) as ctx:
             result = build_report(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.ingest, title, line,
                                   currency=currency, rate=rate, scope=ctx.scope, on_step=on_step)
         if on_step:

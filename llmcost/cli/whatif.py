@@ -7,28 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from llmcost.cli import app, common, progress
-from llmcost.cli.common import (
-    ConfigOpt,
-    DbOpt,
-    DebugOpt,
-    ExcludesOpt,
-    FeatureOpt,
-    FilesArg,
-    FormatOpt,
-    MapOpt,
-    ModelOpt,
-    OutputFormat,
-    PricingOpt,
-    ProviderOpt,
-    SinceOpt,
-    SourceOpt,
-    StartOpt,
-    TableOpt,
-    TaskOpt,
-    TenantOpt,
-    UntilOpt,
-)
-from llmcost.cli.progress import QuietOpt
+from llmcost.cli.common import OutputFormat
+from llmcost.cli.shared_options import shared_options
 
 EvalOpt = Annotated[str | None, typer.Option(
     "--eval", metavar="FILE", help="Quality scores (CSV or JSON Lines, per request or per task; docs/config.md); "
@@ -41,8 +21,8 @@ EvalOpt = Annotated[str | None, typer.Option(
     "llmcost simulate --dedupe 1h --batch auto --format json",
     "llmcost simulate logs/ --trim-prompt summarize=0.3 --route mini",
 ))
+@shared_options(every_column=True)
 def simulate(
-    files: FilesArg = None,
     route: Annotated[list[str] | None, typer.Option(
         "--route", metavar="[SCOPE=]TARGET", help="Move calls to a model id or family word (haiku, mini, "
         "flash…). Without a scope, only calls that would cost less move. Repeatable.", show_default=False)] = None,
@@ -103,32 +83,14 @@ def simulate(
     deflect: Annotated[list[str] | None, typer.Option(
         "--deflect", metavar="[SCOPE=]SHARE", help="An assumed share of calls answered without an LLM call "
         "(FAQ filter, rules), e.g. 0.35. Repeatable.", show_default=False)] = None,
-    db: DbOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    model: ModelOpt = None,
-    provider: ProviderOpt = None,
-    feature: FeatureOpt = None,
-    task: TaskOpt = None,
-    tenant: TenantOpt = None,
-    source: SourceOpt = None,
-    mapping: MapOpt = None,
-    start: StartOpt = None,
-    input_excludes_cache: ExcludesOpt = None,
-    pricing: PricingOpt = None,
-    config: ConfigOpt = None,
-    quiet: QuietOpt = False,
-    table: TableOpt = None,
-    debug: DebugOpt = False,
+    *,
+    o: common.ScopeOptions,
 ) -> None:
     """What would the bill be if… Levers stack in a fixed order: route → cascade → trim prompt → history
     window → cap input → dedupe → similar cache → deflect → cache → cap output → batch; the stacked
     scenario is priced like the baseline."""
-    common.set_debug(debug)
-    progress.set_quiet(quiet)
-    common.check_format(fmt, "simulate", *OutputFormat)
-    common.check_table_option(table, db, "simulate")
+    common.check_format(o.fmt, "simulate", *OutputFormat)
+    common.check_table_option(o.table, o.db, "simulate")
     from llmcost.render import json_out, terminal
     from llmcost.simulate.lever_checks import check_lever_options
     from llmcost.simulate.options import LeverOptions, simulate_options
@@ -141,14 +103,11 @@ def simulate(
                           pass_score=pass_score, escalate_rate=escalate_rate, eval_file=eval_file,
                           similar_cache=similar_cache, similar_window=similar_window, deflect=deflect or [])
     check_lever_options(levers)  # before the price book is even read; the models in it below
-    scope = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                                mapping, start, input_excludes_cache, pricing, config, table=table,
-                                every_column=True)
-    with progress.steps(fmt is OutputFormat.table) as on_step, common.priced_scope(
-            scope, levers=levers, on_step=on_step, before_store=lambda book: check_lever_options(levers, book)) as ctx:
+    with progress.steps(o.fmt is OutputFormat.table) as on_step, common.priced_scope(
+            o, levers=levers, on_step=on_step, before_store=lambda book: check_lever_options(levers, book)) as ctx:
         result = simulate_options(ctx.store, ctx.book, ctx.relation, ctx.config, ctx.levers or levers,
                                   on_step=on_step)
-    common.emit(fmt, table=lambda: terminal.render_simulation(result),
+    common.emit(o.fmt, table=lambda: terminal.render_simulation(result),
                 json=lambda: json_out.simulation_dict(result),
                 markdown=lambda: _whatif_markdown().simulation_page(result))
 
@@ -158,45 +117,20 @@ def simulate(
     "llmcost recommend logs/ --config team.yaml",
     "llmcost recommend --task classify --format json",
 ))
-def recommend(
-    files: FilesArg = None,
-    eval_file: EvalOpt = None,
-    db: DbOpt = None,
-    fmt: FormatOpt = OutputFormat.table,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    model: ModelOpt = None,
-    provider: ProviderOpt = None,
-    feature: FeatureOpt = None,
-    task: TaskOpt = None,
-    tenant: TenantOpt = None,
-    source: SourceOpt = None,
-    mapping: MapOpt = None,
-    start: StartOpt = None,
-    input_excludes_cache: ExcludesOpt = None,
-    pricing: PricingOpt = None,
-    config: ConfigOpt = None,
-    quiet: QuietOpt = False,
-    table: TableOpt = None,
-    debug: DebugOpt = False,
-) -> None:
+@shared_options(every_column=True)
+def recommend(eval_file: EvalOpt = None, *, o: common.ScopeOptions) -> None:
     """Every lever with parameters derived from your traffic, ranked by what it saves alone, then the
     stacked plan (no double counting)."""
-    common.set_debug(debug)
-    progress.set_quiet(quiet)
-    common.check_format(fmt, "recommend", *OutputFormat)
-    common.check_table_option(table, db, "recommend")
+    common.check_format(o.fmt, "recommend", *OutputFormat)
+    common.check_table_option(o.table, o.db, "recommend")
     from llmcost.render import json_out, terminal
     from llmcost.simulate.recommend import recommend as run_recommend
 
-    scope = common.ScopeOptions(files, db, fmt, since, until, model, provider, feature, task, tenant, source,
-                                mapping, start, input_excludes_cache, pricing, config, table=table,
-                                every_column=True)
-    with progress.steps(fmt is OutputFormat.table) as on_step, common.priced_scope(scope, on_step=on_step) as ctx:
+    with progress.steps(o.fmt is OutputFormat.table) as on_step, common.priced_scope(o, on_step=on_step) as ctx:
         if eval_file:
             ctx.config.quality_eval, ctx.config.quality_eval_origin = eval_file, "--eval"
         result = run_recommend(ctx.store, ctx.book, ctx.relation, ctx.config, on_step=on_step)
-    common.emit(fmt, table=lambda: terminal.render_recommend(result),
+    common.emit(o.fmt, table=lambda: terminal.render_recommend(result),
                 json=lambda: json_out.recommend_dict(result),
                 markdown=lambda: _whatif_markdown().recommend_page(result))
 

@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -60,21 +61,34 @@ def main() -> int:
     }
     if a.only:
         pairs = {a.only: pairs[a.only]}
-    runs: dict[str, list[tuple[tuple[float, float, float, float], tuple[float, float, float, float]]]] = {
-        k: [] for k in pairs}
+    def remove_stores() -> None:
+        for p in tmp.glob("*.duckdb*"):
+            p.unlink()
+
     try:
-        for i in range(a.runs):
-            for name, (floor, ours) in pairs.items():
-                for p in tmp.glob("*.duckdb*"):
-                    p.unlink()
-                f = timed(floor)
-                o = timed(ours)
-                runs[name].append((f, o))
-                print(f"round {i + 1} {name}: floor {f[0]:.2f} s (CPU {f[3]:.2f} s, {f[1]:,.0f} MB, load {f[2]:.1f}), "
-                      f"llmcost {o[0]:.2f} s (CPU {o[3]:.2f} s, {o[1]:,.0f} MB, load {o[2]:.1f}), "
-                      f"ratio {o[0] / f[0]:.2f} (CPU {o[3] / f[3]:.2f})", flush=True)
+        run_pairs(pairs, a.runs, before_each=remove_stores)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+Timing = tuple[float, float, float, float]
+
+
+def run_pairs(pairs: dict[str, tuple[list[str], list[str]]], rounds: int,
+              before_each: Callable[[], object] = lambda: None) -> dict[str, list[tuple[Timing, Timing]]]:
+    """Each round, each pair: its floor then its llmcost command, back to back (`before_each`
+    first); every run printed, then per pair the medians and ratios."""
+    runs: dict[str, list[tuple[Timing, Timing]]] = {k: [] for k in pairs}
+    for i in range(rounds):
+        for name, (floor, ours) in pairs.items():
+            before_each()
+            f = timed(floor)
+            o = timed(ours)
+            runs[name].append((f, o))
+            print(f"round {i + 1} {name}: floor {f[0]:.2f} s (CPU {f[3]:.2f} s, {f[1]:,.0f} MB, load {f[2]:.1f}), "
+                  f"llmcost {o[0]:.2f} s (CPU {o[3]:.2f} s, {o[1]:,.0f} MB, load {o[2]:.1f}), "
+                  f"ratio {o[0] / f[0]:.2f} (CPU {o[3] / f[3]:.2f})", flush=True)
     for name, rs in runs.items():
         fm = statistics.median(f[0] for f, _ in rs)
         om = statistics.median(o[0] for _, o in rs)
@@ -84,8 +98,7 @@ def main() -> int:
         print(f"{name}: floor median {fm:.2f} s, llmcost median {om:.2f} s, ratio of medians {om / fm:.2f}, "
               f"median ratio {rm:.2f}; CPU medians {fc:.2f} s and {oc:.2f} s, ratio {oc / fc:.2f}; "
               f"peak RSS llmcost {max(o[1] for _, o in rs):,.0f} MB")
-    return 0
-
+    return runs
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -288,14 +288,16 @@ def trim_prompt(fraction: float, cacheable_tokens: int | None = None,
 def dedupe(window_s: int) -> LeverPlan:
     # the window runs only over the prompt hashes seen more than once: a call whose hash is unique
     # has no previous identical request (nearly every hash is unique in a real log). A semi-join on
-    # the hash alone, not on (model, hash): calls with no model still pair with each other
+    # the hash alone, not on (model, hash): calls with no model still pair with each other. Both
+    # sides read the five columns they need (`r`), not the whole relation twice: over a scenario
+    # whose routes are a join (`route_delta`), reading it whole on both sides ran out of DuckDB's
+    # 1 GB at 10M calls
     sql = f"""
-        WITH s AS (SELECT call_id, ts, lag(ts) OVER (PARTITION BY model, prompt_hash
-                                                    ORDER BY ts, source_line, call_id) AS _prev
-                   FROM {{prev}} WHERE status = 'ok' AND ts IS NOT NULL AND prompt_hash IN (
-                       SELECT prompt_hash FROM {{prev}}
-                       WHERE prompt_hash IS NOT NULL AND status = 'ok' AND ts IS NOT NULL
-                       GROUP BY prompt_hash HAVING count(*) > 1)),
+        WITH r AS (SELECT call_id, ts, model, prompt_hash, source_line FROM {{prev}}
+                   WHERE status = 'ok' AND ts IS NOT NULL AND prompt_hash IS NOT NULL),
+        s AS (SELECT call_id, ts, lag(ts) OVER (PARTITION BY model, prompt_hash
+                                               ORDER BY ts, source_line, call_id) AS _prev
+              FROM r WHERE prompt_hash IN (SELECT prompt_hash FROM r GROUP BY prompt_hash HAVING count(*) > 1)),
         hit AS (SELECT call_id FROM s WHERE _prev IS NOT NULL
                 AND epoch(ts) - epoch(_prev) <= {int(window_s)})
         {_select('{prev}', {'billed': 'CASE WHEN hit.call_id IS NOT NULL THEN false ELSE billed END'},

@@ -36,8 +36,8 @@ import re
 from decimal import Decimal
 
 from llmcost.pricing.engine import cost_total_sql, priced_sql
-from llmcost.schema import COLUMN_NAMES
-from llmcost.simulate.levers import PREFIX_KEY, STACK_ORDER, LeverPlan
+from llmcost.simulate.levers import PREFIX_KEY, LeverPlan
+from llmcost.simulate.route_delta import RouteDeltas
 from llmcost.sql_quoting import sql_str
 from llmcost.store import Store
 
@@ -109,59 +109,68 @@ def _temp(store: Store, sql: str) -> str:
     return name
 
 
-def _in_groups(rel: str, keys: str, changed: str | None = None) -> str:
-    """The rows of `rel` in the (model, PREFIX_KEY) groups of `keys`, but for the `changed` calls."""
-    but = f" WHERE r.call_id NOT IN (SELECT call_id FROM {changed})" if changed else ""
+def _in_groups(store: Store, rel: str, keys: str, changed: str | None = None) -> str:
+    """The rows of `rel` in the (model, PREFIX_KEY) groups of `keys`, but for the `changed` calls.
+    (The models named as constants too: a filter the scan applies before reading the wide rows.)"""
+    models = [m for (m,) in store.query(f"SELECT DISTINCT model FROM {keys}")]
+    named = ([f"r.model IN ({', '.join(sql_str(m) for m in models if m is not None)})"]
+             if None not in models else [])
+    but = [f"r.call_id NOT IN (SELECT call_id FROM {changed})"] if changed else []
+    where = " AND ".join(named + but)
     return (f"SELECT r.* EXCLUDE (_k) FROM (SELECT *, {PREFIX_KEY} AS _k FROM {rel}) r "
-            f"JOIN {keys} k ON r.model IS NOT DISTINCT FROM k.model AND r._k = k._k{but}")
+            f"JOIN {keys} k ON r.model IS NOT DISTINCT FROM k.model AND r._k = k._k"
+            + (f" WHERE {where}" if where else ""))
 
 
-def _keys(store: Store, rows: list[str]) -> str:
-    """A TEMP table of the distinct (model, PREFIX_KEY) of the relations `rows`."""
-    return _temp(store, "SELECT DISTINCT * FROM (" + " UNION ALL ".join(
-        f"SELECT model, {PREFIX_KEY} AS _k FROM ({r})" for r in rows) + ")")
+def _keys(store: Store, mine: str, moved: str | None = None) -> str:
+    """A TEMP table of the (model, PREFIX_KEY) groups of the rows `mine`, and (the calls of the
+    route delta `moved` among them) of the same rows on the route's target: a moved call is in
+    its model's group without the route, its target's with it."""
+    target = (f" UNION ALL SELECT m._m AS model, {PREFIX_KEY} AS _k FROM ({mine}) JOIN {moved} m USING (call_id)"
+              if moved else "")
+    return _temp(store, f"SELECT DISTINCT * FROM (SELECT model, {PREFIX_KEY} AS _k FROM ({mine}){target})")
 
 
 def without_route(store: Store, units: list[LeverPlan], i: int, block: int, rels: list[str],
-                  scenario: Decimal, moved: str, rest: str, full: GroupCosts) -> Decimal:
-    """The cost of the stack `units` without route `i` (`applies` holds). `moved`: the route's
-    delta table (the calls it moves: call_id, new model `_m`); `rest`: the relation the other
-    routes leave (the calls before the later steps, without route `i`); `rels`: the full stack's
-    relation after each step; `scenario`: its cost; `full`: its cost per group."""
+                  scenario: Decimal, deltas: RouteDeltas, full: GroupCosts) -> Decimal:
+    """The cost of the stack `units` without route `i` (`applies` holds): `deltas` holds the
+    block's routes as deltas from the stack's base, `rels` the full stack's relation after each
+    step, `scenario` its cost, `full` its cost per group."""
+    from llmcost.simulate.run import BASE
+
     later = units[block:]
+    others = units[:i] + units[i + 1:block]
+    moved = deltas.delta(units[i], BASE)[0]
+    # the moved calls without the route are as they are in the base: no other route reaches them
+    mv = _temp(store, f"SELECT b.* FROM {BASE} b JOIN {moved} USING (call_id)")
     if later[0].lever == "dedupe":
         stacked = rels[block]  # the full stack's dedupe result (a TEMP table: cache follows it)
         # 1. dedupe on the (model, prompt_hash) partitions of the moved calls, on their model and
-        #    on their target: every call of those models with one of their hashes, and the moved
-        #    calls themselves (a call with no hash repeats nothing)
-        #    (the moved calls are as they were in the stack's base: no other route reaches them)
-        from llmcost.simulate.run import BASE
-
-        mv = _temp(store, f"SELECT call_id, model, prompt_hash FROM {BASE} JOIN {moved} USING (call_id)")
+        #    on their target: every call of those models with one of their hashes (picked by hash
+        #    before the other routes move calls), and the moved calls with no hash
         models = [m for (m,) in store.query(f"SELECT model FROM {mv} UNION SELECT _m FROM {moved}")
                   if m is not None]
+        hashed = deltas.relation(BASE, others, f"llmcost_lo_r{next(_names)}",
+                                 where=f"prompt_hash IN (SELECT prompt_hash FROM {mv})")
         part = _temp(store, f"""
-            SELECT * FROM {rest} WHERE model IN ({', '.join(sql_str(m) for m in models) or 'NULL'})
-               AND prompt_hash IN (SELECT prompt_hash FROM {mv})
-            UNION ALL SELECT * FROM {rest}
-            WHERE call_id IN (SELECT call_id FROM {mv} WHERE prompt_hash IS NULL OR model IS NULL)""")
+            SELECT * FROM {hashed} WHERE model IN ({', '.join(sql_str(m) for m in models) or 'NULL'})
+            UNION ALL BY NAME SELECT * FROM {mv} WHERE prompt_hash IS NULL OR model IS NULL""")
         redone = _temp(store, later[0].sql.replace("{prev}", part))
-        same = " AND ".join(f"r.{c} IS NOT DISTINCT FROM s.{c}"
-                            for c in (*COLUMN_NAMES, *(f"t_{f}" for f in STACK_ORDER)))
+        # dedupe changes `billed` and its flag only, and its input differs from the full stack's
+        # only on the moved calls: any other call that comes out differently differs there
         changed = _temp(store, f"SELECT call_id FROM {moved} UNION SELECT r.call_id FROM {redone} r "
-                               f"JOIN {stacked} s USING (call_id) WHERE NOT ({same})")
+                               f"JOIN (SELECT call_id, billed, t_dedupe FROM {stacked}) s USING (call_id) "
+                               "WHERE r.billed IS DISTINCT FROM s.billed OR r.t_dedupe IS DISTINCT FROM s.t_dedupe")
         mine = f"SELECT * FROM {redone} WHERE call_id IN (SELECT call_id FROM {changed})"
-        theirs = f"SELECT * FROM {stacked} WHERE call_id IN (SELECT call_id FROM {changed})"
         steps = later[1:]
     else:
         stacked = rels[block - 1]  # the full stack after the routes
         changed = _temp(store, f"SELECT call_id FROM {moved}")
-        mine = f"SELECT * FROM {rest} WHERE call_id IN (SELECT call_id FROM {changed})"
-        theirs = f"SELECT * FROM {stacked} WHERE call_id IN (SELECT call_id FROM {changed})"
+        mine = f"SELECT * FROM {mv}"
         steps = later
     # 2. the later steps on the complete groups of the changed calls, as they are without the route
-    keys = _keys(store, [mine, theirs])
-    start = _temp(store, f"{_in_groups(stacked, keys, changed)} UNION ALL BY NAME {mine}")
+    keys = _keys(store, mine, moved)
+    start = _temp(store, f"{_in_groups(store, stacked, keys, changed)} UNION ALL BY NAME {mine}")
     return _rerun(store, steps, start, keys, scenario, full, f"lo{i}_")
 
 
@@ -173,10 +182,10 @@ def without_dedupe(store: Store, units: list[LeverPlan], i: int, rels: list[str]
     caller re-runs the later steps over every call: cheaper than picking the groups out)."""
     from llmcost.simulate.run import BASE
 
-    keys = _keys(store, [f"SELECT * FROM {rels[i]} WHERE t_dedupe"])
+    keys = _keys(store, f"SELECT * FROM {rels[i]} WHERE t_dedupe")
     if full.share(keys) > MOST:
         return None
-    start = _temp(store, _in_groups(rels[i - 1] if i else BASE, keys))
+    start = _temp(store, _in_groups(store, rels[i - 1] if i else BASE, keys))
     return _rerun(store, units[i + 1:], start, keys, scenario, full, f"ld{i}_")
 
 

@@ -455,9 +455,7 @@ def select_plan(store: Store, units: list[L.LeverPlan], baseline: Decimal
                 elif by_group is not None and LO.applies(store, units, i, block):
                     # only the calls in the same replay groups as the calls route i moves
                     # change (llmcost.simulate.leave_out)
-                    rest = deltas.relation(BASE, units[:i] + units[i + 1:block], f"llmcost_rv_x{i}_")
-                    cost = LO.without_route(store, units, i, block, rels, scenario,
-                                            deltas.delta(units[i], BASE)[0], rest, by_group)
+                    cost = LO.without_route(store, units, i, block, rels, scenario, deltas, by_group)
                 else:
                     models = deltas.models(units[i], BASE)
                     if by_model is None:

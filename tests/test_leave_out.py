@@ -83,7 +83,9 @@ def checked(monkeypatch):
     return seen
 
 
-def test_each_step_left_out_costs_what_the_stack_without_it_costs(cli, tmp_path, checked):
+@pytest.mark.parametrize("named", [LO.NAMED_GROUPS, 0])  # the changed groups named as constants, or joined
+def test_each_step_left_out_costs_what_the_stack_without_it_costs(cli, tmp_path, checked, monkeypatch, named):
+    monkeypatch.setattr(LO, "NAMED_GROUPS", named)
     r = cli("recommend", _log(tmp_path / "calls.csv"), "--format", "json")
     assert r.exit_code == 0, r.stderr
     d = r.json()

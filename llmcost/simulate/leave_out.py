@@ -23,10 +23,13 @@ out of `route → [dedupe] → cache → [cap output, batch]`:
    ones;
 3. the plan's cost without the route is the full plan's, minus what those groups cost in it (one
    pricing pass per stack, grouped by model and prefix key), plus what they cost re-run.
-Leaving dedupe out is step 2 and 3 from the relation before dedupe, on the groups of its repeats.
-Any other shape of stack (or an estimated prefix, whose size is a minimum over the model's task
-type, or a stack inside ClickHouse) returns None: the caller runs the later steps over every call
-of the models involved, as before. The result is the same number either way.
+Leaving dedupe out is steps 2 and 3 from the relation before dedupe, on the groups of its repeats
+(None where those groups hold most calls: re-running every call is then cheaper).
+Any other shape of stack, an estimated prefix (its size is a minimum over the model's task type,
+which a prefix key need not hold entirely) or a stack inside ClickHouse is not handled here
+(`applies` is false): the caller re-runs the later steps over every call of the models involved,
+as before. The result is the same number either way (tests/test_leave_out.py checks each
+leave-one-out against the stack without the step run over every call).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from llmcost.store import Store
 
 ZERO = Decimal(0)
 PER_CALL = ("cap_output", "batch")
+NAMED_GROUPS = 64  # up to this many changed groups are picked by constants (`_in_groups`)
 MOST = 0.5  # re-run on the changed groups only where they hold at most this share of the calls
 _names = itertools.count()
 # the windows of the cache lever that stay inside (model, PREFIX_KEY): the keyed and block replays
@@ -111,15 +115,27 @@ def _temp(store: Store, sql: str) -> str:
 
 def _in_groups(store: Store, rel: str, keys: str, changed: str | None = None) -> str:
     """The rows of `rel` in the (model, PREFIX_KEY) groups of `keys`, but for the `changed` calls.
-    (The models named as constants too: a filter the scan applies before reading the wide rows.)"""
-    models = [m for (m,) in store.query(f"SELECT DISTINCT model FROM {keys}")]
-    named = ([f"r.model IN ({', '.join(sql_str(m) for m in models if m is not None)})"]
-             if None not in models else [])
-    but = [f"r.call_id NOT IN (SELECT call_id FROM {changed})"] if changed else []
-    where = " AND ".join(named + but)
+    A few groups are named as constants on the raw columns (what PREFIX_KEY means: 'b' a call with
+    prefix blocks, 'h:X' prefix hash X, 't:X' task type X without either), which the scan filters
+    before it reads the wide rows; many are joined on the key computed for every row."""
+    groups = store.query(f"SELECT model, _k FROM {keys}")
+    but = f" AND r.call_id NOT IN (SELECT call_id FROM {changed})" if changed else ""
+    if len(groups) <= NAMED_GROUPS:
+        return f"SELECT * FROM {rel} r WHERE ({' OR '.join(_group_sql(m, k) for m, k in groups) or 'false'}){but}"
     return (f"SELECT r.* EXCLUDE (_k) FROM (SELECT *, {PREFIX_KEY} AS _k FROM {rel}) r "
-            f"JOIN {keys} k ON r.model IS NOT DISTINCT FROM k.model AND r._k = k._k"
-            + (f" WHERE {where}" if where else ""))
+            f"JOIN {keys} k ON r.model IS NOT DISTINCT FROM k.model AND r._k = k._k WHERE true{but}")
+
+
+def _group_sql(model: str | None, key: str) -> str:
+    """The condition `model IS NOT DISTINCT FROM model AND PREFIX_KEY = key`, on the raw columns."""
+    on = "model IS NULL" if model is None else f"model = {sql_str(model)}"
+    if key == "b":
+        return f"({on} AND prefix_blocks IS NOT NULL)"
+    kind, value = key[:2], sql_str(key[2:])
+    if kind == "h:":
+        return f"({on} AND prefix_blocks IS NULL AND prefix_hash = {value})"
+    assert kind == "t:", key
+    return f"({on} AND prefix_blocks IS NULL AND prefix_hash IS NULL AND coalesce(task_type, '') = {value})"
 
 
 def _keys(store: Store, mine: str, moved: str | None = None) -> str:
@@ -195,4 +211,17 @@ def _rerun(store: Store, steps: list[LeverPlan], start: str, keys: str, scenario
     from llmcost.simulate.run import run_stack
 
     cost, _ = run_stack(store, steps, ZERO, base=start, tag=tag)
-    return scenario - full.over(keys) + cost
+    total = scenario - full.over(keys) + cost
+    _drop_scratch(store, tag)
+    return total
+
+
+def _drop_scratch(store: Store, tag: str) -> None:
+    """Drop this leave-one-out's TEMP tables and views (the full stack's per-group costs stay):
+    they would hold memory the next one needs."""
+    for kind, name in store.query(
+            "SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'llmcost_lo') "
+            "UNION ALL SELECT 'TABLE', table_name FROM duckdb_tables() WHERE temporary AND "
+            "((starts_with(table_name, 'llmcost_lo') AND NOT starts_with(table_name, 'llmcost_lo_fg')) "
+            f"OR starts_with(table_name, {sql_str('llmcost_sim_' + tag)})) ORDER BY 1 DESC"):
+        store.con.execute(f"DROP {kind} IF EXISTS {name}")

@@ -200,6 +200,7 @@ def without_dedupe(store: Store, units: list[LeverPlan], i: int, rels: list[str]
 
     keys = _keys(store, f"SELECT * FROM {rels[i]} WHERE t_dedupe")
     if full.share(keys) > MOST:
+        _drop_scratch(store, f"ld{i}_")
         return None
     start = _temp(store, _in_groups(store, rels[i - 1] if i else BASE, keys))
     return _rerun(store, units[i + 1:], start, keys, scenario, full, f"ld{i}_")

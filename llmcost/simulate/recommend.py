@@ -378,7 +378,10 @@ def choose_route_target(store: Store, book: PriceBook, cfg: Config, task: str, s
     if not usable:
         return None, ("no current candidate model" + (f": left out {', '.join(left_out)}" if left_out else ""))
     view = "llmcost_route_task"
-    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {BASE} b WHERE {scope.sql()}")
+    # the task's calls copied once (a DuckDB TEMP table): every candidate's route and cache replay
+    # reads them several times, a view would scan and filter every call each time
+    kind = "VIEW" if getattr(store, "is_clickhouse", False) else "TABLE"
+    store.con.execute(f"CREATE OR REPLACE TEMP {kind} {view} AS SELECT * FROM {BASE} b WHERE {scope.sql()}")
     base_cost = Decimal(store.query(f"SELECT coalesce(sum({cost_total_sql()}), 0) FROM ({priced_sql(view)})")[0][0])
     ref = base_cost
     if cache_plan is not None:
@@ -388,7 +391,7 @@ def choose_route_target(store: Store, book: PriceBook, cfg: Config, task: str, s
         unit = L.route([(scope, mid)], book)
         stack = [unit] + ([cache_plan] if cache_plan is not None else [])
         costs[mid], _ = run_stack(store, stack, base_cost, base=view, tag=f"rt{i}_")
-    store.con.execute(f"DROP VIEW IF EXISTS {view}")
+    store.con.execute(f"DROP {kind} IF EXISTS {view}")
     best = min(usable, key=lambda mid: (costs[mid], mid))
     with_cache = " with prompt caching applied after it" if cache_plan is not None else ""
     if costs[best] >= ref:
@@ -422,6 +425,7 @@ def select_plan(store: Store, units: list[L.LeverPlan], baseline: Decimal
     target loses the caching the original model had, a batch that stops paying once the calls
     moved), until every step saves money and removing any step raises the cost. Returns the
     kept units, the final cost, the step results and what was left out."""
+    from llmcost.simulate import leave_out as LO
     from llmcost.simulate import route_delta as RD
 
     units = sorted(units, key=lambda p: L.STACK_ORDER.index(p.lever))
@@ -433,6 +437,7 @@ def select_plan(store: Store, units: list[L.LeverPlan], baseline: Decimal
         block = RD.route_block(store, units)
         local = all(u.lever in RD.MODEL_LOCAL for u in units[block:])
         by_model: dict[str, Decimal] | None = None
+        by_group = LO.GroupCosts(store, rels[-1]) if rels else None
         worst = min(range(len(steps)), key=lambda i: steps[i].savings_usd, default=None)
         if worst is not None and steps[worst].savings_usd <= 0:
             u = units.pop(worst)
@@ -447,6 +452,10 @@ def select_plan(store: Store, units: list[L.LeverPlan], baseline: Decimal
             if i < block and local:  # only the calls of the models route i moves change
                 if block == len(units):
                     cost = scenario - (steps[i].cost_after - steps[i].cost_before)
+                elif by_group is not None and LO.applies(store, units, i, block):
+                    # only the calls in the same replay groups as the calls route i moves
+                    # change (llmcost.simulate.leave_out)
+                    cost = LO.without_route(store, units, i, block, rels, scenario, deltas, by_group)
                 else:
                     models = deltas.models(units[i], BASE)
                     if by_model is None:
@@ -456,9 +465,15 @@ def select_plan(store: Store, units: list[L.LeverPlan], baseline: Decimal
                                        base=RD.restricted(store, rest, models, f"llmcost_rx_{i}"))
                     cost = scenario - sum((by_model.get(m, ZERO) for m in models), ZERO) + sub
             else:
-                # the steps before i are the same: start from the stack's relation after them
-                start, before = (rels[i - 1], steps[i - 1].cost_after) if i else (BASE, baseline)
-                cost, _ = run_stack(store, units[i + 1:], before, base=start, tag=f"x{i}_")
+                # only the repeats' replay groups change (llmcost.simulate.leave_out), when few
+                known = (LO.without_dedupe(store, units, i, rels, scenario, by_group)
+                         if by_group is not None and LO.applies(store, units, i, block) else None)
+                if known is not None:
+                    cost = known
+                else:
+                    # the steps before i are the same: start from the stack's relation after them
+                    start, before = (rels[i - 1], steps[i - 1].cost_after) if i else (BASE, baseline)
+                    cost, _ = run_stack(store, units[i + 1:], before, base=start, tag=f"x{i}_")
             if cost <= scenario and (best is None or cost < best[1]):
                 best = (i, cost)
         if best is None:

@@ -88,9 +88,17 @@ class RouteDeltas:
         _, name, change, moved = self._deltas[key]
         return name, change, moved
 
-    def relation(self, base: str, plans: list[LeverPlan], name: str) -> str:
+    def relation(self, base: str, plans: list[LeverPlan], name: str, where: str | None = None) -> str:
         """A TEMP view: `base` with the calls `plans` move on their new model and provider; the
-        route flag marks the last plan's calls, as a chain of route steps would. No plans: `base`."""
+        route flag marks the last plan's calls, as a chain of route steps would. No plans: `base`.
+        `where`: only the calls of `base` that pass this condition (on their columns in `base`)."""
+        if where is not None:
+            base_rows = f"(SELECT * FROM {base} WHERE {where})"
+            if not plans:
+                self.store.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {base_rows}")
+                return name
+        else:
+            base_rows = base
         if not plans:
             return base
         parts = [f"SELECT call_id, _m, _p, {'true' if i == len(plans) - 1 else 'false'} AS _last "
@@ -100,7 +108,7 @@ class RouteDeltas:
                 for c in COLUMN_NAMES]
         cols += [f"b.t_{f}" if f != "route" else "coalesce(d._last, false) AS t_route" for f in STACK_ORDER]
         self.store.con.execute(f"""CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(cols)}
-            FROM {base} b LEFT JOIN ({' UNION ALL '.join(parts)}) d USING (call_id)""")
+            FROM {base_rows} b LEFT JOIN ({' UNION ALL '.join(parts)}) d USING (call_id)""")
         return name
 
     def models(self, plan: LeverPlan, base: str) -> list[str]:

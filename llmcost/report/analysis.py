@@ -394,6 +394,7 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     limits = {"conversation": TOP_KEYS, **(limits or {})}
     top_of = {k: v for k, v in limits.items() if v is not None}
     rel = relation or prepare_priced_scope(store, book, scope)
+    per_call = summed.calls if summed else rel  # what is read call by call (conversations, top calls)
     # one pass to a small table: every figure per model x task x feature x day x provider x
     # price period (thousands of rows for millions of calls); the totals and all breakdowns but
     # the tenant one (hundreds of tenants would multiply it) are summed from it
@@ -454,7 +455,7 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
         stray_ts = run_rate.stray_sql()
         # the tenants and the most expensive conversations, the rest summed: one pass for both
         # (millions of conversation groups; pricing on the fly, a pass costs a pricing)
-        tops = _tops_and_rests(store, summed.calls if summed else rel,
+        tops = _tops_and_rests(store, per_call,
                                {"tenant": ("tenant", limits.get("tenant"), False),
                                 "conversation": ("conversation_id", limits.get("conversation"), True)},
                                stray=stray_ts)
@@ -485,7 +486,7 @@ def analyze_calls(store: Store, book: PriceBook, scope: Scope,
     top_calls: list[TopItem] = []
     for call_id, model, ts, inp_t, out_t, c in store.query(
             f"""SELECT call_id, coalesce(model_id, model), ts, input_tokens, output_tokens, cost_usd
-                FROM {summed.calls if summed else rel} WHERE cost_input IS NOT NULL
+                FROM {per_call} WHERE cost_input IS NOT NULL
                 ORDER BY cost_usd DESC, call_id LIMIT {int(top)}"""):
         when = ts.strftime("%Y-%m-%d %H:%M") if ts else "?"
         top_calls.append(TopItem(call_id, f"{model} · {when} · {inp_t:,} in / {out_t:,} out", _d(c)))

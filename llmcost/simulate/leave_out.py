@@ -35,7 +35,6 @@ leave-one-out against the stack without the step run over every call).
 from __future__ import annotations
 
 import itertools
-import re
 from decimal import Decimal
 
 from llmcost.pricing.engine import cost_total_sql, priced_sql
@@ -49,15 +48,10 @@ PER_CALL = ("cap_output", "batch")
 NAMED_GROUPS = 64  # up to this many changed groups are picked by constants (`_in_groups`)
 MOST = 0.5  # re-run on the changed groups only where they hold at most this share of the calls
 _names = itertools.count()
-# the windows of the cache lever that stay inside (model, PREFIX_KEY): the keyed and block replays
-_CACHE_WINDOWS = ("model, _pk ", "model, h ")
-
-
 def _group_local_cache(plan: LeverPlan) -> bool:
-    """A cache step whose every window stays inside (model, PREFIX_KEY) (not an estimated prefix,
-    a minimum over the model's task type, which a prefix key need not hold entirely)."""
-    windows = re.findall(r"OVER \(PARTITION BY ([^)]*)\)", plan.sql)
-    return plan.lever == "cache" and all(w.startswith(_CACHE_WINDOWS) for w in windows)
+    """A cache step that decides each call inside its (model, PREFIX_KEY) group (not an estimated
+    prefix, a minimum over the model's task type, which a prefix key need not hold entirely)."""
+    return plan.lever == "cache" and plan.group_local
 
 
 def applies(store: Store, units: list[LeverPlan], i: int, block: int) -> bool:

@@ -61,6 +61,9 @@ class LeverPlan:
     # calls prepare(store, prev, table) first, which writes the decisions to the TEMP `table`
     # that `sql` names as `{decisions}`
     prepare: Callable[[Any, str, str], object] | None = None
+    # a step that decides each call from the calls of its own (model, PREFIX_KEY) group alone
+    # (the cache replay without an estimated prefix): `simulate.leave_out` re-runs it on groups
+    group_local: bool = False
     # route only: the calls this step changes, from `{prev}`, as a narrow delta (call_id, new
     # model `_m` and provider `_p`, cost change `_d`): llmcost.simulate.route_delta
     delta_sql: str | None = None
@@ -467,7 +470,10 @@ def cache(scope: Scope, ttl: str, policy: str, book_note: str, cacheable_tokens:
                      metrics={"hit_ratio": f"sum(cache_read_tokens) FILTER (WHERE {scope.sql()}) * 1.0 "
                                            f"/ nullif(sum(input_tokens) FILTER (WHERE {scope.sql()}), 0)"},
                      confidence="estimated" if estimated_note else "measured", risk="none",
-                     effort="hours")
+                     effort="hours",
+                     # an estimated prefix is a minimum over the model's task type, which one
+                     # prefix key need not hold entirely
+                     group_local=estimated_prefix is None)
 
 
 # --- cap output --------------------------------------------------------------------------------

@@ -97,17 +97,11 @@ def test_each_step_left_out_costs_what_the_stack_without_it_costs(cli, tmp_path,
 
 
 def test_the_recommendation_is_the_same_as_over_every_call(cli, tmp_path, monkeypatch):
-    log = _log(tmp_path / "calls.csv")
-    r = cli("recommend", log, "--format", "json")
-    assert r.exit_code == 0, r.stderr
-    fast = r.json()
+    from tests.test_route_delta import recommend_doc
+
+    fast = recommend_doc(cli, _log(tmp_path / "calls.csv"))
     monkeypatch.setattr(LO, "applies", lambda *a: False)
-    r = cli("recommend", "--format", "json")
-    assert r.exit_code == 0, r.stderr
-    slow = r.json()
-    for d in (fast, slow):
-        d.pop("generated_at", None)
-    assert fast == slow
+    assert recommend_doc(cli) == fast
 
 
 def test_an_estimated_prefix_is_not_costed_by_group():
